@@ -1,0 +1,228 @@
+/**
+ * Composite layers and losses, written entirely with primitives (through Tensor methods), so
+ * they need no gradient or lowering rules of their own.
+ */
+import { WasmgradError } from "../errors.js";
+import * as b from "../ir/build.js";
+import { captureUserLocation } from "../ir/source.js";
+import { normalizeAxis, shapeToString } from "../ir/shape.js";
+import { Tensor, type TensorLike } from "./tensor.js";
+
+function fail(op: string, detail: string): never {
+  throw new WasmgradError(detail, { op, location: captureUserLocation() });
+}
+
+/** `cond ? a : c` elementwise (cond is a bool mask, e.g. `x.gt(0)`). */
+export function where(cond: Tensor, a: TensorLike, c: TensorLike): Tensor {
+  return cond.select(a, c);
+}
+
+export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) fail("concat", "needs at least one tensor");
+  return new Tensor(
+    b.concat(
+      xs.map((x) => x.node),
+      normalizeAxis(axis, xs[0]!.rank),
+    ),
+  );
+}
+
+/** Joins equally shaped tensors along a new axis. */
+export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) fail("stack", "needs at least one tensor");
+  const a = normalizeAxis(axis, xs[0]!.rank + 1);
+  return concat(
+    xs.map((x) => x.reshape([...x.shape.slice(0, a), 1, ...x.shape.slice(a)])),
+    a,
+  );
+}
+
+/** f32 one-hot rows: out[..., k] = (ids[...] == k) for k < depth. */
+export function oneHot(ids: Tensor, depth: number): Tensor {
+  if (ids.dtype !== "i32") fail("oneHot", `ids must be i32, got ${ids.dtype}`);
+  const classes = new Tensor(b.iota(ids.node.ctx, [depth], 0));
+  return ids
+    .reshape([...ids.shape, 1])
+    .eq(classes)
+    .cast("f32");
+}
+
+// ---- activations as functions (same as the Tensor methods) ----
+export const relu = (x: Tensor) => x.relu();
+export const sigmoid = (x: Tensor) => x.sigmoid();
+export const tanh = (x: Tensor) => x.tanh();
+export const softmax = (x: Tensor, axis = -1) => x.softmax(axis);
+export const logSoftmax = (x: Tensor, axis = -1) => x.logSoftmax(axis);
+/** log(1 + e^x), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows. */
+export function softplus(x: Tensor): Tensor {
+  return x.relu().add(x.abs().neg().exp().add(1).log());
+}
+
+// ---- layers ----
+
+/** x·W + b for x [..., in], W [in, out], b [out]. */
+export function dense(x: Tensor, W: Tensor, bias?: Tensor): Tensor {
+  const y = x.matmul(W);
+  return bias ? y.add(bias) : y;
+}
+
+/**
+ * 1-D convolution over time as in the CNN text classifier (seed 002): for x [batch, n, d] (or
+ * [n, d]) and filters W [h, d, F], out[t, f] = Σ_{j<h, c<d} x[t+j, c] · W[j, c, f] (+ bias[f]),
+ * t = 0 .. n−h ("valid" windows, stride 1). Lowered as im2col (h shifted slices concatenated on the
+ * feature axis) followed by one matmul with W viewed as [h·d, F].
+ */
+export function conv1d(x: Tensor, W: Tensor, bias?: Tensor): Tensor {
+  if (W.rank !== 3)
+    fail("conv1d", `filters must be [window, channels, filters], got ${shapeToString(W.shape)}`);
+  if (x.rank !== 2 && x.rank !== 3)
+    fail(
+      "conv1d",
+      `input must be [time, channels] or [batch, time, channels], got ${shapeToString(x.shape)}`,
+    );
+  const [h, d, f] = W.shape as [number, number, number];
+  const n = x.shape[x.rank - 2]!;
+  if (x.shape[x.rank - 1] !== d) {
+    fail(
+      "conv1d",
+      `input has ${x.shape[x.rank - 1]} channels but the filters expect ${d} (input ${shapeToString(x.shape)}, filters ${shapeToString(W.shape)})`,
+    );
+  }
+  if (h > n) fail("conv1d", `window ${h} is longer than the sequence (${n} steps)`);
+  const timeAxis = x.rank - 2;
+  const windows = Array.from({ length: h }, (_, j) => x.slice(timeAxis, j, n - h + 1 + j));
+  const columns = windows.length === 1 ? windows[0]! : concat(windows, -1);
+  return dense(columns, W.reshape([h * d, f]), bias);
+}
+
+function poolWindows(x: Tensor, window: number, stride: number, axis: number, op: string): Tensor {
+  const a = normalizeAxis(axis, x.rank);
+  const n = x.shape[a]!;
+  if (!(Number.isInteger(window) && window >= 1 && window <= n))
+    fail(op, `window ${window} must be between 1 and the axis length ${n}`);
+  if (!(Number.isInteger(stride) && stride >= 1))
+    fail(op, `stride must be a positive integer, got ${stride}`);
+  const count = Math.floor((n - window) / stride) + 1;
+  // windows[j] holds element j of every window; stacked on a new trailing axis
+  const parts = Array.from({ length: window }, (_, j) => x.slice(a, j, j + (count - 1) * stride + 1, stride));
+  return stack(parts, a + 1);
+}
+
+/** Max over sliding windows along `axis` (default: the time axis of [batch, time, channels]). */
+export function maxPool1d(x: Tensor, window: number, stride = window, axis = -2): Tensor {
+  const a = normalizeAxis(axis, x.rank);
+  return poolWindows(x, window, stride, a, "maxPool1d").max(a + 1);
+}
+
+export function avgPool1d(x: Tensor, window: number, stride = window, axis = -2): Tensor {
+  const a = normalizeAxis(axis, x.rank);
+  return poolWindows(x, window, stride, a, "avgPool1d").mean(a + 1);
+}
+
+/** Max over the whole time axis (the CNN text classifier's pooling). */
+export function maxOverTime(x: Tensor, axis = -2): Tensor {
+  return x.max(axis);
+}
+
+/**
+ * Inverted dropout: keeps each element with probability `keep` and scales kept ones by 1/keep,
+ * so the layer is the identity in expectation and at test time (seed 004 §2.3). The mask comes
+ * from the counter-based random primitive keyed by `seed` (an i32 scalar input, e.g. the step
+ * number), so the interpreter and compiled code draw the same mask. `salt` separates dropout
+ * layers; by default it is the id of x's node.
+ */
+export function dropout(x: Tensor, keep: number, seed: Tensor, salt = x.node.id): Tensor {
+  if (!(keep > 0 && keep <= 1)) fail("dropout", `keep probability must be in (0, 1], got ${keep}`);
+  if (keep === 1) return x;
+  const u = new Tensor(b.randomUniform(seed.node, x.shape, salt));
+  return x.mul(u.lt(keep).cast("f32")).div(keep);
+}
+
+// ---- losses: a per-example value, then reduced ----
+
+export type Reduction = "mean" | "sum" | "none";
+export interface LossOptions {
+  /** How per-example losses are combined: "mean" (default), "sum", or "none" (the vector). */
+  readonly reduction?: Reduction;
+}
+
+function reduce(perExample: Tensor, options: LossOptions | undefined): Tensor {
+  const r = options?.reduction ?? "mean";
+  return r === "none" ? perExample : r === "sum" ? perExample.sum() : perExample.mean();
+}
+
+function sameShapes(op: string, a: Tensor, c: Tensor): void {
+  if (shapeToString(a.shape) !== shapeToString(c.shape)) {
+    fail(
+      op,
+      `prediction ${shapeToString(a.shape)} and target ${shapeToString(c.shape)} must have the same shape`,
+    );
+  }
+}
+
+/** ½‖y − ŷ‖² per example (over the last axis; a scalar prediction is one example). */
+export function squaredLoss(pred: Tensor, target: Tensor, options?: LossOptions): Tensor {
+  sameShapes("squaredLoss", pred, target);
+  const sq = pred.sub(target).square().mul(0.5);
+  return reduce(pred.rank === 0 ? sq : sq.sum(-1), options);
+}
+
+/** −log softmax(logits)[label] per example; logits [..., C], labels [...] i32 in [0, C). */
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options?: LossOptions): Tensor {
+  if (labels.dtype !== "i32")
+    fail("softmaxCrossEntropy", `labels must be i32 class ids, got ${labels.dtype}`);
+  if (shapeToString(logits.shape.slice(0, -1)) !== shapeToString(labels.shape)) {
+    fail(
+      "softmaxCrossEntropy",
+      `logits ${shapeToString(logits.shape)} need labels of shape ${shapeToString(logits.shape.slice(0, -1))}, got ${shapeToString(labels.shape)}`,
+    );
+  }
+  const picked = logits
+    .logSoftmax(-1)
+    .mul(oneHot(labels, logits.shape[logits.rank - 1]!))
+    .sum(-1);
+  return reduce(picked.neg(), options);
+}
+
+/** Binary cross-entropy from logits z and targets y ∈ [0, 1]: softplus(z) − y·z, per element. */
+export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, options?: LossOptions): Tensor {
+  sameShapes("binaryCrossEntropyWithLogits", logits, targets);
+  return reduce(softplus(logits).sub(targets.mul(logits)), options);
+}
+
+/** Logistic loss log(1 + exp(−y·z)) for labels y ∈ {−1, +1} (seed 001 §1.1.2), per element. */
+export function logisticLoss(scores: Tensor, labels: Tensor, options?: LossOptions): Tensor {
+  sameShapes("logisticLoss", scores, labels);
+  return reduce(softplus(labels.mul(scores).neg()), options);
+}
+
+/**
+ * Max-margin (hinge) objective max(0, Δ + s_c − s) of seed 004 §1.4, with s the score of the true
+ * window and s_c of the corrupt one; per element. Subgradient 0 at the kink (relu convention).
+ */
+export function hingeLoss(
+  score: Tensor,
+  corruptScore: Tensor,
+  options?: LossOptions & { margin?: number },
+): Tensor {
+  sameShapes("hingeLoss", score, corruptScore);
+  return reduce(
+    corruptScore
+      .sub(score)
+      .add(options?.margin ?? 1)
+      .relu(),
+    options,
+  );
+}
+
+/** Σ w² over all the given tensors (multiply by λ/2 for the usual weight-decay term). */
+export function l2Penalty(...ws: readonly Tensor[]): Tensor {
+  if (ws.length === 0) fail("l2Penalty", "needs at least one tensor");
+  return ws.map((w) => w.square().sum()).reduce((a, c) => a.add(c));
+}
+
+/** Σ |w| over all the given tensors. */
+export function l1Penalty(...ws: readonly Tensor[]): Tensor {
+  if (ws.length === 0) fail("l1Penalty", "needs at least one tensor");
+  return ws.map((w) => w.abs().sum()).reduce((a, c) => a.add(c));
+}

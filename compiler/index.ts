@@ -1,0 +1,21 @@
+/**
+ * wasmgrad: a symbolic computation-graph compiler for trainable neural networks.
+ *
+ * Define a model with `model(...)`, inspect or differentiate its graph, and evaluate it with the
+ * float64 reference interpreter. (Code generation to WebAssembly builds on these.)
+ */
+export { WasmgradError, type SourceLocation } from "./errors.js";
+export { model, initParams, ModelBuilder, type Model } from "./dsl/model.js";
+export { Tensor, type TensorLike } from "./dsl/tensor.js";
+export * as nn from "./dsl/nn.js";
+export { init, type Initializer } from "./dsl/init.js";
+export { gradGraph, LOSS, type GradOptions } from "./autodiff/grad.js";
+export { vjp } from "./autodiff/vjp.js";
+export { interpret, type Bindings, type Evaluation } from "./interp/interpret.js";
+export { toNested, fromValues, type NDArray, type TensorData } from "./interp/ndarray.js";
+export type { Feed } from "./interp/bind.js";
+export type { Graph } from "./ir/graph.js";
+export { graphNodes, leafName } from "./ir/graph.js";
+export type { Node } from "./ir/node.js";
+export type { DType, Shape } from "./ir/shape.js";
+export { PRIMITIVES } from "./ops/index.js";

@@ -1,0 +1,171 @@
+/**
+ * Functional constructors for every primitive: the single way nodes are made. The DSL's fluent
+ * tensor methods, the composites in nn and every VJP rule are written with these, so a gradient
+ * is an ordinary graph.
+ *
+ * A JavaScript number used as an operand becomes a scalar constant of the other operand's dtype
+ * (like JAX's weakly typed Python scalars); it broadcasts like any rank-0 tensor.
+ */
+import { WasmgradError } from "../errors.js";
+import type { Context, Node } from "./node.js";
+import type { DType, Shape } from "./shape.js";
+
+export type Operand = Node | number;
+export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
+
+function contextOf(operands: readonly Operand[]): Context {
+  for (const x of operands) if (typeof x !== "number") return x.ctx;
+  throw new WasmgradError("at least one operand must be a tensor, not a plain number");
+}
+
+function dtypeOf(operands: readonly Operand[]): DType {
+  for (const x of operands) if (typeof x !== "number") return x.dtype === "bool" ? "f32" : x.dtype;
+  return "f32";
+}
+
+/** Turns numbers into scalar constants matching the dtype of the tensor operands (f32 if none). */
+function lift(operands: readonly Operand[], ctx: Context = contextOf(operands)): Node[] {
+  const dtype = dtypeOf(operands);
+  return operands.map((x) => (typeof x === "number" ? constant(ctx, x, [], dtype) : x));
+}
+
+function binary(op: string, a: Operand, b: Operand): Node {
+  const [x, y] = lift([a, b]);
+  return x!.ctx.node(op, [x!, y!]);
+}
+
+// ---- leaves and constants ----------------------------------------------------------------
+
+/** A tensor filled with `value`, or holding `values` (row-major) when an array is given. */
+export function constant(
+  ctx: Context,
+  value: number | readonly number[],
+  shape: Shape = [],
+  dtype: DType = "f32",
+): Node {
+  return typeof value === "number"
+    ? ctx.node("const", [], { value, shape: [...shape], dtype })
+    : ctx.node("const", [], { values: [...value], shape: [...shape], dtype });
+}
+
+export function scalarLike(like: Node, value: number): Node {
+  return constant(like.ctx, value, [], like.dtype === "bool" ? "f32" : like.dtype);
+}
+
+export function zerosLike(like: Node): Node {
+  return broadcastTo(scalarLike(like, 0), like.shape);
+}
+
+/** i32 tensor whose elements are their own index along `axis`. */
+export function iota(ctx: Context, shape: Shape, axis: number): Node {
+  return ctx.node("iota", [], { shape: [...shape], axis });
+}
+
+/**
+ * Uniform f32 values in [0, 1) from a counter-based hash of (seed, salt, element index): the
+ * interpreter and compiled code produce identical bits, and no state is hidden in the graph.
+ */
+export function randomUniform(seed: Node, shape: Shape, salt: number): Node {
+  return seed.ctx.node("random_uniform", [seed], { shape: [...shape], salt });
+}
+
+// ---- elementwise -------------------------------------------------------------------------
+
+export const add = (a: Operand, b: Operand): Node => binary("add", a, b);
+export const sub = (a: Operand, b: Operand): Node => binary("sub", a, b);
+export const mul = (a: Operand, b: Operand): Node => binary("mul", a, b);
+export const div = (a: Operand, b: Operand): Node => binary("div", a, b);
+export const maximum = (a: Operand, b: Operand): Node => binary("maximum", a, b);
+export const minimum = (a: Operand, b: Operand): Node => binary("minimum", a, b);
+
+export function compare(a: Operand, b: Operand, cmp: CompareOp): Node {
+  const [x, y] = lift([a, b]);
+  return x!.ctx.node("compare", [x!, y!], { cmp });
+}
+
+export const neg = (x: Node): Node => x.ctx.node("neg", [x]);
+export const exp = (x: Node): Node => x.ctx.node("exp", [x]);
+export const log = (x: Node): Node => x.ctx.node("log", [x]);
+export const sqrt = (x: Node): Node => x.ctx.node("sqrt", [x]);
+export const abs = (x: Node): Node => x.ctx.node("abs", [x]);
+export const sign = (x: Node): Node => x.ctx.node("sign", [x]);
+export const tanh = (x: Node): Node => x.ctx.node("tanh", [x]);
+export const sigmoid = (x: Node): Node => x.ctx.node("sigmoid", [x]);
+/** x ** exponent for a constant exponent. */
+export const pow = (x: Node, exponent: number): Node => x.ctx.node("pow", [x], { exponent });
+export const cast = (x: Node, dtype: DType): Node => x.ctx.node("cast", [x], { dtype });
+/** Identity whose gradient is zero: the value is treated as a constant by autodiff. */
+export const stopGradient = (x: Node): Node => x.ctx.node("stop_gradient", [x]);
+
+/** Elementwise `cond ? a : b` with broadcasting; `cond` must be bool. */
+export function select(cond: Node, a: Operand, b: Operand): Node {
+  const [x, y] = lift([a, b], cond.ctx);
+  return cond.ctx.node("select", [cond, x!, y!]);
+}
+
+// ---- reductions --------------------------------------------------------------------------
+
+export function sum(x: Node, axes: readonly number[], keepdims = false): Node {
+  return x.ctx.node("reduce_sum", [x], { axes: [...axes], keepdims });
+}
+
+export function max(x: Node, axes: readonly number[], keepdims = false): Node {
+  return x.ctx.node("reduce_max", [x], { axes: [...axes], keepdims });
+}
+
+// ---- movement ----------------------------------------------------------------------------
+
+export function reshape(x: Node, shape: Shape): Node {
+  return x.ctx.node("reshape", [x], { shape: [...shape] });
+}
+
+export function transpose(x: Node, perm: readonly number[]): Node {
+  return x.ctx.node("transpose", [x], { perm: [...perm] });
+}
+
+export function broadcastTo(x: Node, shape: Shape): Node {
+  return x.ctx.node("broadcast", [x], { shape: [...shape] });
+}
+
+/** Elements start[i], start[i]+step[i], ... below stop[i] on every axis (full-rank lists). */
+export function slice(
+  x: Node,
+  start: readonly number[],
+  stop: readonly number[],
+  step: readonly number[] = start.map(() => 1),
+): Node {
+  return x.ctx.node("slice", [x], { start: [...start], stop: [...stop], step: [...step] });
+}
+
+/** XLA-style pad: `lo`/`hi` elements at the ends and `interior` between neighbours, per axis. */
+export function pad(
+  x: Node,
+  lo: readonly number[],
+  hi: readonly number[],
+  interior: readonly number[] = lo.map(() => 0),
+  value = 0,
+): Node {
+  return x.ctx.node("pad", [x], { lo: [...lo], hi: [...hi], interior: [...interior], value });
+}
+
+export function concat(xs: readonly Node[], axis: number): Node {
+  if (xs.length === 0) throw new WasmgradError("concat needs at least one tensor", { op: "concat" });
+  return xs[0]!.ctx.node("concat", xs, { axis });
+}
+
+// ---- linear algebra and indexing ---------------------------------------------------------
+
+/** Batched matrix product of the last two axes, optionally transposing either operand. */
+export function matmul(a: Node, b: Node, transA = false, transB = false): Node {
+  return a.ctx.node("matmul", [a, b], { transA, transB });
+}
+
+/** Rows of `table` (axis 0) picked by i32 `ids`: shape ids.shape ++ table.shape[1:]. */
+export function gather(table: Node, ids: Node): Node {
+  return table.ctx.node("gather", [table, ids]);
+}
+
+/** The transpose of gather: a [rows, ...] tensor where row r sums the updates whose id is r. */
+export function scatterAdd(ids: Node, updates: Node, rows: number): Node {
+  return ids.ctx.node("scatter_add", [ids, updates], { rows });
+}

@@ -1,0 +1,5 @@
+import { mul } from "../ir/build.js";
+import { defUnary, FLOAT } from "./elementwise.js";
+
+// d exp(x) = exp(x): the VJP reuses the node's own output
+export const exp = defUnary({ name: "exp", dtypes: FLOAT, fn: Math.exp, vjp: (n, g) => [mul(g, n)] });

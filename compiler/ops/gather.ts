@@ -1,0 +1,35 @@
+import { OpError, WasmgradError } from "../errors.js";
+import { scatterAdd } from "../ir/build.js";
+import { defineOp } from "../ir/op.js";
+import { sizeOf } from "../ir/shape.js";
+import { allocate } from "../interp/ndarray.js";
+
+/**
+ * Embedding lookup: out[i..., j...] = table[ids[i...], j...]. An id outside [0, rows) is an error
+ * in the interpreter (compiled code clamps; see the backend). Its VJP is scatter_add, the op
+ * TensorFlow.js's wasm backend lacks.
+ */
+export const gather = defineOp<Record<string, never>>({
+  name: "gather",
+  arity: 2,
+  infer([table, ids]) {
+    if (ids!.dtype !== "i32") throw new OpError(`ids have dtype ${ids!.dtype}; expected i32`);
+    if (table!.shape.length < 1) throw new OpError(`the table must have rank >= 1`);
+    return { shape: [...ids!.shape, ...table!.shape.slice(1)], dtype: table!.dtype };
+  },
+  evaluate([table, ids], _attrs, out) {
+    const r = allocate(out.shape, out.dtype);
+    const rows = table!.shape[0]!;
+    const width = sizeOf(table!.shape.slice(1));
+    ids!.data.forEach((id, i) => {
+      if (id < 0 || id >= rows) {
+        throw new WasmgradError(`id ${id} at position ${i} is outside the table's ${rows} rows`, {
+          op: "gather",
+        });
+      }
+      for (let j = 0; j < width; j++) r.data[i * width + j] = table!.data[id * width + j]!;
+    });
+    return r;
+  },
+  vjp: (n, g) => [scatterAdd(n.inputs[1]!, g, n.inputs[0]!.shape[0]!), null],
+});

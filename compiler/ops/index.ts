@@ -1,0 +1,89 @@
+/**
+ * The closed set of primitives. Everything else (softmax, losses, activations, convolution,
+ * pooling, dropout) is a composite of these and needs no rules of its own.
+ */
+import type { OpDef } from "../ir/op.js";
+import { abs } from "./abs.js";
+import { add } from "./add.js";
+import { broadcast } from "./broadcast.js";
+import { cast } from "./cast.js";
+import { compare } from "./compare.js";
+import { concat } from "./concat.js";
+import { constant } from "./const.js";
+import { div } from "./div.js";
+import { exp } from "./exp.js";
+import { gather } from "./gather.js";
+import { iota } from "./iota.js";
+import { input, param, state } from "./leaves.js";
+import { log } from "./log.js";
+import { matmul } from "./matmul.js";
+import { maximum } from "./maximum.js";
+import { minimum } from "./minimum.js";
+import { mul } from "./mul.js";
+import { neg } from "./neg.js";
+import { pad } from "./pad.js";
+import { pow } from "./pow.js";
+import { randomUniform } from "./random_uniform.js";
+import { reduceMax } from "./reduce_max.js";
+import { reduceSum } from "./reduce_sum.js";
+import { reshape } from "./reshape.js";
+import { scatterAdd } from "./scatter_add.js";
+import { select } from "./select.js";
+import { sigmoid } from "./sigmoid.js";
+import { sign } from "./sign.js";
+import { slice } from "./slice.js";
+import { sqrt } from "./sqrt.js";
+import { stopGradient } from "./stop_gradient.js";
+import { sub } from "./sub.js";
+import { tanh } from "./tanh.js";
+import { transpose } from "./transpose.js";
+
+export const PRIMITIVES: readonly OpDef[] = [
+  // leaves and sources
+  input,
+  param,
+  state,
+  constant,
+  iota,
+  randomUniform,
+  // elementwise
+  add,
+  sub,
+  mul,
+  div,
+  maximum,
+  minimum,
+  compare,
+  select,
+  neg,
+  exp,
+  log,
+  sqrt,
+  abs,
+  sign,
+  tanh,
+  sigmoid,
+  pow,
+  cast,
+  stopGradient,
+  // reductions
+  reduceSum,
+  reduceMax,
+  // movement
+  reshape,
+  transpose,
+  broadcast,
+  slice,
+  pad,
+  concat,
+  // linear algebra and indexing
+  matmul,
+  gather,
+  scatterAdd,
+];
+
+const BY_NAME = new Map(PRIMITIVES.map((op) => [op.name, op]));
+
+export function getOp(name: string): OpDef | undefined {
+  return BY_NAME.get(name);
+}

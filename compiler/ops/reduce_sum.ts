@@ -1,0 +1,53 @@
+import { broadcastTo, reshape } from "../ir/build.js";
+import type { Node } from "../ir/node.js";
+import { defineOp } from "../ir/op.js";
+import { normalizeAxes, reducedShape } from "../ir/shape.js";
+import { allocate, forEachIndex, type NDArray } from "../interp/ndarray.js";
+import { checkDType, NUMERIC } from "./elementwise.js";
+
+export type ReduceAttrs = { axes: number[]; keepdims: boolean };
+
+/** Shape rule shared by the reductions. */
+export function inferReduce(x: { shape: readonly number[] }, { axes, keepdims }: ReduceAttrs) {
+  return reducedShape(x.shape, normalizeAxes(axes, x.shape.length), keepdims);
+}
+
+/** Folds `x` over `axes` with `combine`, starting each output element at `init`. */
+export function reduce(
+  x: NDArray,
+  attrs: ReduceAttrs,
+  out: { shape: readonly number[]; dtype: NDArray["dtype"] },
+  init: number,
+  combine: (acc: number, v: number) => number,
+): NDArray {
+  const axes = normalizeAxes(attrs.axes, x.shape.length);
+  const keptShape = reducedShape(x.shape, axes, true);
+  const r = allocate(out.shape, out.dtype);
+  r.data.fill(init);
+  const keptStrides = keptShape.map((_, i) => keptShape.slice(i + 1).reduce((a, b) => a * b, 1));
+  forEachIndex(x.shape, (flat, index) => {
+    let o = 0;
+    for (let i = 0; i < index.length; i++) if (!axes.includes(i)) o += index[i]! * keptStrides[i]!;
+    r.data[o] = combine(r.data[o]!, x.data[flat]!);
+  });
+  return r;
+}
+
+/** The cotangent of a reduction's output, reshaped so that it broadcasts against the input. */
+export function keepdimsCotangent(node: Node, ct: Node): Node {
+  const attrs = node.attrs as ReduceAttrs;
+  const x = node.inputs[0]!;
+  return reshape(ct, reducedShape(x.shape, normalizeAxes(attrs.axes, x.shape.length), true));
+}
+
+export const reduceSum = defineOp<ReduceAttrs>({
+  name: "reduce_sum",
+  arity: 1,
+  infer([x], attrs) {
+    checkDType(x!, NUMERIC);
+    return { shape: inferReduce(x!, attrs), dtype: x!.dtype };
+  },
+  evaluate: ([x], attrs, out) =>
+    reduce(x!, attrs, out, 0, out.dtype === "i32" ? (a, v) => (a + v) | 0 : (a, v) => a + v),
+  vjp: (n, g) => [broadcastTo(keepdimsCotangent(n, g), n.inputs[0]!.shape)],
+});
