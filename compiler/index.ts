@@ -18,4 +18,12 @@ export type { Graph } from "./ir/graph.js";
 export { graphNodes, leafName } from "./ir/graph.js";
 export type { Node } from "./ir/node.js";
 export type { DType, Shape } from "./ir/shape.js";
+export {
+  gradcheck,
+  formatGradcheck,
+  gradcheckError,
+  type GradcheckOptions,
+  type GradcheckReport,
+  type GradcheckEntry,
+} from "./gradcheck.js";
 export { PRIMITIVES } from "./ops/index.js";
