@@ -1,0 +1,47 @@
+/**
+ * Training with the float64 reference interpreter: runs the training-step graph and applies its
+ * updates. It is slow and exact, the oracle that compiled training is compared with step by step.
+ */
+import { initParams, type Model } from "../dsl/model.js";
+import { leafName } from "../ir/graph.js";
+import type { Feed } from "../interp/bind.js";
+import { interpret } from "../interp/interpret.js";
+import type { NDArray } from "../interp/ndarray.js";
+import type { Optimizer } from "./optimizers.js";
+import { trainGraph, type TrainOptions } from "./train.js";
+
+export interface ReferenceTrainer {
+  /** Current parameter values by name (replaced, not mutated, by each step). */
+  readonly params: Record<string, NDArray>;
+  readonly states: Record<string, NDArray>;
+  /** One training step on a batch; returns the loss before the update. */
+  step(inputs: Readonly<Record<string, Feed>>): number;
+  /** The model's outputs (and loss, when its inputs are given) with the current parameters. */
+  run(inputs: Readonly<Record<string, Feed>>): Record<string, NDArray>;
+}
+
+export function referenceTrainer(
+  mdl: Model,
+  optimizer: Optimizer,
+  options: TrainOptions & { seed?: number; params?: Record<string, NDArray> } = {},
+): ReferenceTrainer {
+  const { graph, initialStates } = trainGraph(mdl, optimizer, options);
+  const params = { ...(options.params ?? initParams(mdl, options.seed ?? 0)) };
+  const states = { ...initialStates };
+  const paramNames = new Set(mdl.graph.params.map(leafName));
+  return {
+    params,
+    states,
+    step(inputs) {
+      const r = interpret(graph, { inputs, params, states });
+      for (const [name, value] of Object.entries(r.updates)) {
+        if (paramNames.has(name)) params[name] = value;
+        else states[name] = value;
+      }
+      return r.outputs.loss!.data[0]!;
+    },
+    run(inputs) {
+      return interpret(mdl.graph, { inputs, params }).outputs;
+    },
+  };
+}
