@@ -53,9 +53,13 @@ export const sigmoid = (x: Tensor) => x.sigmoid();
 export const tanh = (x: Tensor) => x.tanh();
 export const softmax = (x: Tensor, axis = -1) => x.softmax(axis);
 export const logSoftmax = (x: Tensor, axis = -1) => x.logSoftmax(axis);
-/** log(1 + e^x), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows. */
+/**
+ * log(1 + e^x), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows. The max is
+ * `maximum` (tie split 1/2 : 1/2), not relu (derivative 0 at 0): with abs'(0) = 0 the second term
+ * contributes nothing at x = 0, so only the split gives the true derivative softplus'(0) = σ(0) = 1/2.
+ */
 export function softplus(x: Tensor): Tensor {
-  return x.relu().add(x.abs().neg().exp().add(1).log());
+  return x.maximum(0).add(x.abs().neg().exp().add(1).log());
 }
 
 // ---- layers ----

@@ -6,7 +6,7 @@ import { allocate } from "../interp/ndarray.js";
 
 /**
  * Converts between dtypes: bool -> 0/1, f32 -> i32 truncates toward zero (NaN -> 0, saturating
- * at the i32 range, as i32.trunc_sat_f32_s), anything -> bool is `x != 0`. A gradient flows only
+ * at the i32 range, as i32.trunc_sat_f32_s), anything -> bool is `x != 0` (true for NaN, as in IEEE). A gradient flows only
  * from f32 to f32.
  */
 export const cast = defineOp<{ dtype: DType }>({
@@ -20,7 +20,8 @@ export const cast = defineOp<{ dtype: DType }>({
     const r = allocate(out.shape, out.dtype);
     for (let i = 0; i < r.data.length; i++) {
       const v = x!.data[i]!;
-      if (dtype === "bool") r.data[i] = v !== 0 && !Number.isNaN(v) ? 1 : 0;
+      if (dtype === "bool")
+        r.data[i] = v !== 0 ? 1 : 0; // NaN != 0, as f32.ne
       else if (dtype === "i32")
         r.data[i] = Number.isNaN(v) ? 0 : Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.trunc(v)));
       else r.data[i] = v;
