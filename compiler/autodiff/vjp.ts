@@ -46,14 +46,16 @@ export function vjp(y: Node, xs: readonly Node[], seed?: Node): Node[] {
     if (list) list.push(ct);
     else contributions.set(n, [ct]);
   };
-  const total = (n: Node): Node | undefined => contributions.get(n)?.reduce((a, b) => add(a, b));
+  // Sums of cotangents, like every gradient node, are credited to the forward node's line.
+  const total = (n: Node): Node | undefined =>
+    ctx.withSource(n.src, () => contributions.get(n)?.reduce((a, b) => add(a, b)));
 
   if (seed && shapeToString(seed.shape) !== shapeToString(y.shape)) {
     throw new WasmgradError(
       `seed of shape ${shapeToString(seed.shape)} does not match ${shapeToString(y.shape)}`,
     );
   }
-  contribute(y, seed ?? broadcastTo(constant(ctx, 1), y.shape));
+  contribute(y, seed ?? ctx.withSource(y.src, () => broadcastTo(constant(ctx, 1), y.shape)));
 
   for (let k = order.length - 1; k >= 0; k--) {
     const node = order[k]!;
@@ -74,5 +76,5 @@ export function vjp(y: Node, xs: readonly Node[], seed?: Node): Node[] {
       });
     });
   }
-  return xs.map((x) => total(x) ?? zerosLike(x));
+  return xs.map((x) => total(x) ?? ctx.withSource(x.src, () => zerosLike(x)));
 }

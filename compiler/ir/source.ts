@@ -5,8 +5,18 @@
  */
 import type { SourceLocation } from "../errors.js";
 
-/** `file:///.../compiler/` for both the source tree and the built package. */
+/** `/.../compiler/` for the source tree, `/.../dist/compiler/` for the built package. */
 const compilerRoot = stripFileScheme(new URL("..", import.meta.url).href);
+
+/**
+ * The directories whose frames are internal. Running the built package with source maps enabled
+ * (node --enable-source-maps, or under tsx, which enables them) maps its frames back to the
+ * TypeScript sources that ship beside it (dist/compiler/x.js -> compiler/x.ts), so the source tree
+ * next to dist/ is internal as well.
+ */
+const internalRoots = compilerRoot.endsWith("/dist/compiler/")
+  ? [compilerRoot, compilerRoot.slice(0, -"dist/compiler/".length) + "compiler/"]
+  : [compilerRoot];
 
 function stripFileScheme(path: string): string {
   return path.startsWith("file://") ? decodeURIComponent(path.slice("file://".length)) : path;
@@ -17,7 +27,7 @@ const FRAME = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/;
 
 function isInternal(file: string): boolean {
   return (
-    file.startsWith(compilerRoot) ||
+    internalRoots.some((root) => file.startsWith(root)) ||
     file.startsWith("node:") ||
     file.includes("/node_modules/") ||
     !file.includes("/")

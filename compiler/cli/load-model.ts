@@ -1,0 +1,165 @@
+/**
+ * Loads a user's model file for the CLI. A model file is an ES module (TypeScript or JavaScript)
+ * that `export default`s a Model built with `model(...)`, and may export `inputs`: example values
+ * for the model's inputs (a Record from input name to nested arrays or numbers), which
+ * `wasmgrad gradcheck` uses when no --inputs file is given.
+ *
+ * TypeScript is compiled on the fly with tsx's programmatic API, so the `wasmgrad` bin runs from
+ * plain node. tsImport loads the file (and what it imports) under its own namespace, which means
+ * the model may have been built by another copy of the wasmgrad modules than the one running the
+ * CLI: models and errors are therefore recognised by their shape and `name`, never `instanceof`.
+ * (The graph functions only read nodes, and new nodes are made by the node's own Context, so
+ * graphs from another copy work with this copy's functions.)
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { tsImport } from "tsx/esm/api";
+import type { Model } from "../dsl/model.js";
+import type { Feed } from "../interp/bind.js";
+import { relativePath } from "../inspect/text.js";
+
+/** A mistake in how the CLI was used (missing file, bad export, bad JSON): printed as one line. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+export interface LoadedModel {
+  readonly model: Model;
+  /** The module's `inputs` export, if any. */
+  readonly inputs: Readonly<Record<string, Feed>> | undefined;
+  /** Absolute path of the model file. */
+  readonly path: string;
+  /** The path as shown to the user (relative to the working directory when below it). */
+  readonly displayPath: string;
+}
+
+/** True for a value that has the shape of a Model (from any copy of the wasmgrad modules). */
+export function isModel(value: unknown): value is Model {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as { name?: unknown; graph?: unknown; initializers?: unknown };
+  if (typeof v.name !== "string" || !(v.initializers instanceof Map)) return false;
+  const g = v.graph as { outputs?: unknown; inputs?: unknown; params?: unknown } | null | undefined;
+  return (
+    typeof g === "object" &&
+    g !== null &&
+    g.outputs instanceof Map &&
+    Array.isArray(g.inputs) &&
+    Array.isArray(g.params)
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Imports `file` (relative to `cwd`) and returns its default-exported model. */
+export async function loadModel(file: string, cwd: string = process.cwd()): Promise<LoadedModel> {
+  const path = resolve(cwd, file);
+  const displayPath = relativePath(path, cwd);
+  if (!existsSync(path)) throw new CliError(`cannot find model file '${file}' (no such file: ${path})`);
+  if (statSync(path).isDirectory()) {
+    throw new CliError(`'${file}' is a directory; give the path of a model file (e.g. model.ts)`);
+  }
+
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+  } catch (e) {
+    throw describeLoadError(e, displayPath);
+  }
+
+  // A .ts file outside an ESM package is compiled as CommonJS: its exports arrive one level down.
+  let exports: Record<string, unknown> = mod;
+  if (!isModel(mod.default) && isPlainObject(mod.default) && isModel(mod.default.default)) {
+    exports = mod.default;
+  }
+
+  const candidate = exports.default;
+  if (!isModel(candidate)) {
+    const named = Object.entries(exports)
+      .filter(([key, value]) => key !== "default" && isModel(value))
+      .map(([key]) => key);
+    const hint = named.length ? ` (it exports models named ${named.join(", ")}; make one the default)` : "";
+    const got =
+      candidate === undefined
+        ? "has no default export"
+        : `default-exports ${typeof candidate === "function" ? "a function" : describeValue(candidate)}, not a model`;
+    throw new CliError(
+      `${displayPath} ${got}${hint}; a model file must \`export default model("name", (m) => { ... })\``,
+    );
+  }
+
+  const inputs = exports.inputs;
+  if (inputs !== undefined && !isPlainObject(inputs)) {
+    throw new CliError(
+      `the 'inputs' export of ${displayPath} must be an object mapping input names to values, got ${describeValue(inputs)}`,
+    );
+  }
+  return { model: candidate, inputs: inputs as Record<string, Feed> | undefined, path, displayPath };
+}
+
+/** Reads a JSON file of input values: `{ "x": [[1, 2], [3, 4]], "y": [0, 1] }`. */
+export function readInputsFile(file: string, cwd: string = process.cwd()): Record<string, Feed> {
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) throw new CliError(`cannot find inputs file '${file}' (no such file: ${path})`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new CliError(`cannot parse inputs file '${file}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!isPlainObject(parsed)) {
+    throw new CliError(
+      `inputs file '${file}' must hold a JSON object mapping input names to values, got ${describeValue(parsed)}`,
+    );
+  }
+  return parsed as Record<string, Feed>;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** Turns an exception raised while importing the model file into a one-line CLI error. */
+function describeLoadError(e: unknown, displayPath: string): unknown {
+  if (!(e instanceof Error)) return new CliError(`loading ${displayPath} failed: ${String(e)}`);
+  // wasmgrad's own errors already name the op, the shapes and the user's line
+  if (e.name === "WasmgradError") return e;
+  if (e.name === "TransformError") {
+    // esbuild: "Transform failed with 1 error:\n/abs/file.ts:1:18: ERROR: Unexpected ';'"
+    const details = e.message.split("\n").slice(1).filter(Boolean);
+    return wrap(e, `cannot compile ${displayPath}: ${details.join("; ") || e.message}`);
+  }
+  const where = userFrame(e.stack ?? "");
+  const firstLine = e.message.split("\n")[0] ?? "";
+  return wrap(e, `loading ${displayPath} failed: ${e.name}: ${firstLine}${where ? ` (at ${where})` : ""}`);
+}
+
+/** A CliError that keeps the original error's stack for --verbose. */
+function wrap(cause: Error, message: string): CliError {
+  const err = new CliError(message);
+  err.cause = cause;
+  return err;
+}
+
+/** The first stack frame outside Node, node_modules and wasmgrad itself, as `file:line:col`. */
+function userFrame(stack: string): string | undefined {
+  const here = new URL("..", import.meta.url).pathname;
+  for (const line of stack.split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m) continue;
+    const file = m[1]!.startsWith("file://") ? decodeURIComponent(m[1]!.slice(7)) : m[1]!;
+    if (file.startsWith("node:") || file.includes("/node_modules/") || file.startsWith(here)) continue;
+    if (!file.includes("/")) continue;
+    return `${relativePath(file, process.cwd())}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}

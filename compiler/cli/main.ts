@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+/**
+ * The `wasmgrad` command line:
+ *
+ *   wasmgrad inspect model.ts [--grad] [--dot] [-o file]     print the graph (text or Graphviz)
+ *   wasmgrad gradcheck model.ts [--inputs x.json] [--seed n]  analytic vs numeric gradients
+ *
+ * Failures print one line, `wasmgrad: <message>`, on stderr and exit with status 2 (1 is kept
+ * for "gradcheck ran and the gradients disagree"); `--verbose` adds the stack trace.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { gradGraph } from "../autodiff/grad.js";
+import { formatGradcheck, gradcheck } from "../gradcheck.js";
+import { graphToDot } from "../inspect/dot.js";
+import { printGraph, relativePath } from "../inspect/text.js";
+import { leafName } from "../ir/graph.js";
+import { CliError, loadModel, readInputsFile } from "./load-model.js";
+
+/** Exit status for errors (usage, loading, model errors); gradcheck failures exit with 1. */
+const EXIT_ERROR = 2;
+
+const MODEL_FILE_HELP = `
+Model files:
+  A model file is a TypeScript or JavaScript ES module that default-exports a model, and may
+  export example values for its inputs (used by gradcheck when --inputs is not given):
+
+    import { model } from "wasmgrad";
+    export default model("mlp", (m) => {
+      const x = m.input("x", [4, 3]);
+      const W = m.param("W", [3, 2]);
+      m.loss(x.matmul(W).tanh().sum());
+    });
+    export const inputs = { x: [[1, 2, 3], [4, 5, 6], [7, 8, 9], [0, 1, 0]] };
+
+  TypeScript is compiled on the fly (tsx). Keep the file an ES module (a package with
+  "type": "module", or the .mts extension) so errors can name its lines.`;
+
+function parseNumber(what: string, check: (n: number) => boolean, expected: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || !check(n)) {
+      throw new InvalidArgumentError(`${what} must be ${expected}, got '${text}'.`);
+    }
+    return n;
+  };
+}
+
+function emit(text: string, output: string | undefined): void {
+  if (output === undefined) process.stdout.write(text);
+  else {
+    try {
+      writeFileSync(output, text);
+    } catch (e) {
+      throw new CliError(`cannot write '${output}': ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+/** The package's version, from the package.json above this file (source tree or dist/). */
+function packageVersion(): string {
+  for (const up of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "wasmgrad" && pkg.version) return pkg.version;
+    } catch {
+      // not at this level; try the next
+    }
+  }
+  return "unknown";
+}
+
+interface InspectOptions {
+  readonly grad?: boolean;
+  readonly dot?: boolean;
+  readonly output?: string;
+}
+
+interface GradcheckCliOptions {
+  readonly inputs?: string;
+  readonly seed: number;
+  readonly eps?: number;
+  readonly tolerance?: number;
+  readonly maxElements?: number;
+  readonly checkInputs?: boolean;
+}
+
+function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("wasmgrad")
+    .description("Inspect and check wasmgrad models (symbolic computation graphs with gradients).")
+    .version(packageVersion(), "-V, --version", "print the version")
+    .option("--verbose", "print stack traces with errors")
+    .addHelpText("after", MODEL_FILE_HELP)
+    .configureOutput({
+      // commander's own messages ("error: unknown option ...") get the same prefix as ours
+      outputError: (text, write) =>
+        write(`wasmgrad: ${text.replace(/^error: /, "").trimEnd()} (see wasmgrad --help)\n`),
+    })
+    .exitOverride();
+
+  program
+    .command("inspect")
+    .description("print the forward graph of a model, or its gradient graph with --grad")
+    .argument("<model>", "model file (default-exports a model)")
+    .option("--grad", "print the gradient graph: the forward graph plus d loss / d each param")
+    .option("--dot", "print Graphviz DOT instead of text (render with: dot -Tsvg)")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .addHelpText("after", MODEL_FILE_HELP)
+    .action(async (file: string, opts: InspectOptions) => {
+      const { model } = await loadModel(file);
+      const graph = opts.grad ? gradGraph(model.graph) : model.graph;
+      emit(opts.dot ? graphToDot(graph) : printGraph(graph), opts.output);
+    });
+
+  program
+    .command("gradcheck")
+    .description(
+      "compare the symbolic gradients of the model's loss with centered differences " +
+        "(exit status 1 when they disagree)",
+    )
+    .argument("<model>", "model file (default-exports a model; may export `inputs`)")
+    .option(
+      "--inputs <file.json>",
+      "input values as JSON: { name: nested arrays, ... } (default: the module's `inputs` export)",
+    )
+    .option(
+      "--seed <n>",
+      "seed for the parameters' initializers",
+      parseNumber("--seed", Number.isInteger, "an integer"),
+      0,
+    )
+    .option(
+      "--eps <e>",
+      "perturbation ε (default 1e-5)",
+      parseNumber("--eps", (n) => n > 0, "a positive number"),
+    )
+    .option(
+      "--tolerance <t>",
+      "worst acceptable error (default 1e-6)",
+      parseNumber("--tolerance", (n) => n >= 0, "a non-negative number"),
+    )
+    .option(
+      "--max-elements <n>",
+      "elements checked per tensor, sampled deterministically (default 100)",
+      parseNumber("--max-elements", (n) => Number.isInteger(n) && n > 0, "a positive integer"),
+    )
+    .option("--check-inputs", "also check d loss / d each f32 input")
+    .addHelpText("after", MODEL_FILE_HELP)
+    .action(async (file: string, opts: GradcheckCliOptions) => {
+      const loaded = await loadModel(file);
+      const { model } = loaded;
+      const inputs = opts.inputs !== undefined ? readInputsFile(opts.inputs) : loaded.inputs;
+      const names = model.graph.inputs.map(leafName);
+      if (inputs === undefined && names.length > 0) {
+        throw new CliError(
+          `model '${model.name}' has inputs (${names.join(", ")}) but no values for them: ` +
+            `pass --inputs file.json or export \`inputs\` from ${loaded.displayPath}`,
+        );
+      }
+      const report = gradcheck(model, {
+        inputs: inputs ?? {},
+        seed: opts.seed,
+        ...(opts.eps !== undefined && { eps: opts.eps }),
+        ...(opts.tolerance !== undefined && { tolerance: opts.tolerance }),
+        ...(opts.maxElements !== undefined && { maxElements: opts.maxElements }),
+        ...(opts.checkInputs && { checkInputs: true }),
+      });
+      const source = opts.inputs !== undefined ? opts.inputs : `the \`inputs\` export`;
+      process.stdout.write(
+        `gradcheck ${model.name} (${loaded.displayPath}), seed ${opts.seed}, inputs from ${names.length ? source : "(none)"}\n`,
+      );
+      process.stdout.write(formatGradcheck(report) + "\n");
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  return program;
+}
+
+/** One line for the user: wasmgrad errors with their location made relative to the cwd. */
+function errorLine(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const w = e as Error & {
+    location?: { file: string; line: number; column: number };
+    op?: string;
+    detail?: string;
+  };
+  let message = e.message;
+  if (e.name === "WasmgradError" && w.detail !== undefined) {
+    const where = w.location
+      ? `${relativePath(w.location.file, process.cwd())}:${w.location.line}:${w.location.column}`
+      : undefined;
+    message = [where, w.op, w.detail].filter((p) => p !== undefined).join(": ");
+  } else if (e.name !== "WasmgradError" && e.name !== "CliError") {
+    message = `internal error: ${e.name}: ${e.message} (run with --verbose for the stack trace)`;
+  }
+  return message.replaceAll(/\s*\n\s*/g, " ");
+}
+
+async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and --version "fail" with exit code 0; usage errors were already printed
+      return e.exitCode === 0 ? 0 : EXIT_ERROR;
+    }
+    process.stderr.write(`wasmgrad: ${errorLine(e)}\n`);
+    if (program.opts<{ verbose?: boolean }>().verbose || argv.includes("--verbose")) {
+      const stack = e instanceof Error ? (e.stack ?? String(e)) : String(e);
+      const cause = e instanceof Error && e.cause instanceof Error ? `\ncaused by: ${e.cause.stack}` : "";
+      process.stderr.write(`${stack}${cause}\n`);
+    }
+    return EXIT_ERROR;
+  }
+}
+
+// tsImport keeps a loader thread alive, so leave explicitly once stdout has drained.
+const code = await main();
+process.stdout.write("", () => process.exit(code));
