@@ -26,4 +26,18 @@ export {
   type GradcheckReport,
   type GradcheckEntry,
 } from "./gradcheck.js";
+export { optim, applyUpdate, slotNames, type Optimizer } from "./optim/optimizers.js";
+export { schedule, learningRateAt, type Schedule, type LearningRate } from "./optim/schedules.js";
+export {
+  trainGraph,
+  clipByGlobalNorm,
+  STEP_STATE,
+  type TrainGraph,
+  type TrainOptions,
+} from "./optim/train.js";
+export { referenceTrainer, type ReferenceTrainer } from "./optim/reference-trainer.js";
+export { checkGraph } from "./ir/spec.js";
+export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./ir/serialize.js";
 export { PRIMITIVES } from "./ops/index.js";
+export { printGraph, type PrintOptions } from "./inspect/text.js";
+export { graphToDot, type DotOptions } from "./inspect/dot.js";

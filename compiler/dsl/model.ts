@@ -36,7 +36,7 @@ export class ModelBuilder {
     const previous = this.leaves.get(name);
     if (previous) {
       throw new WasmgradError(
-        `model '${this.name}' already has a ${previous.op} named '${name}' (declared at ${formatLocation(previous.src)})`,
+        `model '${this.name}' already has ${previous.op === "input" ? "an" : "a"} ${previous.op} named '${name}' (declared at ${formatLocation(previous.src)})`,
         { op: kind, location: captureUserLocation() },
       );
     }
