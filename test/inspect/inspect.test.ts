@@ -17,19 +17,22 @@ function lineOf(marker: string): number {
   return matches[0]!;
 }
 
+/** The MLP's body, so it can also be built inside another model definition. */
+function buildMlpInto(m: Parameters<Parameters<typeof model>[1]>[0]): void {
+  const x = m.input("x", [4, 3]);
+  const y = m.input("y", [4, 2]);
+  const W1 = m.param("W1", [3, 5]);
+  const b1 = m.param("b1", [5]);
+  const W2 = m.param("W2", [5, 2]);
+  const b2 = m.param("b2", [2]);
+  const h = x.matmul(W1).add(b1).tanh(); // @hidden
+  const out = h.matmul(W2).add(b2); // @out
+  m.output("out", out);
+  m.loss(out.sub(y).square().mean()); // @loss
+}
+
 function buildMlp(name = "mlp"): Model {
-  return model(name, (m) => {
-    const x = m.input("x", [4, 3]);
-    const y = m.input("y", [4, 2]);
-    const W1 = m.param("W1", [3, 5]);
-    const b1 = m.param("b1", [5]);
-    const W2 = m.param("W2", [5, 2]);
-    const b2 = m.param("b2", [2]);
-    const h = x.matmul(W1).add(b1).tanh(); // @hidden
-    const out = h.matmul(W2).add(b2); // @out
-    m.output("out", out);
-    m.loss(out.sub(y).square().mean()); // @loss
-  });
+  return model(name, buildMlpInto);
 }
 
 const mlp = buildMlp();
@@ -172,20 +175,6 @@ describe("printGraph", () => {
     expect(listing).toMatch(/reduce_sum axes=\[0\] keepdims : f32\[1,4\] \(%1\)/);
   });
 });
-
-/** The MLP's body, for building it inside another model definition. */
-function buildMlpInto(m: Parameters<Parameters<typeof model>[1]>[0]): void {
-  const x = m.input("x", [4, 3]);
-  const y = m.input("y", [4, 2]);
-  const W1 = m.param("W1", [3, 5]);
-  const b1 = m.param("b1", [5]);
-  const W2 = m.param("W2", [5, 2]);
-  const b2 = m.param("b2", [2]);
-  const h = x.matmul(W1).add(b1).tanh();
-  const out = h.matmul(W2).add(b2);
-  m.output("out", out);
-  m.loss(out.sub(y).square().mean());
-}
 
 // ---- DOT --------------------------------------------------------------------------------------
 
