@@ -45,6 +45,12 @@ function fans(shape: Shape): [number, number] {
   return [shape[shape.length - 2]! * receptive, shape[shape.length - 1]! * receptive];
 }
 
+/** The half-width of the Xavier uniform range for a weight of this shape. */
+export function xavierLimit(shape: Shape, gain: number): number {
+  const [fanIn, fanOut] = fans(shape);
+  return gain * Math.sqrt(6 / (fanIn + fanOut));
+}
+
 /** Realises an initializer. `stream` distinguishes parameters drawn from the same seed. */
 export function realise(
   initializer: Initializer,
@@ -83,8 +89,7 @@ export function realise(
       }
       break;
     case "xavier": {
-      const [fanIn, fanOut] = fans(shape);
-      const limit = initializer.gain * Math.sqrt(6 / (fanIn + fanOut));
+      const limit = xavierLimit(shape, initializer.gain);
       for (let i = 0; i < n; i++) out[i] = limit * (2 * u(i) - 1);
       break;
     }

@@ -1,0 +1,338 @@
+/**
+ * compile(model): one self-contained WebAssembly module per model.
+ *
+ *  1. graphs: forward (user outputs), backward (loss and grads), train (loss, grads, updates)
+ *  2. layout: persistent tensors at fixed offsets, one scratch region shared by the entries
+ *  3. one kernel function per node of each entry, lowered by lower.ts, called in order by the
+ *     entry's exported function; results not computed in place are copied to their slots
+ *  4. init(seed) and reset_state(); the manifest in a custom section
+ *  5. binaryen's optimizer (which also inlines the merged AssemblyScript kernels), validation
+ */
+import { gradGraph, LOSS } from "../autodiff/grad.js";
+import type { Model } from "../dsl/model.js";
+import { xavierLimit } from "../dsl/init.js";
+import { WasmgradError } from "../errors.js";
+import { leafName, topologicalOrder, type Graph } from "../ir/graph.js";
+import type { Node } from "../ir/node.js";
+import { sizeOf } from "../ir/shape.js";
+import type { Optimizer } from "../optim/optimizers.js";
+import { trainGraph } from "../optim/train.js";
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  MANIFEST_SECTION,
+  type EntryInfo,
+  type Manifest,
+  type TensorInfo,
+  type TensorRole,
+} from "../../runtime/manifest.js";
+import { VERSION } from "../version.js";
+import { loadKernels } from "./kernels.js";
+import { Region, type Buffer } from "./layout.js";
+import { ALIASING_OPS, lowerNode, NO_KERNEL_OPS } from "./lower.js";
+import { ModuleBuilder, type Expr, type FnBuilder } from "./module.js";
+
+export interface CompileOptions {
+  /** Bakes a train_step into the module (needs a loss). */
+  readonly optimizer?: Optimizer;
+  /** Clip gradients by global norm in train_step. */
+  readonly clipNorm?: number;
+  /** f32x4 SIMD (default true); false emits a scalar module for hosts without SIMD. */
+  readonly simd?: boolean;
+  /** Run binaryen's optimizer (default true). */
+  readonly optimize?: boolean;
+  /** Also return the WebAssembly text (costly for large modules). */
+  readonly wat?: boolean;
+}
+
+export interface CompiledModel {
+  readonly wasm: Uint8Array;
+  readonly manifest: Manifest;
+  /** The graphs each entry point computes. */
+  readonly graphs: { readonly forward: Graph; readonly backward?: Graph; readonly train?: Graph };
+  /** The WebAssembly text of the module, when requested. */
+  readonly wat?: string;
+}
+
+interface Entry {
+  readonly name: "forward" | "backward" | "train";
+  readonly exportName: string;
+  /** Values to compute, each with the persistent slot it must end up in. */
+  readonly results: readonly { node: Node; slot: Buffer; inPlace: boolean }[];
+}
+
+function dtypeOf(n: Node): "f32" | "i32" {
+  return n.dtype === "f32" ? "f32" : "i32";
+}
+
+export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel {
+  const simd = options.simd ?? true;
+  const g = mdl.graph;
+  const hasLoss = g.outputs.has(LOSS);
+  if (options.optimizer && !hasLoss) {
+    throw new WasmgradError(`model '${mdl.name}' has no loss, so it cannot be compiled with an optimizer`);
+  }
+  const userOutputs = new Map([...g.outputs].filter(([name]) => name !== LOSS));
+  const forward: Graph = { ...g, outputs: userOutputs };
+  const backward = hasLoss ? gradGraph(g) : undefined;
+  const train =
+    hasLoss && options.optimizer
+      ? trainGraph(mdl, options.optimizer, { clipNorm: options.clipNorm })
+      : undefined;
+
+  const mb = new ModuleBuilder(loadKernels(), simd);
+  try {
+    // ---- persistent layout --------------------------------------------------------------
+    const persistent = new Region(mb.reservedBytes);
+    const tensors: TensorInfo[] = [];
+    const slot = (name: string, role: TensorRole, n: { shape: readonly number[]; dtype: string }): Buffer => {
+      const b = persistent.allocate(n.shape, n.dtype === "f32" ? "f32" : "i32");
+      tensors.push({
+        name,
+        role,
+        shape: [...n.shape],
+        dtype: b.dtype === "f32" ? "f32" : "i32",
+        offset: b.offset,
+      });
+      return b;
+    };
+    const leafBuffers = new Map<Node, Buffer>();
+    for (const n of g.inputs) leafBuffers.set(n, slot(leafName(n), "input", n));
+    for (const n of g.params) leafBuffers.set(n, slot(leafName(n), "param", n));
+    const states = train?.graph.states ?? [];
+    for (const n of states) leafBuffers.set(n, slot(leafName(n), "state", n));
+    const outputSlots = new Map<string, Buffer>();
+    for (const [name, n] of g.outputs) outputSlots.set(name, slot(name, "output", n));
+    const gradSlots = new Map<string, Buffer>();
+    if (backward) for (const p of g.params) gradSlots.set(leafName(p), slot(leafName(p), "grad", p));
+
+    /** A persistent buffer holding `values` from instantiation on (a data segment). */
+    const dataBuffer = (
+      shape: readonly number[],
+      dtype: "f32" | "i32",
+      values: readonly number[],
+    ): Buffer => {
+      const b = persistent.allocate(shape, dtype);
+      const bytes = new Uint8Array(Math.max(values.length, 1) * 4);
+      const view = new DataView(bytes.buffer);
+      values.forEach((v, i) =>
+        dtype === "f32" ? view.setFloat32(i * 4, v, true) : view.setInt32(i * 4, v, true),
+      );
+      mb.addData(b.offset, bytes);
+      return b;
+    };
+    const constBuffers = new Map<Node, Buffer>();
+    const constBuffer = (n: Node): Buffer => {
+      let b = constBuffers.get(n);
+      if (!b) {
+        const values =
+          "values" in n.attrs
+            ? (n.attrs.values as number[])
+            : new Array<number>(sizeOf(n.shape)).fill(n.attrs.value as number);
+        b = dataBuffer(n.shape, dtypeOf(n), values);
+        constBuffers.set(n, b);
+      }
+      return b;
+    };
+
+    // ---- entries ----------------------------------------------------------------------------
+    const entries: Entry[] = [];
+    const results = (m: ReadonlyMap<string, Node>, slots: ReadonlyMap<string, Buffer>) =>
+      [...m].map(([name, node]) => ({ node, slot: slots.get(name)!, inPlace: true }));
+    entries.push({ name: "forward", exportName: "forward", results: results(userOutputs, outputSlots) });
+    if (backward) {
+      entries.push({
+        name: "backward",
+        exportName: "backward",
+        results: [
+          { node: backward.outputs.get(LOSS)!, slot: outputSlots.get(LOSS)!, inPlace: true },
+          ...results(backward.grads, gradSlots),
+        ],
+      });
+    }
+    if (train) {
+      const t = train.graph;
+      entries.push({
+        name: "train",
+        exportName: "train_step",
+        results: [
+          { node: t.outputs.get(LOSS)!, slot: outputSlots.get(LOSS)!, inPlace: true },
+          ...results(t.grads, gradSlots),
+          // an update must not overwrite its param or state before every reader has run
+          ...[...t.updates].map(([name, node]) => ({
+            node,
+            slot: leafBuffers.get([...t.params, ...t.states].find((l) => leafName(l) === name)!)!,
+            inPlace: false,
+          })),
+        ],
+      });
+    }
+
+    let memoryEnd = persistent.end;
+    const scratchStart = persistent.end;
+    const entryInfo: Record<string, EntryInfo> = {};
+    for (const entry of entries) {
+      const scratch = new Region(scratchStart);
+      const buffers = new Map<Node, Buffer>(leafBuffers);
+      const roots = entry.results.map((r) => r.node);
+      const order = topologicalOrder(roots);
+      const claimed = new Set<Buffer>();
+      for (const r of entry.results) {
+        if (
+          r.inPlace &&
+          !buffers.has(r.node) &&
+          !NO_KERNEL_OPS.has(r.node.op) &&
+          !ALIASING_OPS.has(r.node.op) &&
+          !claimed.has(r.slot)
+        ) {
+          buffers.set(r.node, { ...r.slot, shape: r.node.shape });
+          claimed.add(r.slot);
+        }
+      }
+      const fnNames: string[] = [];
+      for (const node of order) {
+        if (node.op === "const") {
+          buffers.set(node, constBuffer(node));
+          continue;
+        }
+        if (NO_KERNEL_OPS.has(node.op)) continue;
+        if (ALIASING_OPS.has(node.op)) {
+          if (!buffers.has(node)) buffers.set(node, { ...buffers.get(node.inputs[0]!)!, shape: node.shape });
+          continue;
+        }
+        if (!buffers.has(node)) buffers.set(node, scratch.allocate(node.shape, dtypeOf(node)));
+        const name = `${entry.name}_${node.id}_${node.op}`;
+        const f = mb.fn(name);
+        lowerNode(
+          { f, simd, kernel: (k) => mb.kernel(k), scratch: (bytes) => scratch.allocateBytes(bytes) },
+          node,
+          node.inputs.map((i) => buffers.get(i)!),
+          buffers.get(node)!,
+        );
+        f.finish();
+        fnNames.push(name);
+      }
+      const main = mb.fn(`entry_${entry.name}`);
+      main.emit(...fnNames.map((n) => main.call(n, [], "none")));
+      for (const r of entry.results) {
+        const b = buffers.get(r.node)!;
+        if (b.offset !== r.slot.offset)
+          main.emit(
+            main.memcpy(main.c32(r.slot.offset), main.c32(b.offset), main.c32(sizeOf(r.node.shape) * 4)),
+          );
+      }
+      main.finish("none", entry.exportName);
+      memoryEnd = Math.max(memoryEnd, scratch.end);
+      const reads = new Set(order.filter((n) => n.op === "input").map(leafName));
+      entryInfo[entry.name] = {
+        export: entry.exportName,
+        inputs: g.inputs.map(leafName).filter((n) => reads.has(n)),
+        outputs: entry.name === "forward" ? [...userOutputs.keys()] : [LOSS],
+      };
+    }
+
+    // ---- init(seed) and reset_state() --------------------------------------------------------
+    const zeroStates = (f: FnBuilder): Expr[] =>
+      states.map((s) => f.memfill(f.c32(leafBuffers.get(s)!.offset), f.c32(0), f.c32(sizeOf(s.shape) * 4)));
+    const init = mb.fn("init", ["i32"]);
+    g.params.forEach((p, stream) => {
+      const name = leafName(p);
+      const b = leafBuffers.get(p)!;
+      const n = sizeOf(p.shape);
+      const seed = () => init.get(init.param(0));
+      const initializer = mdl.initializers.get(name)!;
+      const ptr = init.c32(b.offset);
+      switch (initializer.kind) {
+        case "zeros":
+          init.emit(init.memfill(ptr, init.c32(0), init.c32(n * 4)));
+          break;
+        case "ones":
+          init.emit(init.call(mb.kernel("fill_const"), [ptr, init.c32(n), init.cf64(1)], "none"));
+          break;
+        case "constant": {
+          const v = initializer.values;
+          if (typeof v === "number")
+            init.emit(init.call(mb.kernel("fill_const"), [ptr, init.c32(n), init.cf64(v)], "none"));
+          else {
+            const source = dataBuffer(p.shape, "f32", v);
+            init.emit(init.memcpy(ptr, init.c32(source.offset), init.c32(n * 4)));
+          }
+          break;
+        }
+        case "uniform":
+          init.emit(
+            init.call(
+              mb.kernel("fill_uniform"),
+              [
+                ptr,
+                init.c32(n),
+                seed(),
+                init.c32(stream),
+                init.cf64(initializer.low),
+                init.cf64(initializer.high),
+              ],
+              "none",
+            ),
+          );
+          break;
+        case "normal":
+          init.emit(
+            init.call(
+              mb.kernel("fill_normal"),
+              [
+                ptr,
+                init.c32(n),
+                seed(),
+                init.c32(stream),
+                init.cf64(initializer.mean),
+                init.cf64(initializer.std),
+              ],
+              "none",
+            ),
+          );
+          break;
+        case "xavier":
+          init.emit(
+            init.call(
+              mb.kernel("fill_xavier"),
+              [ptr, init.c32(n), seed(), init.c32(stream), init.cf64(xavierLimit(p.shape, initializer.gain))],
+              "none",
+            ),
+          );
+          break;
+      }
+    });
+    init.emit(...zeroStates(init));
+    init.finish("none", "init");
+    const reset = mb.fn("reset_state");
+    reset.emit(...zeroStates(reset));
+    reset.finish("none", "reset_state");
+
+    // ---- manifest and binary -------------------------------------------------------------------
+    memoryEnd = Math.max(memoryEnd, persistent.end);
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      formatVersion: MANIFEST_FORMAT_VERSION,
+      compilerVersion: VERSION,
+      model: mdl.name,
+      options: { simd, optimizer: options.optimizer ?? null, clipNorm: options.clipNorm ?? null },
+      memoryBytes: Math.max(1, Math.ceil(memoryEnd / 65536)) * 65536,
+      tensors,
+      entries: {
+        forward: entryInfo.forward!,
+        ...(entryInfo.backward ? { backward: entryInfo.backward } : {}),
+        ...(entryInfo.train ? { train: entryInfo.train } : {}),
+      },
+    };
+    mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
+    const { binary, text } = mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? true });
+    return {
+      wasm: binary,
+      manifest,
+      graphs: { forward, ...(backward ? { backward } : {}), ...(train ? { train: train.graph } : {}) },
+      ...(options.wat ? { wat: text() } : {}),
+    };
+  } finally {
+    mb.dispose();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * gather, scatter_add and iota. Compiled code clamps ids into [0, rows): the interpreter raises
+ * on an out-of-range id instead, and the runtime checks every id input against its table before
+ * the call (the manifest records the range), so clamping only guards computed ids.
+ */
+import { sizeOf } from "../../ir/shape.js";
+import type { Buffer } from "../layout.js";
+import type { Expr } from "../module.js";
+import type { LowerContext } from "./context.js";
+
+function clampedId(c: LowerContext, idPtr: Expr, rows: number): Expr {
+  const { f } = c;
+  const id = f.local("i32");
+  // min(max(id, 0), rows - 1) with an unsigned trick: negative ids become huge
+  return f.select(
+    f.i32.lt_u(f.tee(id, f.i32.load(0, 4, idPtr)), f.c32(rows)),
+    f.get(id),
+    f.select(f.i32.lt_s(f.get(id), f.c32(0)), f.c32(0), f.c32(rows - 1)),
+  );
+}
+
+export function emitGather(c: LowerContext, table: Buffer, ids: Buffer, out: Buffer): void {
+  const { f } = c;
+  const rows = table.shape[0]!;
+  const width = sizeOf(table.shape.slice(1)) * 4;
+  const p = f.local("i32");
+  f.emit(
+    f.forLoop(p, f.c32(0), f.c32(sizeOf(ids.shape)), 1, () =>
+      f.memcpy(
+        f.i32.add(f.c32(out.offset), f.i32.mul(f.get(p), f.c32(width))),
+        f.i32.add(
+          f.c32(table.offset),
+          f.i32.mul(
+            clampedId(c, f.i32.add(f.c32(ids.offset), f.i32.shl(f.get(p), f.c32(2))), rows),
+            f.c32(width),
+          ),
+        ),
+        f.c32(width),
+      ),
+    ),
+  );
+}
+
+export function emitScatterAdd(c: LowerContext, ids: Buffer, updates: Buffer, out: Buffer): void {
+  const { f } = c;
+  const rows = out.shape[0]!;
+  const width = sizeOf(out.shape.slice(1));
+  const [p, j, dst, src] = [f.local("i32"), f.local("i32"), f.local("i32"), f.local("i32")];
+  const vecEnd = c.simd ? width - (width % 4) : 0;
+  f.emit(
+    f.memfill(f.c32(out.offset), f.c32(0), f.c32(sizeOf(out.shape) * 4)),
+    f.forLoop(p, f.c32(0), f.c32(sizeOf(ids.shape)), 1, () => [
+      f.set(
+        dst,
+        f.i32.add(
+          f.c32(out.offset),
+          f.i32.mul(
+            clampedId(c, f.i32.add(f.c32(ids.offset), f.i32.shl(f.get(p), f.c32(2))), rows),
+            f.c32(width * 4),
+          ),
+        ),
+      ),
+      f.set(src, f.i32.add(f.c32(updates.offset), f.i32.mul(f.get(p), f.c32(width * 4)))),
+      ...(vecEnd > 0
+        ? [
+            f.forLoop(j, f.c32(0), f.c32(vecEnd * 4), 16, () =>
+              f.v128.store(
+                0,
+                4,
+                f.i32.add(f.get(dst), f.get(j)),
+                f.f32x4.add(
+                  f.v128.load(0, 4, f.i32.add(f.get(dst), f.get(j))),
+                  f.v128.load(0, 4, f.i32.add(f.get(src), f.get(j))),
+                ),
+              ),
+            ),
+          ]
+        : []),
+      ...(vecEnd < width
+        ? [
+            f.forLoop(j, f.c32(vecEnd * 4), f.c32(width * 4), 4, () =>
+              f.f32.store(
+                0,
+                4,
+                f.i32.add(f.get(dst), f.get(j)),
+                f.f32.add(
+                  f.f32.load(0, 4, f.i32.add(f.get(dst), f.get(j))),
+                  f.f32.load(0, 4, f.i32.add(f.get(src), f.get(j))),
+                ),
+              ),
+            ),
+          ]
+        : []),
+    ]),
+  );
+}
+
+export function emitIota(c: LowerContext, out: Buffer, axis: number): void {
+  const { f } = c;
+  const stride = sizeOf(out.shape.slice(axis + 1));
+  const dim = out.shape[axis]!;
+  const i = f.local("i32");
+  f.emit(
+    f.forLoop(i, f.c32(0), f.c32(sizeOf(out.shape)), 1, () =>
+      f.i32.store(
+        0,
+        4,
+        f.i32.add(f.c32(out.offset), f.i32.shl(f.get(i), f.c32(2))),
+        f.i32.rem_u(f.i32.div_u(f.get(i), f.c32(stride)), f.c32(dim)),
+      ),
+    ),
+  );
+}

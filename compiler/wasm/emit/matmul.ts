@@ -1,0 +1,238 @@
+/**
+ * matmul: C[b] = op(A[b]) · op(B[b]) for every batch index b (batch axes broadcast).
+ *
+ * SIMD: a register-blocked micro-kernel computes a 4×8 tile of C in eight f32x4 accumulators
+ * (plus 4×4 and narrower tiles at the edges). Per k step it loads one row segment of B (two
+ * vectors) and splats one element of A per row (v128.load32_splat), so a transposed A is read in
+ * place with a different stride. A transposed B is first packed into row-major order in scratch.
+ * Without SIMD: an i-k-j loop with a scalar inner product row.
+ */
+import { broadcastShapes } from "../../ir/shape.js";
+import type { Buffer } from "../layout.js";
+import type { Expr, Local } from "../module.js";
+import type { LowerContext } from "./context.js";
+import { address, nest } from "./loops.js";
+import { broadcastStrides } from "./map.js";
+
+const MR = 4;
+
+export function emitMatmul(
+  c: LowerContext,
+  a: Buffer,
+  b: Buffer,
+  out: Buffer,
+  transA: boolean,
+  transB: boolean,
+): void {
+  const { f } = c;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const aStrides = broadcastStrides(a.shape.slice(0, -2), batch).map((s) => s * M * K);
+  const bStrides = broadcastStrides(b.shape.slice(0, -2), batch).map((s) => s * K * N);
+  const cStrides = broadcastStrides(batch, batch).map((s) => s * M * N);
+  const packed = transB ? c.scratch(K * N * 4) : 0;
+
+  const aBase = f.local("i32");
+  const bBase = f.local("i32");
+  const cBase = f.local("i32");
+  f.emit(
+    ...nest(f, batch, (bc) => {
+      const stmts: Expr[] = [
+        f.set(aBase, address(f, f.c32(a.offset), bc, aStrides)),
+        f.set(bBase, address(f, f.c32(b.offset), bc, bStrides)),
+        f.set(cBase, address(f, f.c32(out.offset), bc, cStrides)),
+      ];
+      if (transB) {
+        // pack Bᵀ: P[k, n] = B[n, k]
+        stmts.push(
+          ...nest(f, [N, K], ([n, k]) => [
+            f.f32.store(
+              0,
+              4,
+              f.i32.add(
+                f.c32(packed),
+                f.i32.shl(f.i32.add(f.i32.mul(f.get(k!), f.c32(N)), f.get(n!)), f.c32(2)),
+              ),
+              f.f32.load(
+                0,
+                4,
+                f.i32.add(
+                  f.get(bBase),
+                  f.i32.shl(f.i32.add(f.i32.mul(f.get(n!), f.c32(K)), f.get(k!)), f.c32(2)),
+                ),
+              ),
+            ),
+          ]),
+          f.set(bBase, f.c32(packed)),
+        );
+      }
+      stmts.push(
+        ...(c.simd
+          ? simdCore(c, aBase, bBase, cBase, M, K, N, transA)
+          : scalarCore(c, aBase, bBase, cBase, M, K, N, transA)),
+      );
+      return stmts;
+    }),
+  );
+}
+
+/** Address of A'(i, k) for A' = op(A), as a base pointer plus per-row / per-k steps in bytes. */
+function aSteps(M: number, K: number, transA: boolean): { row: number; k: number } {
+  return transA ? { row: 4, k: M * 4 } : { row: K * 4, k: 4 };
+}
+
+function simdCore(
+  c: LowerContext,
+  aBase: Local,
+  bBase: Local,
+  cBase: Local,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+): Expr[] {
+  const { f } = c;
+  const step = aSteps(M, K, transA);
+  const i0 = f.local("i32");
+  const j0 = f.local("i32");
+  const k = f.local("i32");
+  const pa = f.local("i32");
+  const pb = f.local("i32");
+
+  /** A tile of mr rows × nv vectors (4 columns each) at (i0, j0). */
+  const tile = (mr: number, nv: number): Expr[] => {
+    const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => f.local("v128")));
+    const bv = Array.from({ length: nv }, () => f.local("v128"));
+    const av = f.local("v128");
+    const body: Expr[] = [
+      ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
+      ...acc.flatMap((row, r) => [
+        f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
+        ...row.map((accumulator, q) =>
+          f.set(accumulator, f.f32x4.add(f.get(accumulator), f.f32x4.mul(f.get(av), f.get(bv[q]!)))),
+        ),
+      ]),
+      f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
+      f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
+    ];
+    return [
+      ...acc.flat().map((l) => f.set(l, f.splatF32(0))),
+      f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.get(i0), f.c32(step.row)))),
+      f.set(pb, f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2)))),
+      f.forLoop(k, f.c32(0), f.c32(K), 1, () => body),
+      ...acc.flatMap((row, r) =>
+        row.map((accumulator, q) =>
+          f.v128.store(
+            (r * N + q * 4) * 4,
+            4,
+            f.i32.add(
+              f.get(cBase),
+              f.i32.shl(f.i32.add(f.i32.mul(f.get(i0), f.c32(N)), f.get(j0)), f.c32(2)),
+            ),
+            f.get(accumulator),
+          ),
+        ),
+      ),
+    ];
+  };
+
+  /** Columns j ≥ N4 (fewer than four): scalar dot products for each of mr rows. */
+  const narrowColumns = (mr: number, from: number): Expr[] => {
+    if (from >= N) return [];
+    const acc = f.local("f32");
+    const j = f.local("i32");
+    return [
+      f.forLoop(j, f.c32(from), f.c32(N), 1, () =>
+        Array.from({ length: mr }, (_, r) => [
+          f.set(acc, f.cf32(0)),
+          f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.i32.add(f.get(i0), f.c32(r)), f.c32(step.row)))),
+          f.set(pb, f.i32.add(f.get(bBase), f.i32.shl(f.get(j), f.c32(2)))),
+          f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
+            f.set(
+              acc,
+              f.f32.add(f.get(acc), f.f32.mul(f.f32.load(0, 4, f.get(pa)), f.f32.load(0, 4, f.get(pb)))),
+            ),
+            f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
+            f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
+          ]),
+          f.f32.store(
+            0,
+            4,
+            f.i32.add(
+              f.get(cBase),
+              f.i32.shl(f.i32.add(f.i32.mul(f.i32.add(f.get(i0), f.c32(r)), f.c32(N)), f.get(j)), f.c32(2)),
+            ),
+            f.get(acc),
+          ),
+        ]).flat(),
+      ),
+    ];
+  };
+
+  const N8 = N - (N % 8);
+  const N4 = N - (N % 4);
+  const rowBlock = (mr: number): Expr[] => [
+    ...(N8 > 0 ? [f.forLoop(j0, f.c32(0), f.c32(N8), 8, () => tile(mr, 2))] : []),
+    ...(N4 > N8 ? [f.set(j0, f.c32(N8)), ...tile(mr, 1)] : []),
+    ...narrowColumns(mr, N4),
+  ];
+  const M4 = M - (M % MR);
+  return [
+    ...(M4 > 0 ? [f.forLoop(i0, f.c32(0), f.c32(M4), MR, () => rowBlock(MR))] : []),
+    ...(M4 < M ? [f.set(i0, f.c32(M4)), ...rowBlock(M - M4)] : []),
+  ];
+}
+
+function scalarCore(
+  c: LowerContext,
+  aBase: Local,
+  bBase: Local,
+  cBase: Local,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+): Expr[] {
+  const { f } = c;
+  const step = aSteps(M, K, transA);
+  const [i, k, j] = [f.local("i32"), f.local("i32"), f.local("i32")];
+  const av = f.local("f32");
+  const crow = f.local("i32");
+  const brow = f.local("i32");
+  return [
+    f.forLoop(i, f.c32(0), f.c32(M), 1, () => [
+      f.set(crow, f.i32.add(f.get(cBase), f.i32.mul(f.get(i), f.c32(N * 4)))),
+      f.memfill(f.get(crow), f.c32(0), f.c32(N * 4)),
+      f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
+        f.set(
+          av,
+          f.f32.load(
+            0,
+            4,
+            f.i32.add(
+              f.get(aBase),
+              f.i32.add(f.i32.mul(f.get(i), f.c32(step.row)), f.i32.mul(f.get(k), f.c32(step.k))),
+            ),
+          ),
+        ),
+        f.set(brow, f.i32.add(f.get(bBase), f.i32.mul(f.get(k), f.c32(N * 4)))),
+        f.forLoop(j, f.c32(0), f.c32(N), 1, () => {
+          const off = f.i32.shl(f.get(j), f.c32(2));
+          return f.f32.store(
+            0,
+            4,
+            f.i32.add(f.get(crow), off),
+            f.f32.add(
+              f.f32.load(0, 4, f.i32.add(f.get(crow), f.i32.shl(f.get(j), f.c32(2)))),
+              f.f32.mul(f.get(av), f.f32.load(0, 4, f.i32.add(f.get(brow), f.i32.shl(f.get(j), f.c32(2))))),
+            ),
+          );
+        }),
+      ]),
+    ]),
+  ];
+}

@@ -1,0 +1,263 @@
+/**
+ * The one thin, typed wrapper over binaryen.js. Kernel emitters get a `FnBuilder`: typed locals,
+ * structured loops, memory helpers and binaryen's own typed op namespaces (`f32`, `i32`, `v128`,
+ * `f32x4`, `i32x4`); nothing else in the compiler handles a raw binaryen module.
+ */
+import binaryen from "binaryen";
+
+export type Expr = number;
+export type ValType = "i32" | "f32" | "f64" | "v128";
+
+const TYPES: Record<ValType, binaryen.Type> = {
+  i32: binaryen.i32,
+  f32: binaryen.f32,
+  f64: binaryen.f64,
+  v128: binaryen.v128,
+};
+
+export interface Local {
+  readonly index: number;
+  readonly type: ValType;
+}
+
+/** Builds the body of one function: declares locals, emits statements in order. */
+export class FnBuilder {
+  private readonly vars: binaryen.Type[] = [];
+  private readonly body: Expr[] = [];
+  private labels = 0;
+
+  constructor(
+    private readonly mod: binaryen.Module,
+    readonly name: string,
+    private readonly params: readonly ValType[] = [],
+  ) {}
+
+  get i32() {
+    return this.mod.i32;
+  }
+  get f32() {
+    return this.mod.f32;
+  }
+  get f64() {
+    return this.mod.f64;
+  }
+  get v128() {
+    return this.mod.v128;
+  }
+  get f32x4() {
+    return this.mod.f32x4;
+  }
+  get i32x4() {
+    return this.mod.i32x4;
+  }
+
+  param(index: number): Local {
+    return { index, type: this.params[index]! };
+  }
+
+  local(type: ValType): Local {
+    this.vars.push(TYPES[type]);
+    return { index: this.params.length + this.vars.length - 1, type };
+  }
+
+  get(l: Local): Expr {
+    return this.mod.local.get(l.index, TYPES[l.type]);
+  }
+  set(l: Local, value: Expr): Expr {
+    return this.mod.local.set(l.index, value);
+  }
+  tee(l: Local, value: Expr): Expr {
+    return this.mod.local.tee(l.index, value, TYPES[l.type]);
+  }
+
+  c32(n: number): Expr {
+    return this.mod.i32.const(n | 0);
+  }
+  cf32(x: number): Expr {
+    return this.mod.f32.const(x);
+  }
+  cf64(x: number): Expr {
+    return this.mod.f64.const(x);
+  }
+  splatF32(x: number): Expr {
+    return this.mod.f32x4.splat(this.mod.f32.const(x));
+  }
+  splatI32(x: number): Expr {
+    return this.mod.i32x4.splat(this.mod.i32.const(x | 0));
+  }
+
+  call(name: string, args: readonly Expr[], result: ValType | "none"): Expr {
+    return this.mod.call(name, [...args], result === "none" ? binaryen.none : TYPES[result]);
+  }
+  select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr {
+    return this.mod.select(cond, ifTrue, ifFalse);
+  }
+  drop(e: Expr): Expr {
+    return this.mod.drop(e);
+  }
+  block(children: readonly Expr[]): Expr {
+    return this.mod.block(null, [...children], binaryen.none);
+  }
+  nop(): Expr {
+    return this.mod.nop();
+  }
+
+  memcpy(dst: Expr, src: Expr, bytes: Expr): Expr {
+    return this.mod.memory.copy(dst, src, bytes);
+  }
+  memfill(dst: Expr, byte: Expr, bytes: Expr): Expr {
+    return this.mod.memory.fill(dst, byte, bytes);
+  }
+
+  /** Appends a statement to the function body. */
+  emit(...stmts: Expr[]): void {
+    this.body.push(...stmts);
+  }
+
+  /**
+   * `for (i = start; i < end; i += step) body(i)` as a statement. `body` may return one or
+   * several statements. The loop is skipped when start >= end.
+   */
+  forLoop(i: Local, start: Expr, end: Expr, step: number, body: () => Expr | readonly Expr[]): Expr {
+    const id = this.labels++;
+    const exit = `exit${id}`;
+    const top = `loop${id}`;
+    const stmts = body();
+    const inner = Array.isArray(stmts) ? (stmts as Expr[]) : [stmts as Expr];
+    const end_ = this.local("i32");
+    return this.mod.block(exit, [
+      this.set(i, start),
+      this.set(end_, end),
+      this.mod.br(exit, this.mod.i32.ge_s(this.get(i), this.get(end_))),
+      this.mod.loop(
+        top,
+        this.mod.block(null, [
+          ...inner,
+          this.set(i, this.mod.i32.add(this.get(i), this.c32(step))),
+          this.mod.br(top, this.mod.i32.lt_s(this.get(i), this.get(end_))),
+        ]),
+      ),
+    ]);
+  }
+
+  /** Adds the function to the module (optionally exported under `exportAs`). */
+  finish(result: ValType | "none" = "none", exportAs?: string): void {
+    const params = binaryen.createType(this.params.map((p) => TYPES[p]));
+    this.mod.addFunction(
+      this.name,
+      params,
+      result === "none" ? binaryen.none : TYPES[result],
+      this.vars,
+      this.mod.block(null, this.body, binaryen.none),
+    );
+    if (exportAs) this.mod.addFunctionExport(this.name, exportAs);
+  }
+}
+
+export interface DataSegment {
+  readonly offset: number;
+  readonly data: Uint8Array;
+}
+
+/** A module under construction, started from the compiled AssemblyScript kernels. */
+export class ModuleBuilder {
+  private readonly mod: binaryen.Module;
+  private readonly kernelExports = new Map<string, string>();
+  /** First byte after the kernels' own static data. */
+  readonly reservedBytes: number;
+  private readonly segments: DataSegment[] = [];
+
+  constructor(kernels: Uint8Array | undefined, simd: boolean) {
+    this.mod = kernels ? binaryen.readBinary(kernels) : new binaryen.Module();
+    const features =
+      binaryen.Features.MVP |
+      binaryen.Features.NontrappingFPToInt |
+      binaryen.Features.BulkMemory |
+      binaryen.Features.BulkMemoryOpt |
+      binaryen.Features.SignExt |
+      binaryen.Features.MutableGlobals |
+      (simd ? binaryen.Features.SIMD128 : 0);
+    this.mod.setFeatures(features);
+    // Static data of the kernels (constant tables) keeps its place; generated tensors go after it.
+    let reserved = 0;
+    const withSegments = this.mod as unknown as SegmentAccess;
+    for (let i = 0; i < withSegments.getNumDataSegments(); i++) {
+      const info = withSegments.getDataSegmentInfo(withSegments.getDataSegmentByIndex(i));
+      if (info.passive || info.offset === null)
+        throw new Error("internal: passive data segments in kernels are not supported");
+      reserved = Math.max(reserved, info.offset + info.data.byteLength);
+      this.segments.push({ offset: info.offset, data: new Uint8Array(info.data) });
+    }
+    this.reservedBytes = reserved;
+    // Keep the kernels as internal functions; the generated code calls them by name.
+    const exportCount = this.mod.getNumExports();
+    const names: string[] = [];
+    for (let i = 0; i < exportCount; i++)
+      names.push(binaryen.getExportInfo(this.mod.getExportByIndex(i)).name);
+    for (const name of names) {
+      const info = binaryen.getExportInfo(this.mod.getExport(name));
+      if (info.kind === binaryen.ExternalFunction) this.kernelExports.set(name, info.value);
+      this.mod.removeExport(name);
+    }
+  }
+
+  /** The internal name of a kernel exported by the AssemblyScript module. */
+  kernel(exportName: string): string {
+    const internal = this.kernelExports.get(exportName);
+    if (!internal) throw new Error(`internal: kernel '${exportName}' is missing from build/kernels.wasm`);
+    return internal;
+  }
+
+  hasKernels(): boolean {
+    return this.kernelExports.size > 0;
+  }
+
+  fn(name: string, params: readonly ValType[] = []): FnBuilder {
+    return new FnBuilder(this.mod, name, params);
+  }
+
+  addData(offset: number, data: Uint8Array): void {
+    this.segments.push({ offset, data });
+  }
+
+  addCustomSection(name: string, contents: Uint8Array): void {
+    this.mod.addCustomSection(name, contents);
+  }
+
+  /** Sets the one memory (fixed size, exported as `memory`), optimizes, validates and emits. */
+  emit(memoryBytes: number, options: { optimize: boolean }): { binary: Uint8Array; text: () => string } {
+    const pages = Math.max(1, Math.ceil(memoryBytes / 65536));
+    this.mod.setMemory(
+      pages,
+      pages,
+      "memory",
+      this.segments.map((s) => ({ offset: this.mod.i32.const(s.offset), data: s.data, passive: false })),
+    );
+    if (options.optimize) {
+      binaryen.setOptimizeLevel(3);
+      binaryen.setShrinkLevel(0);
+      this.mod.optimize();
+    } else {
+      this.mod.runPasses(["remove-unused-module-elements"]);
+    }
+    if (!this.mod.validate()) throw new Error("internal: the generated module does not validate");
+    const binary = this.mod.emitBinary();
+    return { binary, text: () => this.mod.emitText() };
+  }
+
+  dispose(): void {
+    this.mod.dispose();
+  }
+}
+
+/** Data-segment accessors binaryen.js has but does not declare in its typings. */
+interface SegmentAccess {
+  getNumDataSegments(): number;
+  getDataSegmentByIndex(index: number): number;
+  getDataSegmentInfo(ref: number): {
+    name: string;
+    offset: number | null;
+    data: ArrayBuffer;
+    passive: boolean;
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The manifest a compiled model carries in its custom section `wasmgrad.manifest` (UTF-8 JSON):
+ * everything the runtime needs to call the module, with no other file. The compiler writes it
+ * (compiler/wasm), the runtime reads it; this file is the contract between them.
+ *
+ * Memory: one linear memory, exported as `memory`, never grown after instantiation. Every tensor
+ * below lives at a fixed byte `offset` (16-byte aligned), row-major, little-endian, f32 or i32.
+ *
+ * Exports (functions take no arguments unless stated, and return nothing):
+ *  - `init(seed: i32)`: fills every param from its initializer with `seed` and resets every state
+ *    to its initial value (zeros).
+ *  - `reset_state()`: resets every state to zeros (the carried hidden state, optimizer moments).
+ *  - `forward()`: reads the inputs listed in `entries.forward.inputs`, writes the user outputs.
+ *  - `backward()`: reads `entries.backward.inputs`, writes the `loss` output, the user outputs and
+ *    every grad. Present when the model has a loss.
+ *  - `train_step()`: like backward, then applies the optimizer: params and optimizer states are
+ *    updated in place. Present when the model has a loss and was compiled with an optimizer.
+ */
+
+export const MANIFEST_SECTION = "wasmgrad.manifest";
+export const MANIFEST_FORMAT = "wasmgrad";
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export type DType = "f32" | "i32";
+
+/**
+ * input: written by the caller before a call; param: trained weights; grad: d loss / d param
+ * (name = the param's name); output: results, including `loss`; state: carried across calls
+ * (optimizer slots such as `optim.W1.m`, the step counter `optim.step`, recurrent state).
+ */
+export type TensorRole = "input" | "param" | "grad" | "output" | "state";
+
+export interface TensorInfo {
+  readonly name: string;
+  readonly role: TensorRole;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** Byte offset in the module's memory, a multiple of 16. */
+  readonly offset: number;
+}
+
+export interface EntryInfo {
+  /** The exported function's name. */
+  readonly export: string;
+  /** Names of the inputs the call reads (all must be written first). */
+  readonly inputs: readonly string[];
+  /** Names of the outputs the call writes (`loss` included where computed). */
+  readonly outputs: readonly string[];
+}
+
+export interface Manifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly formatVersion: number;
+  readonly compilerVersion: string;
+  readonly model: string;
+  readonly options: {
+    readonly simd: boolean;
+    /** The optimizer baked into train_step, as the compiler's plain-data description, or null. */
+    readonly optimizer: unknown;
+    readonly clipNorm: number | null;
+  };
+  /** Size of the linear memory in bytes (a multiple of 64 KiB). */
+  readonly memoryBytes: number;
+  readonly tensors: readonly TensorInfo[];
+  readonly entries: {
+    readonly forward: EntryInfo;
+    readonly backward?: EntryInfo;
+    readonly train?: EntryInfo;
+  };
+}
