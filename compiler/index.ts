@@ -38,6 +38,8 @@ export {
 export { referenceTrainer, type ReferenceTrainer } from "./optim/reference-trainer.js";
 export { checkGraph } from "./ir/spec.js";
 export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./ir/serialize.js";
+export { compile, type CompileOptions, type CompiledModel } from "./wasm/compile.js";
+export { VERSION } from "./version.js";
 export { PRIMITIVES } from "./ops/index.js";
 export { printGraph, type PrintOptions } from "./inspect/text.js";
 export { graphToDot, type DotOptions } from "./inspect/dot.js";

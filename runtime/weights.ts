@@ -1,0 +1,218 @@
+/**
+ * The weights file: what `net.saveWeights()` writes and `net.loadWeights(bytes)` reads.
+ *
+ * Format version 1. All integers are unsigned 32-bit little-endian.
+ *
+ *   offset  size  field
+ *   0       4     magic: the ASCII bytes "WGWT" (0x57 0x47 0x57 0x54)
+ *   4       4     format version: 1
+ *   8       4     H: byte length of the header
+ *   12      H     header: UTF-8 JSON (below), padded with spaces (0x20) so 12 + H is a multiple of 16
+ *   12 + H  ...   data: each tensor's raw little-endian bytes (f32 or i32, row-major), in header
+ *                 order, back to back; the file ends right after the last tensor
+ *
+ * The header:
+ *
+ *   {
+ *     "model": "xor",                     // the manifest's model name
+ *     "tensors": [                        // every param, then (optionally) every state
+ *       { "name": "W1", "role": "param", "shape": [2, 8], "dtype": "f32", "byteLength": 64 },
+ *       { "name": "optim.W1.m", "role": "state", "shape": [2, 8], "dtype": "f32", "byteLength": 64 }
+ *     ]
+ *   }
+ *
+ * A reader rejects a file whose magic differs, whose version it does not know, whose length is not
+ * exactly 12 + H + the sum of the byte lengths, or whose header does not match the model (name,
+ * set of params, each shape and dtype). States are optional: a file either holds none or all of
+ * the model's states. WebAssembly memory is little-endian, so the data is copied byte for byte.
+ *
+ * Unknown header keys are ignored, so later writers may add informational fields within version 1.
+ */
+import { WasmgradRuntimeError } from "./errors.js";
+import type { DType, TensorRole } from "./manifest.js";
+import { showShape } from "./values.js";
+
+export const WEIGHTS_MAGIC = "WGWT";
+export const WEIGHTS_FORMAT_VERSION = 1;
+
+/** One tensor of a weights file's header. */
+export interface WeightsTensor {
+  readonly name: string;
+  readonly role: "param" | "state";
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly byteLength: number;
+}
+
+/** A weights file's JSON header. */
+export interface WeightsHeader {
+  readonly model: string;
+  readonly tensors: readonly WeightsTensor[];
+}
+
+/** A tensor the model holds: where its bytes live in memory. */
+export interface StoredTensor {
+  readonly name: string;
+  readonly role: TensorRole;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** The tensor's bytes in the module's memory. */
+  readonly bytes: Uint8Array;
+}
+
+const PREFIX = 12;
+
+/** Serializes `tensors` (params and states, bytes read from memory now) into a weights file. */
+export function encodeWeights(model: string, tensors: readonly StoredTensor[]): Uint8Array {
+  const header: WeightsHeader = {
+    model,
+    tensors: tensors.map((t) => ({
+      name: t.name,
+      role: t.role === "state" ? "state" : "param",
+      shape: t.shape,
+      dtype: t.dtype,
+      byteLength: t.bytes.byteLength,
+    })),
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil((PREFIX + json.length) / 16) * 16 - PREFIX;
+  let dataBytes = 0;
+  for (const t of tensors) dataBytes += t.bytes.byteLength;
+  const out = new Uint8Array(PREFIX + padded + dataBytes);
+  for (let i = 0; i < 4; i++) out[i] = WEIGHTS_MAGIC.charCodeAt(i);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(4, WEIGHTS_FORMAT_VERSION, true);
+  dv.setUint32(8, padded, true);
+  out.fill(0x20, PREFIX, PREFIX + padded);
+  out.set(json, PREFIX);
+  let at = PREFIX + padded;
+  for (const t of tensors) {
+    out.set(t.bytes, at);
+    at += t.bytes.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Parses and fully validates a weights file against the model's params and states; returns the
+ * copies to perform (source bytes -> destination bytes in memory) without performing any, so a
+ * rejected file leaves the loaded weights untouched.
+ */
+export function decodeWeights(
+  file: Uint8Array | ArrayBuffer,
+  model: string,
+  params: readonly StoredTensor[],
+  states: readonly StoredTensor[],
+  loadStates: boolean,
+): Array<[from: Uint8Array, to: Uint8Array]> {
+  const fail = (detail: string, role?: string, tensor?: string): never => {
+    throw new WasmgradRuntimeError(`loadWeights: ${detail}`, { model, role, tensor });
+  };
+  let bytes: Uint8Array;
+  if (file instanceof Uint8Array) bytes = file;
+  else if (file instanceof ArrayBuffer) bytes = new Uint8Array(file);
+  else return fail(`expected a Uint8Array or an ArrayBuffer, got ${typeof file}`);
+
+  const magic = String.fromCharCode(...bytes.subarray(0, 4));
+  if (bytes.length < PREFIX || magic !== WEIGHTS_MAGIC) {
+    fail(
+      WEIGHTS_MAGIC.startsWith(magic)
+        ? `truncated file: ${bytes.length} bytes, a weights file has at least ${PREFIX}`
+        : `not a wasmgrad weights file (expected the magic bytes "${WEIGHTS_MAGIC}", got ${JSON.stringify(magic)})`,
+    );
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(4, true);
+  if (version !== WEIGHTS_FORMAT_VERSION) {
+    fail(
+      `unsupported weights format version ${version} (this runtime reads version ${WEIGHTS_FORMAT_VERSION})`,
+    );
+  }
+  const headerBytes = dv.getUint32(8, true);
+  if (PREFIX + headerBytes > bytes.length) {
+    fail(`truncated file: the header needs ${PREFIX + headerBytes} bytes, the file has ${bytes.length}`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + headerBytes)),
+    );
+  } catch (e) {
+    fail(`corrupt header (not UTF-8 JSON): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const h = header as Partial<WeightsHeader> | null;
+  if (typeof h !== "object" || h === null || typeof h.model !== "string" || !Array.isArray(h.tensors)) {
+    return fail(`corrupt header: expected { model, tensors }`);
+  }
+  if (h.model !== model) fail(`the file holds weights for model "${h.model}", not "${model}"`);
+
+  const byName = new Map<string, StoredTensor>();
+  for (const t of params) byName.set(`param ${t.name}`, t);
+  for (const t of states) byName.set(`state ${t.name}`, t);
+  const copies: Array<[Uint8Array, Uint8Array]> = [];
+  const seen = new Set<string>();
+  let stateCount = 0;
+  let at = PREFIX + headerBytes;
+  for (const entry of h.tensors as unknown[]) {
+    const e = entry as Partial<WeightsTensor> | null;
+    if (
+      typeof e !== "object" ||
+      e === null ||
+      typeof e.name !== "string" ||
+      (e.role !== "param" && e.role !== "state") ||
+      !Array.isArray(e.shape) ||
+      typeof e.byteLength !== "number" ||
+      !Number.isInteger(e.byteLength) ||
+      e.byteLength < 0
+    ) {
+      return fail(`corrupt header: bad tensor entry ${JSON.stringify(entry)}`);
+    }
+    const key = `${e.role} ${e.name}`;
+    if (seen.has(key)) fail(`the file lists ${e.role} "${e.name}" twice`);
+    seen.add(key);
+    if (e.role === "state" && !loadStates) {
+      at += e.byteLength; // skipped: the model need not have these states at all
+      continue;
+    }
+    const target = byName.get(key);
+    if (target === undefined) {
+      const valid = (e.role === "param" ? params : states).map((t) => t.name);
+      return fail(
+        `the file holds ${e.role} "${e.name}", which this model does not have ` +
+          `(its ${e.role}s: ${valid.length ? valid.join(", ") : "none"})`,
+      );
+    }
+    if (showShape(e.shape) !== showShape(target.shape) || e.dtype !== target.dtype) {
+      fail(
+        `the file holds shape ${showShape(e.shape)} ${String(e.dtype)}, ` +
+          `the model has shape ${showShape(target.shape)} ${target.dtype}`,
+        e.role,
+        e.name,
+      );
+    }
+    if (e.byteLength !== target.bytes.byteLength) {
+      fail(
+        `the file gives ${e.byteLength} bytes, the model holds ${target.bytes.byteLength}`,
+        e.role,
+        e.name,
+      );
+    }
+    if (at + e.byteLength > bytes.length) {
+      fail(
+        `truncated file: ${e.role} "${e.name}" needs bytes up to ${at + e.byteLength}, the file has ${bytes.length}`,
+      );
+    }
+    if (e.role === "state") stateCount++;
+    copies.push([bytes.subarray(at, at + e.byteLength), target.bytes]);
+    at += e.byteLength;
+  }
+  if (at > bytes.length) fail(`truncated file: the tensors need ${at} bytes, the file has ${bytes.length}`);
+  if (at < bytes.length) fail(`${bytes.length - at} unexpected bytes after the last tensor (corrupt file)`);
+  const missing = params.filter((t) => !seen.has(`param ${t.name}`)).map((t) => t.name);
+  if (missing.length) fail(`the file lacks param${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+  if (stateCount > 0 && stateCount !== states.length) {
+    const lacking = states.filter((t) => !seen.has(`state ${t.name}`)).map((t) => t.name);
+    fail(`the file holds some states but lacks ${lacking.join(", ")} (a file holds all states or none)`);
+  }
+  return copies;
+}
