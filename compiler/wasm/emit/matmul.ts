@@ -2,8 +2,8 @@
  * matmul: C[b] = op(A[b]) · op(B[b]) for every batch index b (batch axes broadcast).
  *
  * SIMD: a register-blocked micro-kernel computes a 4×8 tile of C in eight f32x4 accumulators
- * (plus 4×4 tiles and scalar columns at the edges). Loops run K block → row block → column
- * panel; see KC for the cache reasoning. Per k step it loads one row segment of B (two
+ * (plus 4×4 tiles and scalar columns at the edges), looping row block → column panel; see
+ * matmulTuning for when B is packed first. Per k step it loads one row segment of B (two
  * vectors) and splats one element of A per row (v128.load32_splat), so a transposed A is read in
  * place with a different stride. A transposed B is first packed into row-major order in scratch.
  * Without SIMD: an i-k-j loop with a scalar inner product row.
@@ -87,11 +87,13 @@ function aSteps(M: number, K: number, transA: boolean): { row: number; k: number
 }
 
 /**
- * Depth of a K block. A row block's A tile (4·KC floats) stays in L1 while it sweeps every column
- * panel, and one K block of B (KC·N floats) stays in L2 across row blocks. Measured on W4 512³:
- * unblocked 20 GFLOP/s, panel-outer order 12, this order with KC = 128 (see bench/RESULTS.md).
+ * `packB`: with at least `packMinRows` rows of A, the full 8-column panels of B are first copied
+ * into panel-major order ([N/8][K][8]), so that each tile streams one contiguous panel and uses
+ * whole cache lines (row-major B gives a tile only 32 bytes of each row, 4·N bytes apart). With
+ * few rows (batch-1 inference) the copy would cost as much as the product, so B is read in place.
+ * Exposed so that benchmarks can compare settings; bench/RESULTS.md has the measurements.
  */
-const KC = 128;
+export const matmulTuning = { packB: true, packMinRows: 16 };
 
 function simdCore(
   c: LowerContext,
@@ -105,62 +107,45 @@ function simdCore(
 ): Expr[] {
   const { f } = c;
   const step = aSteps(M, K, transA);
-  const blocked = K > KC;
+  const N8 = N - (N % 8);
+  const N4 = N - (N % 4);
+  const M4 = M - (M % MR);
+  const packed = matmulTuning.packB && M >= matmulTuning.packMinRows && N8 > 0 ? c.scratch(N8 * K * 4) : -1;
   const i0 = f.local("i32");
   const j0 = f.local("i32");
   const k = f.local("i32");
-  const kc = f.local("i32");
-  const kLen = f.local("i32");
   const pa = f.local("i32");
   const pb = f.local("i32");
   const cAt = (row: Expr, col: Expr) =>
     f.i32.add(f.get(cBase), f.i32.shl(f.i32.add(f.i32.mul(row, f.c32(N)), col), f.c32(2)));
-  /** Points pa at A'(row, kc) and pb at B'(kc, col). */
-  const start = (row: Expr, col: Expr): Expr[] => [
-    f.set(
-      pa,
-      f.i32.add(
-        f.i32.add(f.get(aBase), f.i32.mul(row, f.c32(step.row))),
-        f.i32.mul(f.get(kc), f.c32(step.k)),
-      ),
-    ),
-    f.set(
-      pb,
-      f.i32.add(f.i32.add(f.get(bBase), f.i32.mul(f.get(kc), f.c32(N * 4))), f.i32.shl(col, f.c32(2))),
-    ),
-  ];
-  const advance = (): Expr[] => [
-    f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
-    f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
-  ];
 
-  /** A tile of mr rows × nv vectors (4 columns each) at (i0, j0) over the current K block. */
-  const tile = (mr: number, nv: number): Expr[] => {
+  /** A tile of mr rows × nv vectors (4 columns each) at (i0, j0); `panel` reads packed B. */
+  const tile = (mr: number, nv: number, panel: boolean): Expr[] => {
     const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => f.local("v128")));
     const bv = Array.from({ length: nv }, () => f.local("v128"));
     const av = f.local("v128");
-    const at = (r: number, q: number) => ({
-      offset: (r * N + q * 4) * 4,
-      ptr: () => cAt(f.get(i0), f.get(j0)),
-    });
+    const bStep = panel ? 32 : N * 4;
     return [
-      // blocked: C was zeroed and accumulates over K blocks; otherwise start from zero
-      ...acc.flatMap((row, r) =>
-        row.map((l, q) =>
-          f.set(l, blocked ? f.v128.load(at(r, q).offset, 4, at(r, q).ptr()) : f.splatF32(0)),
-        ),
+      ...acc.flat().map((l) => f.set(l, f.splatF32(0))),
+      f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.get(i0), f.c32(step.row)))),
+      // packed panel j0/8 starts at packed + (j0/8)·K·32 = packed + j0·K·4
+      f.set(
+        pb,
+        panel
+          ? f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4)))
+          : f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2))),
       ),
-      ...start(f.get(i0), f.get(j0)),
-      f.forLoop(k, f.c32(0), f.get(kLen), 1, () => [
+      f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
         ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
         ...acc.flatMap((row, r) => [
           f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
           ...row.map((l, q) => f.set(l, f.f32x4.add(f.get(l), f.f32x4.mul(f.get(av), f.get(bv[q]!))))),
         ]),
-        ...advance(),
+        f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
+        f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
       ]),
       ...acc.flatMap((row, r) =>
-        row.map((l, q) => f.v128.store(at(r, q).offset, 4, at(r, q).ptr(), f.get(l))),
+        row.map((l, q) => f.v128.store((r * N + q * 4) * 4, 4, cAt(f.get(i0), f.get(j0)), f.get(l))),
       ),
     ];
   };
@@ -169,18 +154,21 @@ function simdCore(
   const narrowColumns = (from: number): Expr[] => {
     if (from >= N) return [];
     const acc = f.local("f32");
-    const [i, j] = [f.local("i32"), f.local("i32")];
+    const i = f.local("i32");
+    const j = f.local("i32");
     return [
       f.forLoop(j, f.c32(from), f.c32(N), 1, () =>
         f.forLoop(i, f.c32(0), f.c32(M), 1, () => [
-          f.set(acc, blocked ? f.f32.load(0, 4, cAt(f.get(i), f.get(j))) : f.cf32(0)),
-          ...start(f.get(i), f.get(j)),
-          f.forLoop(k, f.c32(0), f.get(kLen), 1, () => [
+          f.set(acc, f.cf32(0)),
+          f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.get(i), f.c32(step.row)))),
+          f.set(pb, f.i32.add(f.get(bBase), f.i32.shl(f.get(j), f.c32(2)))),
+          f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
             f.set(
               acc,
               f.f32.add(f.get(acc), f.f32.mul(f.f32.load(0, 4, f.get(pa)), f.f32.load(0, 4, f.get(pb)))),
             ),
-            ...advance(),
+            f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
+            f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
           ]),
           f.f32.store(0, 4, cAt(f.get(i), f.get(j)), f.get(acc)),
         ]),
@@ -188,34 +176,32 @@ function simdCore(
     ];
   };
 
-  const M4 = M - (M % MR);
-  const N8 = N - (N % 8);
-  const N4 = N - (N % 4);
   /** Every column panel of the row block at i0, mr rows high. */
   const columns = (mr: number): Expr[] => [
-    ...(N8 > 0 ? [f.forLoop(j0, f.c32(0), f.c32(N8), 8, () => tile(mr, 2))] : []),
-    ...(N4 > N8 ? [f.set(j0, f.c32(N8)), ...tile(mr, 1)] : []),
+    ...(N8 > 0 ? [f.forLoop(j0, f.c32(0), f.c32(N8), 8, () => tile(mr, 2, packed >= 0))] : []),
+    ...(N4 > N8 ? [f.set(j0, f.c32(N8)), ...tile(mr, 1, false)] : []),
   ];
-  const block = (): Expr[] => [
+  const pack: Expr[] =
+    packed < 0
+      ? []
+      : [
+          // P[j0/8][k][0..8] = B'[k][j0..j0+8], two vectors per (panel, k)
+          f.forLoop(j0, f.c32(0), f.c32(N8), 8, () => [
+            f.set(pa, f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4)))),
+            f.set(pb, f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2)))),
+            f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
+              f.v128.store(0, 4, f.get(pa), f.v128.load(0, 4, f.get(pb))),
+              f.v128.store(16, 4, f.get(pa), f.v128.load(16, 4, f.get(pb))),
+              f.set(pa, f.i32.add(f.get(pa), f.c32(32))),
+              f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
+            ]),
+          ]),
+        ];
+  return [
+    ...pack,
     ...(M4 > 0 ? [f.forLoop(i0, f.c32(0), f.c32(M4), MR, () => columns(MR))] : []),
     ...(M4 < M ? [f.set(i0, f.c32(M4)), ...columns(M - M4)] : []),
     ...narrowColumns(N4),
-  ];
-  if (!blocked) return [f.set(kc, f.c32(0)), f.set(kLen, f.c32(K)), ...block()];
-  // K blocks of KC (the last one shorter): kLen = min(KC, K − kc)
-  return [
-    f.memfill(f.get(cBase), f.c32(0), f.c32(M * N * 4)),
-    f.forLoop(kc, f.c32(0), f.c32(K), KC, () => [
-      f.set(
-        kLen,
-        f.select(
-          f.i32.lt_s(f.i32.sub(f.c32(K), f.get(kc)), f.c32(KC)),
-          f.i32.sub(f.c32(K), f.get(kc)),
-          f.c32(KC),
-        ),
-      ),
-      ...block(),
-    ]),
   ];
 }
 
