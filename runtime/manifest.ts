@@ -11,8 +11,8 @@
  *    to its initial value (zeros).
  *  - `reset_state()`: resets every state to zeros (the carried hidden state, optimizer moments).
  *  - `forward()`: reads the inputs listed in `entries.forward.inputs`, writes the user outputs.
- *  - `backward()`: reads `entries.backward.inputs`, writes the `loss` output, the user outputs and
- *    every grad. Present when the model has a loss.
+ *  - `backward()`: reads `entries.backward.inputs`, writes the `loss` output and every grad.
+ *    Present when the model has a loss.
  *  - `train_step()`: like backward, then applies the optimizer: params and optimizer states are
  *    updated in place. Present when the model has a loss and was compiled with an optimizer.
  */

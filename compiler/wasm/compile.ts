@@ -46,7 +46,7 @@ export interface CompileOptions {
 }
 
 export interface CompiledModel {
-  readonly wasm: Uint8Array;
+  readonly wasm: Uint8Array<ArrayBuffer>;
   readonly manifest: Manifest;
   /** The graphs each entry point computes. */
   readonly graphs: { readonly forward: Graph; readonly backward?: Graph; readonly train?: Graph };
@@ -59,6 +59,14 @@ interface Entry {
   readonly exportName: string;
   /** Values to compute, each with the persistent slot it must end up in. */
   readonly results: readonly { node: Node; slot: Buffer; inPlace: boolean }[];
+}
+
+/** Stores `value` (as f32) into n elements at `offset`: a scalar loop, valid with or without SIMD. */
+function fillLoop(f: FnBuilder, offset: number, n: number, value: number): Expr {
+  const i = f.local("i32");
+  return f.forLoop(i, f.c32(0), f.c32(n), 1, () =>
+    f.f32.store(0, 4, f.i32.add(f.c32(offset), f.i32.shl(f.get(i), f.c32(2))), f.cf32(value)),
+  );
 }
 
 function dtypeOf(n: Node): "f32" | "i32" {
@@ -168,14 +176,25 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
       });
     }
 
+    // Every constant and every init source lives in the persistent region: allocate them all
+    // before the scratch region starts, so no intermediate can overwrite them.
+    const orders = new Map(entries.map((e) => [e, topologicalOrder(e.results.map((r) => r.node))]));
+    for (const order of orders.values()) for (const node of order) if (node.op === "const") constBuffer(node);
+    const initSources = new Map<Node, Buffer>();
+    for (const p of g.params) {
+      const initializer = mdl.initializers.get(leafName(p))!;
+      if (initializer.kind === "constant" && typeof initializer.values !== "number") {
+        initSources.set(p, dataBuffer(p.shape, "f32", initializer.values));
+      }
+    }
+
     let memoryEnd = persistent.end;
     const scratchStart = persistent.end;
     const entryInfo: Record<string, EntryInfo> = {};
     for (const entry of entries) {
       const scratch = new Region(scratchStart);
       const buffers = new Map<Node, Buffer>(leafBuffers);
-      const roots = entry.results.map((r) => r.node);
-      const order = topologicalOrder(roots);
+      const order = orders.get(entry)!;
       const claimed = new Set<Buffer>();
       for (const r of entry.results) {
         if (
@@ -247,16 +266,12 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
           init.emit(init.memfill(ptr, init.c32(0), init.c32(n * 4)));
           break;
         case "ones":
-          init.emit(init.call(mb.kernel("fill_const"), [ptr, init.c32(n), init.cf64(1)], "none"));
+          init.emit(fillLoop(init, b.offset, n, 1));
           break;
         case "constant": {
           const v = initializer.values;
-          if (typeof v === "number")
-            init.emit(init.call(mb.kernel("fill_const"), [ptr, init.c32(n), init.cf64(v)], "none"));
-          else {
-            const source = dataBuffer(p.shape, "f32", v);
-            init.emit(init.memcpy(ptr, init.c32(source.offset), init.c32(n * 4)));
-          }
+          if (typeof v === "number") init.emit(fillLoop(init, b.offset, n, v));
+          else init.emit(init.memcpy(ptr, init.c32(initSources.get(p)!.offset), init.c32(n * 4)));
           break;
         }
         case "uniform":
@@ -327,7 +342,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
     const { binary, text } = mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? true });
     return {
-      wasm: binary,
+      wasm: new Uint8Array(binary), // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
       manifest,
       graphs: { forward, ...(backward ? { backward } : {}), ...(train ? { train: train.graph } : {}) },
       ...(options.wat ? { wat: text() } : {}),

@@ -20,7 +20,12 @@ export interface ElementwiseLowering {
 const isInt = (node: Node, operand = 0) => node.inputs[operand]!.dtype !== "f32";
 const identity: ElementwiseLowering = { scalar: (_c, [x]) => x!, vector: (_c, [x]) => x! };
 
-/** Uses a value several times by storing it in a fresh local first. */
+/**
+ * Uses a value several times by storing it in a fresh local first: the first expression returned
+ * is the `local.tee`, so it must be the first of them to be evaluated. Operands are evaluated in
+ * order, and `select(cond, a, b)` evaluates a, then b, then cond (the condition is the last
+ * operand in WebAssembly), as does `v128.bitselect(a, b, mask)` (mask last).
+ */
 function reuse(f: FnBuilder, type: "i32" | "f32" | "v128", value: Expr, n: number): Expr[] {
   const l = f.local(type);
   return [f.tee(l, value), ...Array.from({ length: n - 1 }, () => f.get(l))];
@@ -56,6 +61,21 @@ function power(f: FnBuilder, c: LowerContext, x: Expr, e: number, vector: boolea
     return e > 0 ? p : vector ? f.f32x4.div(f.splatF32(1), p) : f.f32.div(f.cf32(1), p);
   }
   if (e === 0) return vector ? f.splatF32(1) : f.cf32(1); // x^0 = 1, even for NaN (Math.pow)
+  if (Number.isInteger(e)) {
+    // |x|^e = exp(e · log|x|), with the sign of x for odd e: Math.pow(-2, 17) = -131072, not NaN
+    const odd = e % 2 !== 0;
+    const [x1, x2] = reuse(f, type, x, odd ? 2 : 1);
+    const lg = vector
+      ? f.call(c.kernel("log_v128"), [f.f32x4.abs(x1!)], "v128")
+      : f.call(c.kernel("log_f32"), [f.f32.abs(x1!)], "f32");
+    const scaled = vector ? f.f32x4.mul(lg, f.splatF32(e)) : f.f32.mul(lg, f.cf32(e));
+    const mag = vector
+      ? f.call(c.kernel("exp_v128"), [scaled], "v128")
+      : f.call(c.kernel("exp_f32"), [scaled], "f32");
+    if (!odd) return mag;
+    // the magnitude's bits but x's sign bit (mag is evaluated first: it holds the tee of x)
+    return vector ? f.v128.bitselect(mag, x2!, f.splatI32(0x7fffffff)) : f.f32.copysign(mag, x2!);
+  }
   // x^e = exp(e · log x): NaN for x < 0 and non-integer e, as Math.pow
   const lg = vector ? f.call(c.kernel("log_v128"), [x], "v128") : f.call(c.kernel("log_f32"), [x], "f32");
   const scaled = vector ? f.f32x4.mul(lg, f.splatF32(e)) : f.f32.mul(lg, f.cf32(e));
@@ -111,7 +131,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseLowering>> = {
     (f, a, b) => {
       const [x1, x2] = reuse(f, "i32", a, 2);
       const [y1, y2] = reuse(f, "i32", b, 2);
-      return f.select(f.i32.gt_s(x1!, y1!), x2!, y2!);
+      return f.select(f.i32.gt_s(x2!, y2!), x1!, y1!);
     },
     (f, a, b) => f.i32x4.max_s(a, b),
   ),
@@ -121,7 +141,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseLowering>> = {
     (f, a, b) => {
       const [x1, x2] = reuse(f, "i32", a, 2);
       const [y1, y2] = reuse(f, "i32", b, 2);
-      return f.select(f.i32.lt_s(x1!, y1!), x2!, y2!);
+      return f.select(f.i32.lt_s(x2!, y2!), x1!, y1!);
     },
     (f, a, b) => f.i32x4.min_s(a, b),
   ),
@@ -181,7 +201,7 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseLowering>> = {
     scalar: ({ f }, [x], n) => {
       if (!isInt(n)) return f.f32.abs(x!);
       const [x1, x2, x3] = reuse(f, "i32", x!, 3);
-      return f.select(f.i32.lt_s(x1!, f.c32(0)), f.i32.sub(f.c32(0), x2!), x3!);
+      return f.select(f.i32.lt_s(x3!, f.c32(0)), f.i32.sub(f.c32(0), x1!), x2!);
     },
     vector: ({ f }, [x], n) => (isInt(n) ? f.i32x4.abs(x!) : f.f32x4.abs(x!)),
   },
@@ -194,9 +214,9 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseLowering>> = {
       }
       const [x1, x2, x3] = reuse(f, "f32", x!, 3);
       return f.select(
-        f.f32.gt(x1!, f.cf32(0)),
+        f.f32.gt(x3!, f.cf32(0)),
         f.cf32(1),
-        f.select(f.f32.lt(x2!, f.cf32(0)), f.cf32(-1), x3!),
+        f.select(f.f32.lt(x2!, f.cf32(0)), f.cf32(-1), x1!),
       );
     },
     vector: ({ f }, [x], n) => {
@@ -205,8 +225,8 @@ export const ELEMENTWISE: Readonly<Record<string, ElementwiseLowering>> = {
         return f.i32x4.sub(f.i32x4.lt_s(x1!, f.splatI32(0)), f.i32x4.gt_s(x2!, f.splatI32(0)));
       }
       const [x1, x2, x3] = reuse(f, "v128", x!, 3);
-      const negOrSame = f.v128.bitselect(f.splatF32(-1), x3!, f.f32x4.lt(x2!, f.splatF32(0)));
-      return f.v128.bitselect(f.splatF32(1), negOrSame, f.f32x4.gt(x1!, f.splatF32(0)));
+      const negOrSame = f.v128.bitselect(f.splatF32(-1), x1!, f.f32x4.lt(x2!, f.splatF32(0)));
+      return f.v128.bitselect(f.splatF32(1), negOrSame, f.f32x4.gt(x3!, f.splatF32(0)));
     },
   },
   sqrt: { scalar: ({ f }, [x]) => f.f32.sqrt(x!), vector: ({ f }, [x]) => f.f32x4.sqrt(x!) },

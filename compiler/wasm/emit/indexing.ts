@@ -11,10 +11,11 @@ import type { LowerContext } from "./context.js";
 function clampedId(c: LowerContext, idPtr: Expr, rows: number): Expr {
   const { f } = c;
   const id = f.local("i32");
-  // min(max(id, 0), rows - 1) with an unsigned trick: negative ids become huge
+  // min(max(id, 0), rows - 1) with an unsigned trick: negative ids become huge. select evaluates
+  // its condition last, so the id is loaded by the first value operand
   return f.select(
-    f.i32.lt_u(f.tee(id, f.i32.load(0, 4, idPtr)), f.c32(rows)),
-    f.get(id),
+    f.i32.lt_u(f.get(id), f.c32(rows)),
+    f.tee(id, f.i32.load(0, 4, idPtr)),
     f.select(f.i32.lt_s(f.get(id), f.c32(0)), f.c32(0), f.c32(rows - 1)),
   );
 }
@@ -47,6 +48,12 @@ export function emitScatterAdd(c: LowerContext, ids: Buffer, updates: Buffer, ou
   const width = sizeOf(out.shape.slice(1));
   const [p, j, dst, src] = [f.local("i32"), f.local("i32"), f.local("i32"), f.local("i32")];
   const vecEnd = c.simd ? width - (width % 4) : 0;
+  // i32 updates add as integers (wrapping), f32 updates as floats
+  const int = updates.dtype !== "f32";
+  const load = (p: Expr) => (int ? f.i32.load(0, 4, p) : f.f32.load(0, 4, p));
+  const store = (p: Expr, v: Expr) => (int ? f.i32.store(0, 4, p, v) : f.f32.store(0, 4, p, v));
+  const add = (a: Expr, v: Expr) => (int ? f.i32.add(a, v) : f.f32.add(a, v));
+  const addV = (a: Expr, v: Expr) => (int ? f.i32x4.add(a, v) : f.f32x4.add(a, v));
   f.emit(
     f.memfill(f.c32(out.offset), f.c32(0), f.c32(sizeOf(out.shape) * 4)),
     f.forLoop(p, f.c32(0), f.c32(sizeOf(ids.shape)), 1, () => [
@@ -68,7 +75,7 @@ export function emitScatterAdd(c: LowerContext, ids: Buffer, updates: Buffer, ou
                 0,
                 4,
                 f.i32.add(f.get(dst), f.get(j)),
-                f.f32x4.add(
+                addV(
                   f.v128.load(0, 4, f.i32.add(f.get(dst), f.get(j))),
                   f.v128.load(0, 4, f.i32.add(f.get(src), f.get(j))),
                 ),
@@ -79,14 +86,9 @@ export function emitScatterAdd(c: LowerContext, ids: Buffer, updates: Buffer, ou
       ...(vecEnd < width
         ? [
             f.forLoop(j, f.c32(vecEnd * 4), f.c32(width * 4), 4, () =>
-              f.f32.store(
-                0,
-                4,
+              store(
                 f.i32.add(f.get(dst), f.get(j)),
-                f.f32.add(
-                  f.f32.load(0, 4, f.i32.add(f.get(dst), f.get(j))),
-                  f.f32.load(0, 4, f.i32.add(f.get(src), f.get(j))),
-                ),
+                add(load(f.i32.add(f.get(dst), f.get(j))), load(f.i32.add(f.get(src), f.get(j)))),
               ),
             ),
           ]

@@ -44,7 +44,8 @@ export function emitReduce(
     if (kind === "sum") return int ? f.i32.add(a, b) : f.f32.add(a, b);
     if (!int) return f.f32.max(a, b);
     const [x, y] = [f.local("i32"), f.local("i32")];
-    return f.select(f.i32.gt_s(f.tee(x, a), f.tee(y, b)), f.get(x), f.get(y));
+    // select evaluates its condition last: the tees go in the value operands
+    return f.select(f.i32.gt_s(f.get(x), f.get(y)), f.tee(x, a), f.tee(y, b));
   };
   const combineV = (a: Expr, b: Expr): Expr =>
     kind === "sum"
