@@ -39,6 +39,7 @@ export { referenceTrainer, type ReferenceTrainer } from "./optim/reference-train
 export { checkGraph } from "./ir/spec.js";
 export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./ir/serialize.js";
 export { compile, type CompileOptions, type CompiledModel } from "./wasm/compile.js";
+export { emitDts, type DtsOptions } from "./wasm/dts.js";
 export { VERSION } from "./version.js";
 export { PRIMITIVES } from "./ops/index.js";
 export { printGraph, type PrintOptions } from "./inspect/text.js";

@@ -10,11 +10,19 @@
  * CLI: models and errors are therefore recognised by their shape and `name`, never `instanceof`.
  * (The graph functions only read nodes, and new nodes are made by the node's own Context, so
  * graphs from another copy work with this copy's functions.)
+ *
+ * Packages in node_modules are loaded by Node itself, shared with the CLI's own graph and not
+ * passed through tsx (see MODULE_HOOKS): tsx rewrites every dynamic `import(` of an ES
+ * module it loads, with a source map, which takes seconds for binaryen's 15 MB, and the compiler
+ * imports binaryen.
  */
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { register as registerNodeHooks } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
+import { register as registerTsxCjs } from "tsx/cjs/api";
+import { register as registerTsxEsm, tsImport } from "tsx/esm/api";
 import type { Model } from "../dsl/model.js";
 import type { Feed } from "../interp/bind.js";
 import { relativePath } from "../inspect/text.js";
@@ -58,6 +66,85 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Module hooks (run in Node's hooks thread, so plain JavaScript): a URL in node_modules loses
+ * tsx's namespace query, and an ES module there is read as it is, short-circuiting the hooks
+ * registered before (tsx's). Everything else goes on to tsx, except that with `esmTypeScript` a
+ * TypeScript file outside node_modules is loaded as an ES module even in a CommonJS package.
+ */
+const MODULE_HOOKS = String.raw`
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+let esmTypeScript = false;
+export function initialize(data) {
+  esmTypeScript = data?.esmTypeScript === true;
+}
+const inNodeModules = (url) => url.startsWith("file:") && url.includes("/node_modules/");
+const types = new Map();
+function packageType(dir) {
+  if (types.has(dir)) return types.get(dir);
+  let type;
+  try {
+    type = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).type === "module" ? "module" : "commonjs";
+  } catch {
+    type = dirname(dir) === dir ? "commonjs" : packageType(dirname(dir));
+  }
+  types.set(dir, type);
+  return type;
+}
+export async function resolve(specifier, context, nextResolve) {
+  const result = await nextResolve(specifier, context);
+  const q = result.url.indexOf("?");
+  if (inNodeModules(result.url)) return q >= 0 ? { ...result, url: result.url.slice(0, q) } : result;
+  const path = q >= 0 ? result.url.slice(0, q) : result.url;
+  if (esmTypeScript && result.format === "commonjs" && /\.tsx?$/.test(path)) return { ...result, format: "module" };
+  return result;
+}
+export async function load(url, context, nextLoad) {
+  if (inNodeModules(url) && !url.includes("?") && /\.m?js$/.test(url)) {
+    const path = fileURLToPath(url);
+    if (path.endsWith(".mjs") || packageType(dirname(path)) === "module") {
+      return { format: "module", source: await readFile(path), shortCircuit: true };
+    }
+  }
+  return nextLoad(url, context);
+}
+`;
+
+/**
+ * What tsx's tsImport does (a fresh namespace for its CommonJS and ESM hooks, then an import in
+ * it), with MODULE_HOOKS registered after tsx's, so that they run first.
+ */
+async function importInNamespace(url: string, esmTypeScript: boolean): Promise<unknown> {
+  const namespace = randomUUID();
+  registerTsxCjs({ namespace });
+  const esm = registerTsxEsm({ namespace });
+  registerNodeHooks(`data:text/javascript,${encodeURIComponent(MODULE_HOOKS)}`, {
+    parentURL: import.meta.url,
+    data: { esmTypeScript },
+  });
+  return esm.import(url, import.meta.url);
+}
+
+/**
+ * Imports a model file. A TypeScript file in a CommonJS package is compiled as CommonJS, and so is
+ * what it imports; when that fails because an ES module with top-level await (binaryen, under the
+ * compiler) cannot be required, the file is loaded again as an ES module.
+ */
+async function importModelFile(url: string): Promise<unknown> {
+  if (/\.c[jt]s$/.test(url) || typeof registerNodeHooks !== "function") return tsImport(url, import.meta.url);
+  try {
+    return await importInNamespace(url, false);
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    const tla = e instanceof Error && /top-level await/i.test(e.message);
+    if (code !== "ERR_REQUIRE_ASYNC_MODULE" && !tla) throw e;
+    return importInNamespace(url, true);
+  }
+}
+
 /** Imports `file` (relative to `cwd`) and returns its default-exported model. */
 export async function loadModel(file: string, cwd: string = process.cwd()): Promise<LoadedModel> {
   const path = resolve(cwd, file);
@@ -69,7 +156,7 @@ export async function loadModel(file: string, cwd: string = process.cwd()): Prom
 
   let mod: Record<string, unknown>;
   try {
-    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    mod = (await importModelFile(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
     throw describeLoadError(e, displayPath);
   }

@@ -4,18 +4,34 @@
  *
  *   wasmgrad inspect model.ts [--grad] [--dot] [-o file]     print the graph (text or Graphviz)
  *   wasmgrad gradcheck model.ts [--inputs x.json] [--seed n]  analytic vs numeric gradients
+ *   wasmgrad compile model.ts [-o m.wasm] [--optimizer adam]  compile to WebAssembly (+ --emit ...)
+ *   wasmgrad inspect model.wasm                               a compiled module's manifest
+ *   wasmgrad run model.wasm --input x=x.json [--entry train]  run it with the runtime, print JSON
  *
  * Failures print one line, `wasmgrad: <message>`, on stderr and exit with status 2 (1 is kept
  * for "gradcheck ran and the gradients disagree"); `--verbose` adds the stack trace.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { gradGraph } from "../autodiff/grad.js";
 import { formatGradcheck, gradcheck } from "../gradcheck.js";
 import { graphToDot } from "../inspect/dot.js";
 import { printGraph, relativePath } from "../inspect/text.js";
 import { leafName } from "../ir/graph.js";
 import { CliError, loadModel, readInputsFile } from "./load-model.js";
+import {
+  compileCommand,
+  describeModule,
+  EMIT_KINDS,
+  looksLikeWasm,
+  OPTIMIZERS,
+  parseEmitList,
+  readModuleFile,
+  runCommand,
+  type CompileCliOptions,
+  type EmitKind,
+  type RunCliOptions,
+} from "./module-commands.js";
 
 /** Exit status for errors (usage, loading, model errors); gradcheck failures exit with 1. */
 const EXIT_ERROR = 2;
@@ -92,7 +108,9 @@ function buildProgram(): Command {
   const program = new Command();
   program
     .name("wasmgrad")
-    .description("Inspect and check wasmgrad models (symbolic computation graphs with gradients).")
+    .description(
+      "Compile, inspect, check and run wasmgrad models (symbolic computation graphs with gradients).",
+    )
     .version(packageVersion(), "-V, --version", "print the version")
     .option("--verbose", "print stack traces with errors")
     .addHelpText("after", MODEL_FILE_HELP)
@@ -105,16 +123,114 @@ function buildProgram(): Command {
 
   program
     .command("inspect")
-    .description("print the forward graph of a model, or its gradient graph with --grad")
-    .argument("<model>", "model file (default-exports a model)")
+    .description(
+      "print the forward graph of a model file, or its gradient graph with --grad; " +
+        "for a compiled .wasm, print its manifest (options, exports, memory, tensors)",
+    )
+    .argument("<model>", "model file (default-exports a model), or a .wasm compiled by wasmgrad")
     .option("--grad", "print the gradient graph: the forward graph plus d loss / d each param")
     .option("--dot", "print Graphviz DOT instead of text (render with: dot -Tsvg)")
     .option("-o, --output <file>", "write to a file instead of stdout")
     .addHelpText("after", MODEL_FILE_HELP)
     .action(async (file: string, opts: InspectOptions) => {
+      if (looksLikeWasm(file)) {
+        const flags = [opts.grad && "--grad", opts.dot && "--dot"].filter(Boolean);
+        if (flags.length) {
+          throw new CliError(
+            `${flags.join(" and ")} print${flags.length === 1 ? "s" : ""} a model file's graph; ` +
+              `'${file}' is a compiled module (compile with --emit dot,ir for its graphs)`,
+          );
+        }
+        emit(describeModule(await readModuleFile(file)), opts.output);
+        return;
+      }
       const { model } = await loadModel(file);
       const graph = opts.grad ? gradGraph(model.graph) : model.graph;
       emit(opts.dot ? graphToDot(graph) : printGraph(graph), opts.output);
+    });
+
+  program
+    .command("compile")
+    .description(
+      "compile a model to one self-contained WebAssembly module (forward, backward and, with " +
+        "--optimizer, train_step), and print a summary",
+    )
+    .argument("<model>", "model file (default-exports a model)")
+    .option("-o, --output <file>", "the .wasm to write (default: <model name>.wasm next to the model file)")
+    .addOption(
+      new Option("--optimizer <name>", "bake a training step with this optimizer into the module").choices(
+        OPTIMIZERS,
+      ),
+    )
+    .option(
+      "--lr <rate>",
+      "learning rate (default 0.1; 0.001 for adam)",
+      parseNumber("--lr", (n) => n > 0, "a positive number"),
+    )
+    .option(
+      "--clip-norm <c>",
+      "clip the gradients to this global norm in the training step",
+      parseNumber("--clip-norm", (n) => n > 0, "a positive number"),
+    )
+    .option("--no-simd", "emit scalar code (for hosts without WebAssembly SIMD)")
+    .option("--no-optimize", "skip binaryen's optimizer (faster compile, larger module)")
+    .option(
+      "--emit <kinds>",
+      `also write <out>.wat, <out>.dot (forward and gradient graphs), <out>.d.ts (types for the ` +
+        `runtime's load<...>) and <out>.ir.txt (the entries' graphs); a comma-separated list of ` +
+        `${EMIT_KINDS.join(", ")}`,
+      (text: string, previous: EmitKind[] | undefined) => {
+        try {
+          return parseEmitList(text, previous);
+        } catch (e) {
+          throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+        }
+      },
+    )
+    .addHelpText("after", MODEL_FILE_HELP)
+    .action(async (file: string, opts: CompileCliOptions) => {
+      process.stdout.write(await compileCommand(file, opts));
+    });
+
+  program
+    .command("run")
+    .description(
+      "load a compiled .wasm with the runtime, initialize it (--seed) or load --weights, " +
+        "run one entry and print its outputs (and loss) as JSON",
+    )
+    .argument("<module>", "a .wasm compiled by wasmgrad")
+    .option(
+      "--input <name=file.json>",
+      "an input's value as JSON (nested arrays or a number); repeat for each input, or give " +
+        "one file holding an object of values by name",
+      (spec: string, previous: string[] | undefined) => [...(previous ?? []), spec],
+    )
+    .addOption(
+      new Option(
+        "--entry <entry>",
+        "what to run: the forward pass, the loss and gradients, or training steps",
+      )
+        .choices(["forward", "backward", "train"])
+        .default("forward"),
+    )
+    .option(
+      "--seed <n>",
+      "seed for the params' initializers (default 0)",
+      parseNumber(
+        "--seed",
+        (n) => Number.isInteger(n) && n >= -0x80000000 && n <= 0xffffffff,
+        "a 32-bit integer",
+      ),
+    )
+    .option("--weights <file>", "load params (and states) from a weights file instead of initializing")
+    .option(
+      "--steps <n>",
+      "training steps to take with --entry train (default 1); prints every loss",
+      parseNumber("--steps", (n) => Number.isInteger(n) && n > 0, "a positive integer"),
+    )
+    .option("--save-weights <file>", "afterwards, save the params and states to a weights file")
+    .action(async (file: string, opts: RunCliOptions) => {
+      process.stdout.write(await runCommand(file, opts));
     });
 
   program
@@ -195,7 +311,7 @@ function errorLine(e: unknown): string {
       ? `${relativePath(w.location.file, process.cwd())}:${w.location.line}:${w.location.column}`
       : undefined;
     message = [where, w.op, w.detail].filter((p) => p !== undefined).join(": ");
-  } else if (e.name !== "WasmgradError" && e.name !== "CliError") {
+  } else if (e.name !== "WasmgradError" && e.name !== "CliError" && e.name !== "WasmgradRuntimeError") {
     message = `internal error: ${e.name}: ${e.message} (run with --verbose for the stack trace)`;
   }
   return message.replaceAll(/\s*\n\s*/g, " ");

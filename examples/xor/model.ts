@@ -21,6 +21,7 @@ export default model("xor", (m) => {
   const W2 = m.param("W2", [2, 1]);
   const b2 = m.param("b2", [1]);
   const logit = x.matmul(W1).add(b1).relu().matmul(W2).add(b2).reshape([4]);
+  m.output("logit", logit);
   m.output("p", logit.sigmoid());
   m.loss(nn.binaryCrossEntropyWithLogits(logit, y));
 });

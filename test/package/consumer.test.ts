@@ -1,7 +1,7 @@
 // The built package, used the way another project uses it: `npm run build`, then a separate
 // directory whose node_modules/wasmgrad links to this repository imports "wasmgrad" from plain
 // JavaScript, from TypeScript (run by tsx and type-checked by tsc) and through the CLI in dist/.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPackage } from "../support/build.js";
 
 const repoRoot = realpathSync(fileURLToPath(new URL("../../", import.meta.url)));
 const tsxLoader = createRequire(import.meta.url).resolve("tsx");
@@ -112,13 +113,9 @@ export default model("bad", (m) => {
 });
 `;
 
-beforeAll(() => {
-  try {
-    execFileSync("npm", ["run", "build"], { cwd: repoRoot, encoding: "utf8", stdio: "pipe" });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`npm run build failed:\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
-  }
+beforeAll(async () => {
+  // `npm run build` unless dist/ is up to date, one build at a time across test files
+  await buildPackage();
   consumer = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-consumer-")));
   writeFileSync(
     join(consumer, "package.json"),
