@@ -82,12 +82,13 @@ function argv(m: (typeof MODELS)[number]): string[] {
 }
 
 /** A host binary shipped by an npm devDependency; a clear failure when it is missing. */
+/** A host installed from npm: Bun as a devDependency, Deno by scripts/install-test-hosts.mjs. */
 function npmBinary(name: string): string {
-  const path = join(repoRoot, "node_modules/.bin", name);
+  const where = name === "deno" ? ".hosts/node_modules/.bin" : "node_modules/.bin";
+  const path = join(repoRoot, where, name);
   if (!existsSync(path)) {
-    throw new Error(
-      `${name} is not installed (${path} is missing): it is a devDependency of wasmgrad, so run npm ci`,
-    );
+    const how = name === "deno" ? "node scripts/install-test-hosts.mjs (npm test runs it first)" : "npm ci";
+    throw new Error(`${name} is not installed (${path} is missing): run ${how}`);
   }
   return path;
 }
