@@ -1,0 +1,191 @@
+/**
+ * jax-js (`@jax-js/jax`) on its WebAssembly device. The whole training step (value-and-grad and
+ * the SGD update) is one `jit`-compiled function, as one would write it in JAX:
+ *
+ *   step = jit((params, x, y) => { [loss, g] = valueAndGrad(lossFn)(params, x, y);
+ *                                  return [loss, params - lr * g]; })
+ *
+ * jax-js arrays are reference counted and every call takes ownership of its arguments, so inputs
+ * that are used again are passed as `.ref`. jax-js is lazy: `dataSync()` realises the result (and
+ * consumes that reference). In W4 the timed loop waits with `blockUntilReady()` (async, no copy of
+ * C); the other workloads read their results with `dataSync()` like the other peers.
+ *
+ * Threads: jax-js only starts its worker pool when `SharedArrayBuffer` and a global `Worker` exist;
+ * Node has no global `Worker`, so it runs single-threaded here (recorded by `setup`). Its code
+ * generator emits 128-bit SIMD and uses relaxed-SIMD fused multiply-add only where the engine
+ * validates it (recorded too).
+ */
+import { defaultDevice, init, jit, nn, numpy as np, valueAndGrad } from "@jax-js/jax";
+import { packageVersion } from "../lib/machine.js";
+import type {
+  F32,
+  Impl,
+  InferRunner,
+  MatmulRunner,
+  Params,
+  TrainRunner,
+  W1Data,
+  W3Data,
+  W4Data,
+} from "../lib/types.js";
+
+type Arr = np.Array;
+type MlpParams = { W1: Arr; b1: Arr; W2: Arr; b2: Arr };
+
+// The relaxed-SIMD f32x4.relaxed_madd probe jax-js itself uses.
+const RELAXED_MADD_PROBE = "0061736d0100000001080160037b7b7b017b030201000a0d010b00200020012002fd85020b";
+
+function relaxedMaddSupported(): boolean {
+  const bytes = new Uint8Array(RELAXED_MADD_PROBE.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(RELAXED_MADD_PROBE.slice(2 * i, 2 * i + 2), 16);
+  try {
+    return WebAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+function f32(a: Arr): F32 {
+  return new Float32Array(a.dataSync() as Float32Array); // consumes the reference
+}
+
+function mlpTrain(d: W1Data): TrainRunner {
+  const { batch: B, inDim: D, hidden: H, classes: C, lr } = d;
+  const x = np.array(d.x, { shape: [B, D] });
+  const y = np.array(d.y, { shape: [B], dtype: np.int32 });
+  const initial = (): MlpParams => ({
+    W1: np.array(d.params.W1!, { shape: [D, H] }),
+    b1: np.array(d.params.b1!, { shape: [H] }),
+    W2: np.array(d.params.W2!, { shape: [H, C] }),
+    b2: np.array(d.params.b2!, { shape: [C] }),
+  });
+  const lossFn = (p: MlpParams, x: Arr, y: Arr): Arr => {
+    const h = nn.relu(np.matmul(x, p.W1).add(p.b1));
+    const logits = np.matmul(h, p.W2).add(p.b2);
+    // softmax cross-entropy with integer labels, mean over the batch
+    return nn
+      .logSoftmax(logits, -1)
+      .mul(nn.oneHot(y, C))
+      .sum()
+      .mul(-1 / B);
+  };
+  const trainStep = jit((p: MlpParams, x: Arr, y: Arr): [Arr, MlpParams] => {
+    const [loss, g] = valueAndGrad(lossFn)({ W1: p.W1.ref, b1: p.b1.ref, W2: p.W2.ref, b2: p.b2.ref }, x, y);
+    return [
+      loss,
+      {
+        W1: p.W1.sub(g.W1.mul(lr)),
+        b1: p.b1.sub(g.b1.mul(lr)),
+        W2: p.W2.sub(g.W2.mul(lr)),
+        b2: p.b2.sub(g.b2.mul(lr)),
+      },
+    ];
+  });
+  let params = initial();
+  const disposeParams = () => Object.values(params).forEach((a) => a.dispose());
+  return {
+    reset() {
+      disposeParams();
+      params = initial();
+    },
+    step() {
+      const [loss, next] = trainStep(params, x.ref, y.ref); // consumes the old params
+      params = next;
+      return loss.dataSync()[0]!;
+    },
+    params(): Params {
+      return {
+        W1: f32(params.W1.ref),
+        b1: f32(params.b1.ref),
+        W2: f32(params.W2.ref),
+        b2: f32(params.b2.ref),
+      };
+    },
+    dispose() {
+      disposeParams();
+      x.dispose();
+      y.dispose();
+      trainStep.dispose();
+    },
+  };
+}
+
+function mlpInfer(d: W3Data): InferRunner {
+  const { inDim, hidden, classes } = d;
+  const p = d.params;
+  const W1 = np.array(p.W1!, { shape: [inDim, hidden] });
+  const b1 = np.array(p.b1!, { shape: [hidden] });
+  const W2 = np.array(p.W2!, { shape: [hidden, hidden] });
+  const b2 = np.array(p.b2!, { shape: [hidden] });
+  const W3 = np.array(p.W3!, { shape: [hidden, classes] });
+  const b3 = np.array(p.b3!, { shape: [classes] });
+  const forward = jit((W1: Arr, b1: Arr, W2: Arr, b2: Arr, W3: Arr, b3: Arr, x: Arr): Arr => {
+    const h1 = nn.relu(np.matmul(x, W1).add(b1));
+    const h2 = nn.relu(np.matmul(h1, W2).add(b2));
+    return nn.softmax(np.matmul(h2, W3).add(b3), -1);
+  });
+  return {
+    infer(input: F32, out: F32): void {
+      const x = np.array(input, { shape: [1, inDim] });
+      const probs = forward(W1.ref, b1.ref, W2.ref, b2.ref, W3.ref, b3.ref, x);
+      out.set(probs.dataSync() as Float32Array);
+    },
+    dispose() {
+      [W1, b1, W2, b2, W3, b3].forEach((a) => a.dispose());
+      forward.dispose();
+    },
+  };
+}
+
+function matmulRunner(d: W4Data): MatmulRunner {
+  const a = np.array(d.a, { shape: [d.n, d.n] });
+  const b = np.array(d.b, { shape: [d.n, d.n] });
+  const mm = jit((a: Arr, b: Arr): Arr => np.matmul(a, b));
+  let c: Arr | undefined;
+  return {
+    async runAsync() {
+      c?.dispose();
+      c = mm(a.ref, b.ref);
+      await c.blockUntilReady();
+    },
+    result() {
+      c ??= mm(a.ref, b.ref);
+      return f32(c.ref);
+    },
+    dispose() {
+      c?.dispose();
+      a.dispose();
+      b.dispose();
+      mm.dispose();
+    },
+  };
+}
+
+export const jaxJs: Impl = {
+  id: "jax-js",
+  async setup() {
+    const devices = await init("wasm");
+    if (!devices.includes("wasm"))
+      return { notes: [], skip: `wasm device unavailable (got ${devices.join(", ")})` };
+    defaultDevice("wasm");
+    const workers =
+      typeof SharedArrayBuffer !== "undefined" &&
+      typeof (globalThis as { Worker?: unknown }).Worker !== "undefined";
+    return {
+      notes: [
+        `@jax-js/jax ${packageVersion("@jax-js/jax")}, device 'wasm', jit over the whole step`,
+        `SIMD 128-bit; relaxed-SIMD madd ${relaxedMaddSupported() ? "available" : "not available in this engine (plain mul+add)"}; ` +
+          (workers ? "worker pool enabled (multi-threaded)" : "single thread (no global Worker in Node)"),
+      ],
+    };
+  },
+  async w1(d: W1Data) {
+    return mlpTrain(d);
+  },
+  async w3(d: W3Data) {
+    return mlpInfer(d);
+  },
+  async w4(d: W4Data) {
+    return matmulRunner(d);
+  },
+};

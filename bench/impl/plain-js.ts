@@ -1,0 +1,202 @@
+/**
+ * Plain JavaScript: straightforward loops over Float32Array, buffers allocated once, i-k-j loop
+ * order for the matrix products, including the weight gradients xᵀ·dh and hᵀ·dl (the inner loop
+ * runs over contiguous rows; dl · W2ᵀ is written as dot products of rows, its natural contiguous
+ * form). Values are stored in
+ * f32; JavaScript evaluates each expression in f64 before the store rounds it. This peer is also
+ * the numerical reference the others are checked against.
+ */
+import type {
+  F32,
+  Impl,
+  InferRunner,
+  MatmulRunner,
+  Params,
+  TrainRunner,
+  W1Data,
+  W3Data,
+  W4Data,
+} from "../lib/types.js";
+import { cloneParams } from "../lib/data.js";
+
+/** C[m×n] = A[m×k] · B[k×n] (C is overwritten). */
+function matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number): void {
+  c.fill(0);
+  for (let i = 0; i < m; i++) {
+    const ci = i * n;
+    for (let p = 0; p < k; p++) {
+      const aip = a[i * k + p]!;
+      const bp = p * n;
+      for (let j = 0; j < n; j++) c[ci + j]! += aip * b[bp + j]!;
+    }
+  }
+}
+
+/** out[m×n] = A[m×k] · B[k×n] + bias[n], optionally followed by ReLU. */
+function dense(a: F32, w: F32, bias: F32, out: F32, m: number, k: number, n: number, relu: boolean): void {
+  for (let i = 0; i < m; i++) {
+    const oi = i * n;
+    for (let j = 0; j < n; j++) out[oi + j] = bias[j]!;
+    for (let p = 0; p < k; p++) {
+      const aip = a[i * k + p]!;
+      const wp = p * n;
+      for (let j = 0; j < n; j++) out[oi + j]! += aip * w[wp + j]!;
+    }
+    if (relu) for (let j = 0; j < n; j++) if (!(out[oi + j]! > 0)) out[oi + j] = 0;
+  }
+}
+
+/** Row-wise softmax in place. */
+function softmaxRows(z: F32, m: number, n: number): void {
+  for (let i = 0; i < m; i++) {
+    const o = i * n;
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) max = Math.max(max, z[o + j]!);
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      const e = Math.exp(z[o + j]! - max);
+      z[o + j] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let j = 0; j < n; j++) z[o + j]! *= inv;
+  }
+}
+
+export function mlpTrain(d: W1Data): TrainRunner {
+  const { batch: B, inDim: D, hidden: H, classes: C, lr, x, y } = d;
+  let p = cloneParams(d.params);
+  const z = new Float32Array(B * H); // pre-activation, then h = relu(z)
+  const logits = new Float32Array(B * C);
+  const dl = new Float32Array(B * C);
+  const dh = new Float32Array(B * H);
+  const gW1 = new Float32Array(D * H);
+  const gb1 = new Float32Array(H);
+  const gW2 = new Float32Array(H * C);
+  const gb2 = new Float32Array(C);
+
+  function step(): number {
+    const W1 = p.W1!;
+    const b1 = p.b1!;
+    const W2 = p.W2!;
+    const b2 = p.b2!;
+    // forward
+    dense(x, W1, b1, z, B, D, H, true); // z now holds h = relu(x W1 + b1)
+    dense(z, W2, b2, logits, B, H, C, false);
+    // softmax cross-entropy (mean over the batch) and dlogits = (p - onehot(y)) / B
+    let loss = 0;
+    for (let i = 0; i < B; i++) {
+      const o = i * C;
+      let max = -Infinity;
+      for (let j = 0; j < C; j++) max = Math.max(max, logits[o + j]!);
+      let sum = 0;
+      for (let j = 0; j < C; j++) sum += Math.exp(logits[o + j]! - max);
+      const lse = max + Math.log(sum);
+      const label = y[i]!;
+      loss += lse - logits[o + label]!;
+      for (let j = 0; j < C; j++) {
+        dl[o + j] = (Math.exp(logits[o + j]! - lse) - (j === label ? 1 : 0)) / B;
+      }
+    }
+    loss /= B;
+    // dW2 = hᵀ dl (i-k-j: row i of hᵀ is column i of h), db2 = Σ dl
+    gW2.fill(0);
+    for (let i = 0; i < H; i++) {
+      const gi = i * C;
+      for (let k = 0; k < B; k++) {
+        const hki = z[k * H + i]!;
+        const dk = k * C;
+        for (let j = 0; j < C; j++) gW2[gi + j]! += hki * dl[dk + j]!;
+      }
+    }
+    gb2.fill(0);
+    for (let k = 0; k < B; k++) for (let j = 0; j < C; j++) gb2[j]! += dl[k * C + j]!;
+    // dh = dl W2ᵀ, masked by relu'(z) (0 at z <= 0)
+    for (let i = 0; i < B; i++) {
+      for (let j = 0; j < H; j++) {
+        if (!(z[i * H + j]! > 0)) {
+          dh[i * H + j] = 0;
+          continue;
+        }
+        let s = 0;
+        for (let c = 0; c < C; c++) s += dl[i * C + c]! * W2[j * C + c]!;
+        dh[i * H + j] = s;
+      }
+    }
+    // dW1 = xᵀ dh (i-k-j), db1 = Σ dh
+    gW1.fill(0);
+    for (let i = 0; i < D; i++) {
+      const gi = i * H;
+      for (let k = 0; k < B; k++) {
+        const xki = x[k * D + i]!;
+        const dk = k * H;
+        for (let j = 0; j < H; j++) gW1[gi + j]! += xki * dh[dk + j]!;
+      }
+    }
+    gb1.fill(0);
+    for (let k = 0; k < B; k++) for (let j = 0; j < H; j++) gb1[j]! += dh[k * H + j]!;
+    // SGD
+    for (let i = 0; i < W1.length; i++) W1[i]! -= lr * gW1[i]!;
+    for (let i = 0; i < b1.length; i++) b1[i]! -= lr * gb1[i]!;
+    for (let i = 0; i < W2.length; i++) W2[i]! -= lr * gW2[i]!;
+    for (let i = 0; i < b2.length; i++) b2[i]! -= lr * gb2[i]!;
+    return loss;
+  }
+
+  return {
+    reset: () => {
+      p = cloneParams(d.params);
+    },
+    step,
+    params: (): Params => cloneParams(p),
+  };
+}
+
+export function mlpInfer(d: W3Data): InferRunner {
+  const { inDim, hidden, classes } = d;
+  const p = cloneParams(d.params);
+  const W1 = p.W1!;
+  const b1 = p.b1!;
+  const W2 = p.W2!;
+  const b2 = p.b2!;
+  const W3 = p.W3!;
+  const b3 = p.b3!;
+  const x = new Float32Array(inDim);
+  const h1 = new Float32Array(hidden);
+  const h2 = new Float32Array(hidden);
+  const z = new Float32Array(classes);
+  return {
+    infer(input: F32, out: F32): void {
+      x.set(input);
+      dense(x, W1, b1, h1, 1, inDim, hidden, true);
+      dense(h1, W2, b2, h2, 1, hidden, hidden, true);
+      dense(h2, W3, b3, z, 1, hidden, classes, false);
+      softmaxRows(z, 1, classes);
+      out.set(z);
+    },
+  };
+}
+
+export function matmulRunner(d: W4Data): MatmulRunner {
+  const c = new Float32Array(d.n * d.n);
+  return {
+    run: () => matmul(d.a, d.b, c, d.n, d.n, d.n),
+    result: () => c.slice(),
+  };
+}
+
+export const plainJs: Impl = {
+  id: "plain-js",
+  async setup() {
+    return { notes: ["plain JavaScript loops over Float32Array (i-k-j matmul), single thread"] };
+  },
+  async w1(data: W1Data) {
+    return mlpTrain(data);
+  },
+  async w3(data: W3Data) {
+    return mlpInfer(data);
+  },
+  async w4(data: W4Data) {
+    return matmulRunner(data);
+  },
+};

@@ -1,0 +1,172 @@
+/**
+ * TensorFlow.js (tfjs-core 4.x) with the WebAssembly backend (XNNPACK, SIMD) or the pure-JS CPU
+ * backend. Idiomatic use: variables + `tf.train.sgd(lr).minimize(f, true, vars)` (which runs
+ * `tf.variableGrads` and the update inside `tf.tidy`), `tf.losses.softmaxCrossEntropy` on one-hot
+ * labels, and the loss read back with `dataSync()` so every step is complete when it returns.
+ *
+ * In Node the wasm backend loads `tfjs-backend-wasm-simd.wasm` from node_modules. It is
+ * single-threaded there: tfjs disables its threaded build under Node (WASM_HAS_MULTITHREAD_SUPPORT
+ * is false when IS_NODE), and `setup` records the thread count XNNPACK reports.
+ *
+ * `@tensorflow/tfjs-core`'s Node bundle registers no gradient functions (they live in ES-module
+ * files that Node cannot load from that CommonJS package); importing the `@tensorflow/tfjs` union
+ * package registers them on the same tfjs-core instance, exactly as an application using tfjs
+ * would get them.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs"; // registers the gradient functions (see above)
+import "@tensorflow/tfjs-backend-cpu";
+import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import type {
+  F32,
+  Impl,
+  InferRunner,
+  MatmulRunner,
+  Params,
+  TrainRunner,
+  W1Data,
+  W3Data,
+  W4Data,
+} from "../lib/types.js";
+
+type Backend = "wasm" | "cpu";
+
+async function use(backend: Backend): Promise<void> {
+  if (tf.getBackend() !== backend) {
+    const ok = await tf.setBackend(backend);
+    if (!ok) throw new Error(`tf.setBackend('${backend}') failed`);
+  }
+  await tf.ready();
+}
+
+function copy(t: tf.Tensor): F32 {
+  return new Float32Array(t.dataSync() as Float32Array); // dataSync may alias backend memory
+}
+
+async function mlpTrain(backend: Backend, d: W1Data): Promise<TrainRunner> {
+  await use(backend);
+  const x = tf.tensor2d(d.x, [d.batch, d.inDim]);
+  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(d.y, "int32"), d.classes), "float32"));
+  const shapes: Record<string, number[]> = {
+    W1: [d.inDim, d.hidden],
+    b1: [d.hidden],
+    W2: [d.hidden, d.classes],
+    b2: [d.classes],
+  };
+  const vars: Record<string, tf.Variable> = {};
+  for (const [k, shape] of Object.entries(shapes)) {
+    const init = tf.tensor(d.params[k]!, shape);
+    vars[k] = tf.variable(init);
+    init.dispose();
+  }
+  const { W1, b1, W2, b2 } = vars as Record<"W1" | "b1" | "W2" | "b2", tf.Variable>;
+  const varList = [W1, b1, W2, b2];
+  const opt = tf.train.sgd(d.lr);
+  const lossFn = (): tf.Scalar => {
+    const h = tf.relu(tf.add(tf.matMul(x, W1), b1));
+    const logits = tf.add(tf.matMul(h, W2), b2);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar; // mean over the batch
+  };
+  return {
+    reset() {
+      tf.tidy(() => {
+        for (const [k, v] of Object.entries(vars)) v.assign(tf.tensor(d.params[k]!, shapes[k]));
+      });
+    },
+    step() {
+      const loss = opt.minimize(lossFn, true, varList)!;
+      const value = loss.dataSync()[0]!;
+      loss.dispose();
+      return value;
+    },
+    params(): Params {
+      const out: Params = {};
+      for (const [k, v] of Object.entries(vars)) out[k] = copy(v);
+      return out;
+    },
+    dispose() {
+      tf.dispose([x, labels, ...varList]);
+      opt.dispose();
+    },
+  };
+}
+
+async function mlpInfer(backend: Backend, d: W3Data): Promise<InferRunner> {
+  await use(backend);
+  const p = d.params;
+  const W1 = tf.tensor2d(p.W1!, [d.inDim, d.hidden]);
+  const b1 = tf.tensor1d(p.b1!);
+  const W2 = tf.tensor2d(p.W2!, [d.hidden, d.hidden]);
+  const b2 = tf.tensor1d(p.b2!);
+  const W3 = tf.tensor2d(p.W3!, [d.hidden, d.classes]);
+  const b3 = tf.tensor1d(p.b3!);
+  const inDim = d.inDim;
+  return {
+    infer(input: F32, out: F32): void {
+      const probs = tf.tidy(() => {
+        const x = tf.tensor2d(input, [1, inDim]);
+        const h1 = tf.relu(tf.add(tf.matMul(x, W1), b1));
+        const h2 = tf.relu(tf.add(tf.matMul(h1, W2), b2));
+        return tf.softmax(tf.add(tf.matMul(h2, W3), b3));
+      });
+      out.set(probs.dataSync() as Float32Array);
+      probs.dispose();
+    },
+    dispose() {
+      tf.dispose([W1, b1, W2, b2, W3, b3]);
+    },
+  };
+}
+
+async function matmulRunner(backend: Backend, d: W4Data): Promise<MatmulRunner> {
+  await use(backend);
+  const a = tf.tensor2d(d.a, [d.n, d.n]);
+  const b = tf.tensor2d(d.b, [d.n, d.n]);
+  let c: tf.Tensor | undefined;
+  return {
+    // Both backends execute kernels eagerly and synchronously: C is complete when matMul returns.
+    run() {
+      c?.dispose();
+      c = tf.matMul(a, b);
+    },
+    result() {
+      if (!c) c = tf.matMul(a, b);
+      return copy(c);
+    },
+    dispose() {
+      tf.dispose([a, b]);
+      c?.dispose();
+    },
+  };
+}
+
+function tfjsImpl(backend: Backend): Impl {
+  return {
+    id: `tfjs-${backend}`,
+    async setup() {
+      tf.enableProdMode(); // only silences tfjs' console notices
+      await use(backend);
+      const notes = [`@tensorflow/tfjs-core ${tf.version_core}, backend '${tf.getBackend()}'`];
+      if (backend === "wasm") {
+        const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+        const mt = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+        notes.push(
+          `binary: ${simd ? (mt ? "tfjs-backend-wasm-threaded-simd.wasm" : "tfjs-backend-wasm-simd.wasm") : "tfjs-backend-wasm.wasm"}` +
+            ` (SIMD ${simd ? "on" : "OFF"}, threads: ${mt ? "supported" : "not used under Node"}; XNNPACK threads = ${getThreadsCount()})`,
+        );
+      } else {
+        notes.push("pure JavaScript kernels, single thread");
+      }
+      return { notes };
+    },
+    w1: (d: W1Data) => mlpTrain(backend, d),
+    w3: (d: W3Data) => mlpInfer(backend, d),
+    w4: (d: W4Data) => matmulRunner(backend, d),
+    async teardown() {
+      tf.disposeVariables();
+    },
+  };
+}
+
+export const tfjsWasm = tfjsImpl("wasm");
+export const tfjsCpu = tfjsImpl("cpu");

@@ -1,0 +1,317 @@
+/**
+ * wasmgrad: each workload is written in the DSL, compiled with
+ * `compile(model, { optimizer: optim.sgd(lr), simd: true })` (no optimizer for the inference and
+ * matmul models) to one SIMD WebAssembly module and loaded with the runtime's `load(wasm)`. Calls
+ * go straight to the raw exports through the zero-copy views: write `net.inputs.x`, call
+ * `net.trainStep()` / `net.forward()`, read `net.outputs.*`. Single-threaded.
+ *
+ * The compiler and the runtime are imported dynamically, and the adapter only relies on the small
+ * structural API below, so the harness keeps working (and skips these rows with a note) while
+ * `compile` or `runtime/index.ts` are missing or broken.
+ *
+ * Importing the compiler takes seconds (binaryen), so the harness process compiles every
+ * benchmark model once in `setup` and hands the modules to the measuring child processes through
+ * a temporary directory (WASMGRAD_BENCH_MODULES); a child then only imports the runtime. A model
+ * that fails to compile fails only its own workload.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Model, ModelBuilder, Optimizer, Tensor } from "../../compiler/index.js";
+import { makeW1Data, makeW3Data } from "../lib/data.js";
+import type {
+  Impl,
+  InferRunner,
+  MatmulRunner,
+  Params,
+  TrainRunner,
+  W1Data,
+  W3Data,
+  W4Data,
+} from "../lib/types.js";
+
+interface CompiledLike {
+  readonly wasm: Uint8Array;
+  readonly manifest: { readonly memoryBytes?: number };
+}
+
+interface CompilerApi {
+  model(name: string, build: (m: ModelBuilder) => void): Model;
+  nn: { softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor };
+  optim: { sgd(lr: number): Optimizer };
+  compile?: (m: Model, options: { optimizer?: Optimizer; simd?: boolean }) => CompiledLike;
+}
+
+type View = Float32Array | Int32Array;
+
+interface NetLike {
+  readonly params: Readonly<Record<string, View>>;
+  readonly inputs: Readonly<Record<string, View>>;
+  readonly outputs: Readonly<Record<string, View>>;
+  init(seed?: number): void;
+  forward(): void;
+  trainStep(): void;
+}
+
+interface RuntimeApi {
+  load(wasm: Uint8Array): Promise<NetLike> | NetLike;
+}
+
+/** A benchmark model: a cache key that encodes every dimension, and how to build it. */
+interface Spec {
+  readonly key: string;
+  readonly build: (api: CompilerApi) => { model: Model; optimizer?: Optimizer };
+}
+
+type CacheIndex = Record<string, { ok: true; file: string; notes: string[] } | { ok: false; error: string }>;
+
+const CACHE_ENV = "WASMGRAD_BENCH_MODULES";
+let compiler: CompilerApi | undefined;
+let runtime: RuntimeApi | undefined;
+let cacheDir: string | undefined;
+let ownsCache = false;
+
+function message(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 2)
+    .join(" ");
+}
+
+// ---- the models ----------------------------------------------------------------------------------
+
+function w1Spec(d: Pick<W1Data, "batch" | "inDim" | "hidden" | "classes" | "lr">): Spec {
+  const { batch: B, inDim: D, hidden: H, classes: C, lr } = d;
+  return {
+    key: `w1-mlp-train-${B}x${D}x${H}x${C}-sgd${lr}`,
+    build: (api) => ({
+      model: api.model("bench_w1_mlp_train", (m) => {
+        const x = m.input("x", [B, D]);
+        const y = m.input("y", [B], "i32");
+        const W1 = m.param("W1", [D, H]);
+        const b1 = m.param("b1", [H]);
+        const W2 = m.param("W2", [H, C]);
+        const b2 = m.param("b2", [C]);
+        const logits = x.matmul(W1).add(b1).relu().matmul(W2).add(b2);
+        m.loss(api.nn.softmaxCrossEntropy(logits, y)); // mean over the batch
+      }),
+      optimizer: api.optim.sgd(lr),
+    }),
+  };
+}
+
+function w3Spec(d: Pick<W3Data, "inDim" | "hidden" | "classes">): Spec {
+  const { inDim: I, hidden: H, classes: C } = d;
+  return {
+    key: `w3-mlp-infer-${I}x${H}x${H}x${C}`,
+    build: (api) => ({
+      model: api.model("bench_w3_mlp_infer", (m) => {
+        const x = m.input("x", [1, I]);
+        const W1 = m.param("W1", [I, H]);
+        const b1 = m.param("b1", [H]);
+        const W2 = m.param("W2", [H, H]);
+        const b2 = m.param("b2", [H]);
+        const W3 = m.param("W3", [H, C]);
+        const b3 = m.param("b3", [C]);
+        const h1 = x.matmul(W1).add(b1).relu();
+        const h2 = h1.matmul(W2).add(b2).relu();
+        m.output("probs", h2.matmul(W3).add(b3).softmax());
+      }),
+    }),
+  };
+}
+
+function w4Spec(n: number): Spec {
+  return {
+    key: `w4-matmul-${n}`,
+    build: (api) => ({
+      model: api.model(`bench_w4_matmul_${n}`, (m) => {
+        const a = m.input("a", [n, n]);
+        const b = m.input("b", [n, n]);
+        m.output("c", a.matmul(b));
+      }),
+    }),
+  };
+}
+
+// ---- compiling and loading -----------------------------------------------------------------------
+
+async function importCompiler(): Promise<CompilerApi> {
+  compiler ??= (await import(new URL("../../compiler/index.js", import.meta.url).href)) as CompilerApi;
+  return compiler;
+}
+
+async function compileSpec(spec: Spec): Promise<{ wasm: Uint8Array; notes: string[] }> {
+  const api = await importCompiler();
+  if (typeof api.compile !== "function") throw new Error("compiler/index.ts does not export compile()");
+  const t0 = performance.now();
+  const { model, optimizer } = spec.build(api);
+  const compiled = api.compile(model, optimizer ? { optimizer, simd: true } : { simd: true });
+  const ms = performance.now() - t0;
+  const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+  const memory = compiled.manifest.memoryBytes;
+  return {
+    wasm: compiled.wasm,
+    notes: [
+      `compiled in ${ms.toFixed(0)} ms; module ${kib(compiled.wasm.byteLength)}` +
+        (memory ? `, memory ${kib(memory)}` : ""),
+    ],
+  };
+}
+
+/** The module for a spec: from the harness's cache when there is one, else compiled here. */
+async function moduleFor(spec: Spec): Promise<{ wasm: Uint8Array; notes: string[] }> {
+  if (cacheDir) {
+    const index = JSON.parse(readFileSync(join(cacheDir, "index.json"), "utf8")) as CacheIndex;
+    const entry = index[spec.key];
+    if (entry && !entry.ok) throw new Error(`compile failed: ${entry.error}`);
+    if (entry) return { wasm: new Uint8Array(readFileSync(join(cacheDir, entry.file))), notes: entry.notes };
+  }
+  return compileSpec(spec);
+}
+
+async function load(spec: Spec): Promise<{ net: NetLike; notes: string[] }> {
+  const { wasm, notes } = await moduleFor(spec);
+  const t0 = performance.now();
+  const net = await runtime!.load(wasm);
+  return { net, notes: [`${notes.join("; ")}; loaded in ${(performance.now() - t0).toFixed(1)} ms`] };
+}
+
+function view(
+  net: NetLike,
+  section: "params" | "inputs" | "outputs",
+  name: string,
+  dtype: "f32" | "i32",
+): View {
+  const v = net[section][name];
+  const ok = dtype === "f32" ? v instanceof Float32Array : v instanceof Int32Array;
+  if (!ok) throw new Error(`wasmgrad: net.${section}.${name} is missing or not ${dtype}`);
+  return v!;
+}
+
+// ---- the runners ---------------------------------------------------------------------------------
+
+async function mlpTrain(d: W1Data): Promise<TrainRunner & { notes: string[] }> {
+  const { net, notes } = await load(w1Spec(d));
+  view(net, "inputs", "x", "f32").set(d.x);
+  view(net, "inputs", "y", "i32").set(d.y);
+  const names = ["W1", "b1", "W2", "b2"];
+  const params = names.map((k) => view(net, "params", k, "f32"));
+  const loss = view(net, "outputs", "loss", "f32");
+  return {
+    notes,
+    reset() {
+      net.init(0); // zeroes the states; the params are then overwritten with the shared ones
+      names.forEach((k, i) => params[i]!.set(d.params[k]!));
+    },
+    step() {
+      net.trainStep();
+      return loss[0]!;
+    },
+    params(): Params {
+      const out: Params = {};
+      names.forEach((k, i) => (out[k] = Float32Array.from(params[i]!)));
+      return out;
+    },
+  };
+}
+
+async function mlpInfer(d: W3Data): Promise<InferRunner & { notes: string[] }> {
+  const { net, notes } = await load(w3Spec(d));
+  net.init(0);
+  for (const k of Object.keys(d.params)) view(net, "params", k, "f32").set(d.params[k]!);
+  const x = view(net, "inputs", "x", "f32") as Float32Array;
+  const probs = view(net, "outputs", "probs", "f32") as Float32Array;
+  return {
+    notes,
+    infer(input: Float32Array, out: Float32Array): void {
+      x.set(input);
+      net.forward();
+      out.set(probs);
+    },
+  };
+}
+
+async function matmulRunner(d: W4Data): Promise<MatmulRunner & { notes: string[] }> {
+  const { net, notes } = await load(w4Spec(d.n));
+  net.init(0);
+  view(net, "inputs", "a", "f32").set(d.a);
+  view(net, "inputs", "b", "f32").set(d.b);
+  const c = view(net, "outputs", "c", "f32") as Float32Array;
+  return {
+    notes,
+    run: () => net.forward(),
+    result: () => Float32Array.from(c),
+  };
+}
+
+export const wasmgrad: Impl = {
+  id: "wasmgrad",
+  async setup() {
+    const inherited = process.env[CACHE_ENV];
+    if (!inherited) {
+      try {
+        await importCompiler();
+      } catch (e) {
+        return { notes: [], skip: `cannot import compiler/index.ts (${message(e)})` };
+      }
+      if (typeof compiler!.compile !== "function") {
+        return { notes: [], skip: "compiler/index.ts does not export compile() yet" };
+      }
+    }
+    try {
+      runtime = (await import(new URL("../../runtime/index.js", import.meta.url).href)) as RuntimeApi;
+    } catch (e) {
+      const missing =
+        (e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && message(e).includes("runtime/index");
+      return {
+        notes: [],
+        skip: missing
+          ? "runtime/index.ts does not exist yet"
+          : `cannot import runtime/index.ts (${message(e)})`,
+      };
+    }
+    if (typeof runtime.load !== "function")
+      return { notes: [], skip: "runtime/index.ts does not export load()" };
+    const notes = [
+      "compile(model, { optimizer: optim.sgd(lr), simd: true }) + load(wasm); raw exports, zero-copy views",
+    ];
+    if (inherited) {
+      cacheDir = inherited;
+      return { notes };
+    }
+    // The harness process: compile every benchmark model once for the child processes.
+    cacheDir = mkdtempSync(join(tmpdir(), "wasmgrad-bench-modules-"));
+    ownsCache = true;
+    const index: CacheIndex = {};
+    const specs = [w1Spec(makeW1Data()), w3Spec(makeW3Data()), w4Spec(256), w4Spec(512)];
+    for (const spec of specs) {
+      try {
+        const { wasm, notes } = await compileSpec(spec);
+        writeFileSync(join(cacheDir, `${spec.key}.wasm`), wasm);
+        index[spec.key] = { ok: true, file: `${spec.key}.wasm`, notes };
+      } catch (e) {
+        index[spec.key] = { ok: false, error: message(e) };
+      }
+    }
+    writeFileSync(join(cacheDir, "index.json"), JSON.stringify(index));
+    process.env[CACHE_ENV] = cacheDir;
+    const failed = Object.entries(index).filter(([, v]) => !v.ok);
+    if (failed.length) notes.push(`models that failed to compile: ${failed.map(([k]) => k).join(", ")}`);
+    return { notes };
+  },
+  w1: (d: W1Data) => mlpTrain(d),
+  w3: (d: W3Data) => mlpInfer(d),
+  w4: (d: W4Data) => matmulRunner(d),
+  async teardown() {
+    if (ownsCache && cacheDir) {
+      rmSync(cacheDir, { recursive: true, force: true });
+      delete process.env[CACHE_ENV];
+    }
+    cacheDir = undefined;
+    ownsCache = false;
+  },
+};

@@ -1,0 +1,83 @@
+/**
+ * Seeded benchmark data. Everything is generated once per run and the same typed arrays are handed
+ * to every implementation (the native peer gets them through a binary file).
+ */
+import type { F32, Params, W1Data, W3Data, W4Data } from "./types.js";
+
+/** mulberry32: a small, well-mixed 32-bit PRNG. Returns floats in [0, 1) with 24-bit resolution
+ * (exact in f32). */
+export function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = (t ^ (t >>> 14)) >>> 0;
+    return (t >>> 8) / 16777216;
+  };
+}
+
+function uniform(rand: () => number, size: number, lo: number, hi: number): F32 {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = lo + (hi - lo) * rand();
+  return out;
+}
+
+/** Xavier/Glorot uniform init for a [fanIn, fanOut] matrix. */
+function xavier(rand: () => number, fanIn: number, fanOut: number): F32 {
+  const a = Math.sqrt(6 / (fanIn + fanOut));
+  return uniform(rand, fanIn * fanOut, -a, a);
+}
+
+export const SEED = 20240611;
+
+export function makeW1Data(seed = SEED): W1Data {
+  const rand = prng(seed ^ 0x0001);
+  const batch = 32;
+  const inDim = 784;
+  const hidden = 128;
+  const classes = 10;
+  const x = uniform(rand, batch * inDim, 0, 1); // pixel-like intensities
+  const y = new Int32Array(batch);
+  for (let i = 0; i < batch; i++) y[i] = Math.floor(rand() * classes);
+  const params: Params = {
+    W1: xavier(rand, inDim, hidden),
+    b1: uniform(rand, hidden, -0.1, 0.1),
+    W2: xavier(rand, hidden, classes),
+    b2: uniform(rand, classes, -0.1, 0.1),
+  };
+  return { batch, inDim, hidden, classes, lr: 0.1, x, y, params };
+}
+
+export const W3_INPUTS = 16;
+
+export function makeW3Data(seed = SEED): W3Data {
+  const rand = prng(seed ^ 0x0003);
+  const inDim = 64;
+  const hidden = 64;
+  const classes = 10;
+  const inputs: F32[] = [];
+  for (let i = 0; i < W3_INPUTS; i++) inputs.push(uniform(rand, inDim, -1, 1));
+  const params: Params = {
+    W1: xavier(rand, inDim, hidden),
+    b1: uniform(rand, hidden, -0.1, 0.1),
+    W2: xavier(rand, hidden, hidden),
+    b2: uniform(rand, hidden, -0.1, 0.1),
+    W3: xavier(rand, hidden, classes),
+    b3: uniform(rand, classes, -0.1, 0.1),
+  };
+  return { inDim, hidden, classes, inputs, params };
+}
+
+export function makeW4Data(n: number, seed = SEED): W4Data {
+  const rand = prng(seed ^ (0x0400 + n));
+  return { n, a: uniform(rand, n * n, -1, 1), b: uniform(rand, n * n, -1, 1) };
+}
+
+/** Deep copy of a parameter set. */
+export function cloneParams(p: Params): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(p)) out[k] = v.slice();
+  return out;
+}

@@ -1,0 +1,142 @@
+/**
+ * One (implementation, workload) measurement: the check values on a fresh state, then the timing.
+ * In-process peers run this in a fresh child process (bench/lib/worker.ts) so that no peer runs
+ * in a JIT or heap state shaped by another; the native peer runs its own process.
+ */
+import { makeW1Data, makeW3Data, makeW4Data } from "./data.js";
+import { measure, syncBody, type Body } from "./timing.js";
+import {
+  isExternal,
+  type F32,
+  type Impl,
+  type Measurement,
+  type TimingPlan,
+  type W1Check,
+  type W1Data,
+  type W3Data,
+  type W4Data,
+} from "./types.js";
+import type { Workload } from "./workloads.js";
+
+export type WorkloadData =
+  | { readonly group: "W1"; readonly data: W1Data }
+  | { readonly group: "W3"; readonly data: W3Data }
+  | { readonly group: "W4"; readonly data: W4Data };
+
+export type CheckValues = W1Check | F32[] | F32;
+
+export interface RawOutcome {
+  readonly check: CheckValues;
+  readonly measurement: Measurement;
+  readonly notes?: readonly string[];
+}
+
+/** The workload's data: deterministic (seeded), so every process builds identical arrays. */
+export function workloadData(w: Workload): WorkloadData {
+  switch (w.group) {
+    case "W1":
+      return { group: "W1", data: makeW1Data() };
+    case "W3":
+      return { group: "W3", data: makeW3Data() };
+    case "W4":
+      return { group: "W4", data: makeW4Data(w.id === "W4-256" ? 256 : 512) };
+    default:
+      throw new Error(`workload ${w.id} has no data yet`);
+  }
+}
+
+/** FNV-1a over the bytes of every array: the parent checks that a child used the same data. */
+export function fingerprint(wd: WorkloadData): string {
+  const d = wd.data;
+  const arrays: ArrayBufferView[] =
+    wd.group === "W1"
+      ? [wd.data.x, wd.data.y, ...Object.values(wd.data.params)]
+      : wd.group === "W3"
+        ? [...wd.data.inputs, ...Object.values(wd.data.params)]
+        : [wd.data.a, wd.data.b];
+  let h = 0x811c9dc5;
+  for (const a of arrays) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  }
+  return `${wd.group}:${(h >>> 0).toString(16)}:${"n" in d ? d.n : ""}`;
+}
+
+export function supports(impl: Impl, w: Workload): boolean {
+  return w.group === "W1" ? !!impl.w1 : w.group === "W3" ? !!impl.w3 : w.group === "W4" ? !!impl.w4 : false;
+}
+
+async function runW1(impl: Impl, d: W1Data, plan: TimingPlan): Promise<RawOutcome> {
+  const p = await impl.w1!(d, plan);
+  if (isExternal<W1Check>(p)) return { check: p.check, measurement: p.measurement };
+  try {
+    p.reset();
+    const l1 = p.step();
+    const paramsAfter1 = p.params();
+    const losses = [l1, p.step(), p.step()];
+    const measurement = await measure(
+      syncBody(() => p.step()),
+      plan,
+      () => p.reset(),
+    );
+    return { check: { losses, paramsAfter1 }, measurement, ...(p.notes ? { notes: p.notes } : {}) };
+  } finally {
+    p.dispose?.();
+  }
+}
+
+async function runW3(impl: Impl, d: W3Data, plan: TimingPlan): Promise<RawOutcome> {
+  const p = await impl.w3!(d, plan);
+  if (isExternal<F32[]>(p)) return { check: p.check, measurement: p.measurement };
+  try {
+    const outputs = d.inputs.map((x) => {
+      const out = new Float32Array(d.classes);
+      p.infer(x, out);
+      return out;
+    });
+    const inputs = d.inputs;
+    const mask = inputs.length - 1; // 16 inputs, cycled through
+    const out = new Float32Array(d.classes);
+    let i = 0;
+    const body: Body = (n) => {
+      for (let k = 0; k < n; k++) p.infer(inputs[i++ & mask]!, out);
+    };
+    const measurement = await measure(body, plan);
+    return { check: outputs, measurement, ...(p.notes ? { notes: p.notes } : {}) };
+  } finally {
+    p.dispose?.();
+  }
+}
+
+async function runW4(impl: Impl, d: W4Data, plan: TimingPlan): Promise<RawOutcome> {
+  const p = await impl.w4!(d, plan);
+  if (isExternal<F32>(p)) return { check: p.check, measurement: p.measurement };
+  try {
+    if (p.run) p.run();
+    else await p.runAsync!();
+    const result = p.result();
+    let body: Body;
+    if (p.run) body = syncBody(p.run);
+    else {
+      const runAsync = p.runAsync!;
+      body = async (n) => {
+        for (let k = 0; k < n; k++) await runAsync();
+      };
+    }
+    const measurement = await measure(body, plan);
+    return { check: result, measurement, ...(p.notes ? { notes: p.notes } : {}) };
+  } finally {
+    p.dispose?.();
+  }
+}
+
+export function runWorkload(impl: Impl, wd: WorkloadData, plan: TimingPlan): Promise<RawOutcome> {
+  switch (wd.group) {
+    case "W1":
+      return runW1(impl, wd.data, plan);
+    case "W3":
+      return runW3(impl, wd.data, plan);
+    case "W4":
+      return runW4(impl, wd.data, plan);
+  }
+}

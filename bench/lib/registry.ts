@@ -1,0 +1,30 @@
+/**
+ * The implementations, loaded on demand so that a child process only loads the peer it measures.
+ * Order = report order.
+ */
+import type { Impl } from "./types.js";
+
+export const IMPL_IDS = ["wasmgrad", "tfjs-wasm", "tfjs-cpu", "jax-js", "plain-js", "native-c"] as const;
+export type ImplId = (typeof IMPL_IDS)[number];
+
+/** Peers that already run in their own process (their adapter spawns it) run in the parent. */
+export const OUT_OF_PROCESS: ReadonlySet<string> = new Set(["native-c"]);
+
+export async function loadImpl(id: string): Promise<Impl> {
+  switch (id) {
+    case "wasmgrad":
+      return (await import("../impl/wasmgrad.js")).wasmgrad;
+    case "tfjs-wasm":
+      return (await import("../impl/tfjs.js")).tfjsWasm;
+    case "tfjs-cpu":
+      return (await import("../impl/tfjs.js")).tfjsCpu;
+    case "jax-js":
+      return (await import("../impl/jax-js.js")).jaxJs;
+    case "plain-js":
+      return (await import("../impl/plain-js.js")).plainJs;
+    case "native-c":
+      return (await import("../impl/native.js")).native;
+    default:
+      throw new Error(`unknown implementation '${id}'`);
+  }
+}

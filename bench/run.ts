@@ -1,0 +1,250 @@
+/**
+ * `npm run bench [-- --quick] [-- --only W1,W3] [-- --impl tfjs-wasm,native-c] [-- --out FILE]`
+ *
+ * Compares wasmgrad with TensorFlow.js (wasm and cpu backends), jax-js, plain JavaScript and
+ * native C on the workloads of bench/lib/workloads.ts, in one run. This process generates the
+ * seeded data, computes the plain-JS reference and, for every (workload, implementation), runs
+ * the measurement in a fresh child process (bench/lib/worker.ts; native C runs its own program),
+ * then checks the peer's results against the reference. Prints progress and a table; a full run
+ * (no --quick / --only / --impl) also writes bench/RESULTS.md.
+ */
+import { fork } from "node:child_process";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { compareW1, compareW3, compareW4, type Agreement } from "./lib/check.js";
+import { loadAverage, machineInfo } from "./lib/machine.js";
+import {
+  fingerprint,
+  runWorkload,
+  supports,
+  workloadData,
+  type CheckValues,
+  type RawOutcome,
+  type WorkloadData,
+} from "./lib/protocol.js";
+import { IMPL_IDS, loadImpl, OUT_OF_PROCESS } from "./lib/registry.js";
+import { consoleTable, markdown, sig, writeMarkdown, type Row } from "./lib/report.js";
+import { summarize } from "./lib/timing.js";
+import type { F32, Impl, TimingPlan, W1Check } from "./lib/types.js";
+import type { WorkerReply } from "./lib/worker.js";
+import { inUnit, WORKLOADS, type Workload } from "./lib/workloads.js";
+import { matmulRunner, mlpInfer, mlpTrain } from "./impl/plain-js.js";
+
+// Long warm-ups: tfjs and jax-js run a lot of JavaScript per call, which V8 needs thousands of
+// calls to optimize.
+const FULL: TimingPlan = { warmupMs: 2000, targetMs: 200, repeats: 7 };
+const QUICK: TimingPlan = { warmupMs: 100, targetMs: 25, repeats: 3 };
+const RESULTS_FILE = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
+const WORKER = fileURLToPath(new URL("./lib/worker.ts", import.meta.url));
+
+const USAGE = `usage: npm run bench -- [--quick] [--only W1,W3,W4] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
+  --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms)
+  --only    workloads to run: W1, W2 (reserved), W3, W4 (= W4-256 and W4-512), W4-256, W4-512
+  --impl    implementations to run (the plain-JS reference is always computed)
+  --out     write the Markdown report to FILE (a full run writes bench/RESULTS.md by default)`;
+
+function fail(msg: string): never {
+  console.error(`bench: ${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message.split("\n")[0]! : String(e);
+}
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    impl: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const plan = opts.quick ? QUICK : FULL;
+const selected = new Set<string>(WORKLOADS.map((w) => w.id));
+if (opts.only) {
+  selected.clear();
+  for (const s of opts.only.split(",").map((x) => x.trim().toUpperCase())) {
+    const match = WORKLOADS.filter((w) => w.id === s || w.group === s);
+    if (!match.length) fail(`unknown workload '${s}'`);
+    match.forEach((w) => selected.add(w.id));
+  }
+}
+let implIds: readonly string[] = IMPL_IDS;
+if (opts.impl) {
+  const ids = opts.impl.split(",").map((x) => x.trim());
+  for (const id of ids)
+    if (!(IMPL_IDS as readonly string[]).includes(id)) fail(`unknown implementation '${id}'`);
+  implIds = IMPL_IDS.filter((i) => ids.includes(i));
+}
+const outFile = opts.out ?? (opts.quick || opts.only || opts.impl ? undefined : RESULTS_FILE);
+const mode = `${opts.quick ? "--quick" : "full"}${opts.only ? ` --only ${opts.only}` : ""}${opts.impl ? ` --impl ${opts.impl}` : ""}`;
+
+// ---- machine and set-up ---------------------------------------------------------------------
+
+const machine = machineInfo();
+const loadStart = loadAverage();
+console.log(
+  `wasmgrad bench (${mode}): ${machine.cpu}, ${machine.logicalCores} logical cores, Node ${machine.node}`,
+);
+if (loadStart > 0.5) {
+  console.log(
+    `note: the 1-minute load average is ${loadStart.toFixed(2)}: other processes are using the CPU, so timings will be noisy`,
+  );
+}
+console.log(
+  `timing: warm-up >= ${plan.warmupMs} ms, ${plan.repeats} repeats of >= ${plan.targetMs} ms; median and min–max per iteration;` +
+    ` each measurement in a fresh process\n`,
+);
+
+// Set-up in this process: it reports each peer's configuration (or why it is skipped) and builds
+// the native programs; the child processes set their peer up again for themselves.
+const setups: { id: string; notes: readonly string[]; skip?: string }[] = [];
+const active: Impl[] = [];
+for (const id of implIds) {
+  try {
+    const impl = await loadImpl(id);
+    const s = await impl.setup(plan);
+    setups.push({ id, notes: s.notes, ...(s.skip ? { skip: s.skip } : {}) });
+    if (s.skip) console.log(`setup ${id}: SKIPPED (${s.skip})`);
+    else {
+      console.log(`setup ${id}: ${s.notes.join("; ")}`);
+      active.push(impl);
+    }
+  } catch (e) {
+    setups.push({ id, notes: [], skip: `set-up failed: ${message(e)}` });
+    console.log(`setup ${id}: FAILED (${message(e)})`);
+  }
+}
+
+// ---- measurement --------------------------------------------------------------------------------
+
+function inChild(implId: string, w: Workload): Promise<WorkerReply> {
+  return new Promise((resolve) => {
+    let reply: WorkerReply | undefined;
+    // fork() reuses this process's execArgv, which carries tsx's loader.
+    const child = fork(WORKER, [implId, w.id, JSON.stringify(plan)], {
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.on("message", (m) => (reply = m as WorkerReply));
+    child.on("error", (e) => resolve({ ok: false, error: `worker: ${message(e)}` }));
+    child.on("exit", (code, signal) =>
+      resolve(reply ?? { ok: false, error: `worker exited (${signal ?? `code ${code}`}) without a result` }),
+    );
+  });
+}
+
+async function measureOne(impl: Impl, w: Workload, wd: WorkloadData): Promise<RawOutcome> {
+  if (OUT_OF_PROCESS.has(impl.id)) return runWorkload(impl, wd, plan);
+  const r = await inChild(impl.id, w);
+  if (!r.ok) throw new Error(r.error);
+  if (r.fingerprint !== fingerprint(wd)) throw new Error("the worker generated different data");
+  return r.outcome;
+}
+
+/** The plain-JS reference on a fresh state, and how to compare a peer's check values with it. */
+function reference(wd: WorkloadData): (got: CheckValues) => Agreement {
+  switch (wd.group) {
+    case "W1": {
+      const r = mlpTrain(wd.data);
+      const l1 = r.step();
+      const paramsAfter1 = r.params();
+      const ref: W1Check = { losses: [l1, r.step(), r.step()], paramsAfter1 };
+      console.log(`  reference losses ${ref.losses.map((l) => l.toFixed(6)).join(", ")}`);
+      return (got) => compareW1(ref, got as W1Check, wd.data.params);
+    }
+    case "W3": {
+      const r = mlpInfer(wd.data);
+      const ref = wd.data.inputs.map((x) => {
+        const out = new Float32Array(wd.data.classes);
+        r.infer(x, out);
+        return out;
+      });
+      return (got) => compareW3(ref, got as F32[]);
+    }
+    case "W4": {
+      const r = matmulRunner(wd.data);
+      r.run!();
+      const ref = r.result();
+      return (got) => compareW4(ref, got as F32);
+    }
+  }
+}
+
+const rows: Row[] = [];
+try {
+  for (const w of WORKLOADS) {
+    if (!selected.has(w.id)) continue;
+    console.log(`\n${w.id} ${w.title}: ${w.description}`);
+    if (w.planned) {
+      console.log(`  ${w.planned}`);
+      rows.push({ workload: w, impl: "—", status: "planned", reason: w.planned });
+      continue;
+    }
+    const wd = workloadData(w);
+    const compare = reference(wd);
+
+    for (const s of setups.filter((s) => s.skip)) {
+      rows.push({ workload: w, impl: s.id, status: "skipped", reason: s.skip! });
+    }
+    for (const impl of active) {
+      const label = `  ${impl.id.padEnd(10)}`;
+      if (!supports(impl, w)) {
+        console.log(`${label} not implemented`);
+        rows.push({ workload: w, impl: impl.id, status: "skipped", reason: "not implemented" });
+        continue;
+      }
+      try {
+        const o = await measureOne(impl, w, wd);
+        const agreement = compare(o.check);
+        const s = summarize(o.measurement);
+        rows.push({
+          workload: w,
+          impl: impl.id,
+          status: agreement.ok ? "ok" : "disagrees",
+          agreement: agreement.summary,
+          ms: s,
+          iterationsPerRepeat: o.measurement.iterationsPerRepeat,
+          ...(o.measurement.cpuShare !== undefined ? { cpuShare: o.measurement.cpuShare } : {}),
+          ...(o.notes ? { notes: o.notes } : {}),
+        });
+        const lo = inUnit(w, w.unit === "GFLOP/s" ? s.max : s.min);
+        const hi = inUnit(w, w.unit === "GFLOP/s" ? s.min : s.max);
+        console.log(
+          `${label} ${agreement.ok ? "agrees" : "DISAGREES"} (${agreement.summary}); ` +
+            `${sig(inUnit(w, s.median))} ${w.unit} (${sig(lo)}–${sig(hi)}), ` +
+            `${o.measurement.iterationsPerRepeat} iterations × ${o.measurement.perIterMs.length} repeats` +
+            (o.measurement.cpuShare !== undefined ? `, cpu/wall ${o.measurement.cpuShare.toFixed(2)}` : "") +
+            (o.notes ? `; ${o.notes.join("; ")}` : ""),
+        );
+      } catch (e) {
+        console.log(`${label} ERROR: ${message(e)}`);
+        rows.push({ workload: w, impl: impl.id, status: "error", reason: message(e) });
+      }
+    }
+  }
+} finally {
+  for (const impl of active) await impl.teardown?.();
+}
+const loadEnd = loadAverage();
+
+console.log(`\n${consoleTable(rows)}\n`);
+console.log(
+  "vs X = t(X) / t(implementation): > 1 is faster than X. Disagreeing or failed rows get no ratios.",
+);
+if (outFile) {
+  await writeMarkdown(
+    outFile,
+    markdown({ machine, plan, mode, load: { start: loadStart, end: loadEnd }, rows, impls: setups }),
+  );
+  console.log(`wrote ${outFile}`);
+} else {
+  console.log("(not writing bench/RESULTS.md for a partial or quick run; use --out FILE to write a report)");
+}
