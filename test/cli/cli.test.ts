@@ -1,35 +1,14 @@
 // The `wasmgrad` command line, run as a child process on the model files in test/fixtures.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { wasmgrad, type CliResult } from "../support/cli.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "wasmgrad-cli-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `wasmgrad ...args` from the TypeScript sources, in the repository root. */
-function wasmgrad(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "compiler/cli/main.ts", ...args],
-      { cwd: repoRoot, encoding: "utf8", timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** The 1-based line of a fixture holding `text`. */
 function fixtureLine(fixture: string, text: string): number {
@@ -40,7 +19,7 @@ function fixtureLine(fixture: string, text: string): number {
 }
 
 /** Asserts a failure reported as exactly one `wasmgrad: ...` line without a stack trace. */
-function expectOneLineError(r: Result): string {
+function expectOneLineError(r: CliResult): string {
   expect(r.code).not.toBe(0);
   expect(r.stdout).toBe("");
   const lines = r.stderr.trimEnd().split("\n");

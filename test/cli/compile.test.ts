@@ -20,36 +20,15 @@ import { dtsTypeName, emitDts } from "../../compiler/wasm/dts.js";
 import { load } from "../../runtime/index.js";
 import type { Manifest } from "../../runtime/index.js";
 import { inputs } from "../fixtures/classifier.model.js";
+import { wasmgrad, type CliResult } from "../support/cli.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-compile-")));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
 
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `wasmgrad ...args` from the TypeScript sources, in the repository root. */
-function wasmgrad(...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "compiler/cli/main.ts", ...args],
-      // loading a model file that imports the compiler (and so binaryen) through tsx is slow
-      { cwd: repoRoot, encoding: "utf8", timeout: 150_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
 /** Asserts a failure reported as exactly one `wasmgrad: ...` line without a stack trace. */
-function expectOneLineError(r: Result): string {
+function expectOneLineError(r: CliResult): string {
   expect(r.code, r.stderr).toBe(2);
   expect(r.stdout).toBe("");
   const lines = r.stderr.trimEnd().split("\n");
@@ -59,7 +38,7 @@ function expectOneLineError(r: Result): string {
   return lines[0]!;
 }
 
-function expectOk(r: Result): Result {
+function expectOk(r: CliResult): CliResult {
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   return r;
@@ -78,8 +57,8 @@ const xorWasm = join(scratch, "out/xor.wasm");
 /** The classifier fixture, copied so that its default output lands in the scratch directory. */
 const classifierModel = join(scratch, "classifier.model.mts");
 const classifierWasm = join(scratch, "classifier.wasm");
-let xorCompile: Result;
-let classifierCompile: Result;
+let xorCompile: CliResult;
+let classifierCompile: CliResult;
 
 beforeAll(async () => {
   writeFileSync(
@@ -222,7 +201,7 @@ export const label: Float32Array = classifier.inputs.label; // @wrong-dtype-i32
         files: ["consumer.ts", "wrong.ts"],
       }),
     );
-    const r = await new Promise<Result>((resolve) => {
+    const r = await new Promise<CliResult>((resolve) => {
       execFile(
         process.execPath,
         [tsc, "-p", dir],
