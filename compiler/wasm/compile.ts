@@ -17,6 +17,7 @@ import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import { trainGraph } from "../optim/train.js";
+import { optimizeGraph, type OptLevel, type PassReport } from "../passes/pipeline.js";
 import {
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,
@@ -41,6 +42,8 @@ export interface CompileOptions {
   readonly simd?: boolean;
   /** Run binaryen's optimizer (default true). */
   readonly optimize?: boolean;
+  /** Graph optimization level: 0 (no passes, every node its own kernel) or 2 (default). */
+  readonly optLevel?: OptLevel;
   /** Also return the WebAssembly text (costly for large modules). */
   readonly wat?: boolean;
 }
@@ -50,6 +53,8 @@ export interface CompiledModel {
   readonly manifest: Manifest;
   /** The graphs each entry point computes. */
   readonly graphs: { readonly forward: Graph; readonly backward?: Graph; readonly train?: Graph };
+  /** What the optimization passes did to each entry's graph (empty at -O0). */
+  readonly passReports: Partial<Record<"forward" | "backward" | "train", readonly PassReport[]>>;
   /** The WebAssembly text of the module, when requested. */
   readonly wat?: string;
 }
@@ -81,12 +86,20 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     throw new WasmgradError(`model '${mdl.name}' has no loss, so it cannot be compiled with an optimizer`);
   }
   const userOutputs = new Map([...g.outputs].filter(([name]) => name !== LOSS));
-  const forward: Graph = { ...g, outputs: userOutputs };
-  const backward = hasLoss ? gradGraph(g) : undefined;
-  const train =
+  // each entry's graph goes through the optimization pipeline (-O0: none) before scheduling
+  const passReports: Partial<Record<"forward" | "backward" | "train", PassReport[]>> = {};
+  const optimized = (entry: "forward" | "backward" | "train", graph: Graph): Graph => {
+    const { graph: result, report } = optimizeGraph(graph, { level: options.optLevel ?? 2 });
+    passReports[entry] = report;
+    return result;
+  };
+  const forward: Graph = optimized("forward", { ...g, outputs: userOutputs });
+  const backward = hasLoss ? optimized("backward", gradGraph(g)) : undefined;
+  const trained =
     hasLoss && options.optimizer
       ? trainGraph(mdl, options.optimizer, { clipNorm: options.clipNorm })
       : undefined;
+  const train = trained ? { ...trained, graph: optimized("train", trained.graph) } : undefined;
 
   const mb = new ModuleBuilder(loadKernels(), simd);
   try {
@@ -345,6 +358,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
       wasm: new Uint8Array(binary), // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
       manifest,
       graphs: { forward, ...(backward ? { backward } : {}), ...(train ? { train: train.graph } : {}) },
+      passReports,
       ...(options.wat ? { wat: text() } : {}),
     };
   } finally {

@@ -201,6 +201,11 @@ export interface DiffOptions {
    * (params and inputs, R included) and in that reference array, at least 1.
    */
   readonly magnitude?: number;
+  /**
+   * Graph optimization level (default 0: every primitive is its own kernel, so each kernel is
+   * tested as written; the optimizer's own agreement is tested in test/passes).
+   */
+  readonly optLevel?: 0 | 2;
 }
 
 export interface Feeds {
@@ -239,7 +244,7 @@ export async function checkAgainstInterpreter(
   const round = (feed: Readonly<Record<string, readonly number[]>>) =>
     Object.fromEntries(Object.entries(feed).map(([k, v]) => [k, f32Leaves.has(k) ? f32(v) : [...v]]));
   const rounded = { inputs: round(feeds.inputs), params: round(feeds.params) };
-  const compiled = compile(mdl, { simd });
+  const compiled = compile(mdl, { simd, optLevel: options.optLevel ?? 0 });
   const wasm = await WasmModel.create(compiled);
   for (const leaf of g.inputs) wasm.write(leafName(leaf), "input", rounded.inputs[leafName(leaf)]!);
   for (const leaf of g.params) wasm.write(leafName(leaf), "param", rounded.params[leafName(leaf)]!);

@@ -1,0 +1,79 @@
+// Each rule of the optimizer fires on the pattern it names and leaves every value unchanged.
+import { describe, expect, it } from "vitest";
+import {
+  graphNodes,
+  interpret,
+  model,
+  type Model,
+  type ModelBuilder,
+  type Tensor,
+} from "../../compiler/index.js";
+import { optimizeGraph, PASSES } from "../../compiler/passes/pipeline.js";
+
+const X = [0.5, -1.25, 2, 0.75, -0.5, 1.5];
+
+function check(name: string, build: (x: Tensor, m: ModelBuilder) => Tensor, expectRule: string): void {
+  it(`${expectRule}: ${name}`, () => {
+    const mdl: Model = model(name, (m) => m.output("y", build(m.input("x", [2, 3]), m)));
+    const { graph, report } = optimizeGraph(mdl.graph, { check: true });
+    const fired = report.reduce((n, r) => n + (r.rules[expectRule] ?? 0), 0);
+    expect(fired, `rule ${expectRule} should fire`).toBeGreaterThan(0);
+    expect(graphNodes(graph).length).toBeLessThanOrEqual(graphNodes(mdl.graph).length);
+    const before = interpret(mdl.graph, { inputs: { x: X } }).outputs.y!;
+    const after = interpret(graph, { inputs: { x: X } }).outputs.y!;
+    expect(after.shape).toEqual(before.shape);
+    Array.from(after.data).forEach((v, i) => expect(v).toBeCloseTo(before.data[i]!, 12));
+  });
+}
+
+describe("simplify, fold and cse rules preserve values", () => {
+  check("x*1", (x) => x.mul(1).tanh(), "mul-one");
+  check("1*x broadcast", (x, m) => m.constant(1, [4, 2, 3]).mul(x), "mul-one");
+  check("x+0", (x) => x.add(0).exp(), "add-zero");
+  check("x-0", (x) => x.sub(0).exp(), "add-zero");
+  check("x/1", (x) => x.div(1).exp(), "div-one");
+  check("neg neg", (x) => x.neg().neg().exp(), "neg-neg");
+  check("log exp", (x) => x.exp().log().tanh(), "log-exp");
+  check("transpose transpose", (x) => x.T.T.exp(), "transpose-transpose");
+  check(
+    "transpose compose",
+    (x) => x.reshape([1, 2, 3]).transpose([1, 0, 2]).transpose([2, 1, 0]).exp(),
+    "transpose-transpose",
+  );
+  check("reshape reshape", (x) => x.reshape([3, 2]).reshape([6]).exp(), "reshape-reshape");
+  check("reshape to same shape", (x) => x.exp().reshape([2, 3]).tanh(), "identity-movement");
+  check("sum over a unit axis", (x) => x.reshape([2, 1, 3]).sum(1).exp(), "reduce-unit-axes");
+  check("max over a unit axis", (x) => x.reshape([2, 3, 1]).max(2).exp(), "reduce-unit-axes");
+  check("broadcast scalar operand", (x, m) => x.mul(m.constant(3).broadcastTo([2, 3])), "scalar-operand");
+  check("constant arithmetic", (x, m) => x.add(m.constant(2).mul(m.constant(3)).exp()), "fold");
+  check("iota folded", (x, m) => x.add(m.constant([1, 2, 3], [3]).mul(2)), "fold");
+  check(
+    "commutative order",
+    (x) => x.exp().add(x.tanh()).mul(x.tanh().add(x.exp())),
+    "canonical-operand-order",
+  );
+
+  it("cse merges a + b and b + a into one node", () => {
+    const mdl = model("cse", (m) => {
+      const a = m.input("a", [3]).exp();
+      const b = m.input("b", [3]).tanh();
+      m.output("y", a.add(b).mul(b.add(a)));
+    });
+    const adds = (g: typeof mdl.graph) => graphNodes(g).filter((n) => n.op === "add").length;
+    expect(adds(mdl.graph)).toBe(2);
+    expect(adds(optimizeGraph(mdl.graph).graph)).toBe(1);
+  });
+
+  it("x * 0 is left alone (NaN for infinite x)", () => {
+    const mdl = model("mul0", (m) => m.output("y", m.input("x", [2]).mul(0)));
+    const y = interpret(optimizeGraph(mdl.graph).graph, { inputs: { x: [Infinity, 1] } }).outputs.y!;
+    expect(Number.isNaN(y.data[0])).toBe(true);
+  });
+
+  it("-O0 runs no pass; the pipeline names its passes", () => {
+    expect(
+      optimizeGraph(model("z", (m) => m.output("y", m.input("x", [2]).mul(1))).graph, { level: 0 }).report,
+    ).toEqual([]);
+    expect(PASSES.map((p) => p.name)).toEqual(["simplify", "fold", "cse"]);
+  });
+});
