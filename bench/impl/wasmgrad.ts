@@ -39,10 +39,17 @@ interface CompilerApi {
   model(name: string, build: (m: ModelBuilder) => void): Model;
   nn: { softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor };
   optim: { sgd(lr: number): Optimizer };
-  compile?: (m: Model, options: { optimizer?: Optimizer; simd?: boolean }) => CompiledLike;
+  compile?: (
+    m: Model,
+    options: { optimizer?: Optimizer; simd?: boolean; optLevel?: OptLevel },
+  ) => CompiledLike;
 }
 
 type View = Float32Array | Int32Array;
+
+/** Graph optimization level: -O2 (the default) or -O0 (no passes, every node its own kernel). */
+export type OptLevel = 0 | 2;
+const LEVELS: readonly OptLevel[] = [2, 0];
 
 interface NetLike {
   readonly params: Readonly<Record<string, View>>;
@@ -144,12 +151,14 @@ async function importCompiler(): Promise<CompilerApi> {
   return compiler;
 }
 
-async function compileSpec(spec: Spec): Promise<{ wasm: Uint8Array; notes: string[] }> {
+const keyFor = (spec: Spec, level: OptLevel) => `${spec.key}-O${level}`;
+
+async function compileSpec(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Array; notes: string[] }> {
   const api = await importCompiler();
   if (typeof api.compile !== "function") throw new Error("compiler/index.ts does not export compile()");
   const t0 = performance.now();
   const { model, optimizer } = spec.build(api);
-  const compiled = api.compile(model, optimizer ? { optimizer, simd: true } : { simd: true });
+  const compiled = api.compile(model, { ...(optimizer ? { optimizer } : {}), simd: true, optLevel: level });
   const ms = performance.now() - t0;
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
   const memory = compiled.manifest.memoryBytes;
@@ -163,18 +172,18 @@ async function compileSpec(spec: Spec): Promise<{ wasm: Uint8Array; notes: strin
 }
 
 /** The module for a spec: from the harness's cache when there is one, else compiled here. */
-async function moduleFor(spec: Spec): Promise<{ wasm: Uint8Array; notes: string[] }> {
+async function moduleFor(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Array; notes: string[] }> {
   if (cacheDir) {
     const index = JSON.parse(readFileSync(join(cacheDir, "index.json"), "utf8")) as CacheIndex;
-    const entry = index[spec.key];
+    const entry = index[keyFor(spec, level)];
     if (entry && !entry.ok) throw new Error(`compile failed: ${entry.error}`);
     if (entry) return { wasm: new Uint8Array(readFileSync(join(cacheDir, entry.file))), notes: entry.notes };
   }
-  return compileSpec(spec);
+  return compileSpec(spec, level);
 }
 
-async function load(spec: Spec): Promise<{ net: NetLike; notes: string[] }> {
-  const { wasm, notes } = await moduleFor(spec);
+async function load(spec: Spec, level: OptLevel): Promise<{ net: NetLike; notes: string[] }> {
+  const { wasm, notes } = await moduleFor(spec, level);
   const t0 = performance.now();
   const net = await runtime!.load(wasm);
   return { net, notes: [`${notes.join("; ")}; loaded in ${(performance.now() - t0).toFixed(1)} ms`] };
@@ -194,8 +203,8 @@ function view(
 
 // ---- the runners ---------------------------------------------------------------------------------
 
-async function mlpTrain(d: W1Data): Promise<TrainRunner & { notes: string[] }> {
-  const { net, notes } = await load(w1Spec(d));
+async function mlpTrain(d: W1Data, level: OptLevel): Promise<TrainRunner & { notes: string[] }> {
+  const { net, notes } = await load(w1Spec(d), level);
   view(net, "inputs", "x", "f32").set(d.x);
   view(net, "inputs", "y", "i32").set(d.y);
   const names = ["W1", "b1", "W2", "b2"];
@@ -219,8 +228,8 @@ async function mlpTrain(d: W1Data): Promise<TrainRunner & { notes: string[] }> {
   };
 }
 
-async function mlpInfer(d: W3Data): Promise<InferRunner & { notes: string[] }> {
-  const { net, notes } = await load(w3Spec(d));
+async function mlpInfer(d: W3Data, level: OptLevel): Promise<InferRunner & { notes: string[] }> {
+  const { net, notes } = await load(w3Spec(d), level);
   net.init(0);
   for (const k of Object.keys(d.params)) view(net, "params", k, "f32").set(d.params[k]!);
   const x = view(net, "inputs", "x", "f32") as Float32Array;
@@ -235,8 +244,8 @@ async function mlpInfer(d: W3Data): Promise<InferRunner & { notes: string[] }> {
   };
 }
 
-async function matmulRunner(d: W4Data): Promise<MatmulRunner & { notes: string[] }> {
-  const { net, notes } = await load(w4Spec(d.n));
+async function matmulRunner(d: W4Data, level: OptLevel): Promise<MatmulRunner & { notes: string[] }> {
+  const { net, notes } = await load(w4Spec(d.n), level);
   net.init(0);
   view(net, "inputs", "a", "f32").set(d.a);
   view(net, "inputs", "b", "f32").set(d.b);
@@ -248,70 +257,80 @@ async function matmulRunner(d: W4Data): Promise<MatmulRunner & { notes: string[]
   };
 }
 
-export const wasmgrad: Impl = {
-  id: "wasmgrad",
-  async setup() {
-    const inherited = process.env[CACHE_ENV];
-    if (!inherited) {
+/** wasmgrad at one optimization level ("wasmgrad" is -O2, the default; "wasmgrad-O0" has no passes). */
+function wasmgradImpl(level: OptLevel): Impl {
+  return {
+    id: level === 2 ? "wasmgrad" : `wasmgrad-O${level}`,
+    async setup() {
+      const inherited = process.env[CACHE_ENV];
+      if (!inherited) {
+        try {
+          await importCompiler();
+        } catch (e) {
+          return { notes: [], skip: `cannot import compiler/index.ts (${message(e)})` };
+        }
+        if (typeof compiler!.compile !== "function") {
+          return { notes: [], skip: "compiler/index.ts does not export compile() yet" };
+        }
+      }
       try {
-        await importCompiler();
+        runtime = (await import(new URL("../../runtime/index.js", import.meta.url).href)) as RuntimeApi;
       } catch (e) {
-        return { notes: [], skip: `cannot import compiler/index.ts (${message(e)})` };
+        const missing =
+          (e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && message(e).includes("runtime/index");
+        return {
+          notes: [],
+          skip: missing
+            ? "runtime/index.ts does not exist yet"
+            : `cannot import runtime/index.ts (${message(e)})`,
+        };
       }
-      if (typeof compiler!.compile !== "function") {
-        return { notes: [], skip: "compiler/index.ts does not export compile() yet" };
+      if (typeof runtime.load !== "function")
+        return { notes: [], skip: "runtime/index.ts does not export load()" };
+      const notes = [
+        `compile(model, { optimizer: optim.sgd(lr), simd: true, optLevel: ${level} }) + load(wasm); raw exports, zero-copy views`,
+      ];
+      if (inherited) {
+        cacheDir = inherited;
+        return { notes };
       }
-    }
-    try {
-      runtime = (await import(new URL("../../runtime/index.js", import.meta.url).href)) as RuntimeApi;
-    } catch (e) {
-      const missing =
-        (e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && message(e).includes("runtime/index");
-      return {
-        notes: [],
-        skip: missing
-          ? "runtime/index.ts does not exist yet"
-          : `cannot import runtime/index.ts (${message(e)})`,
-      };
-    }
-    if (typeof runtime.load !== "function")
-      return { notes: [], skip: "runtime/index.ts does not export load()" };
-    const notes = [
-      "compile(model, { optimizer: optim.sgd(lr), simd: true }) + load(wasm); raw exports, zero-copy views",
-    ];
-    if (inherited) {
-      cacheDir = inherited;
+      // The harness process: compile every benchmark model once for the child processes.
+      cacheDir = mkdtempSync(join(tmpdir(), "wasmgrad-bench-modules-"));
+      ownsCache = true;
+      const index: CacheIndex = {};
+      const specs = [w1Spec(makeW1Data()), w3Spec(makeW3Data()), w4Spec(256), w4Spec(512)];
+      // every level at once, so that one cache serves the -O2 and the -O0 rows
+      for (const spec of specs) {
+        for (const l of LEVELS) {
+          const key = keyFor(spec, l);
+          try {
+            const { wasm, notes } = await compileSpec(spec, l);
+            writeFileSync(join(cacheDir, `${key}.wasm`), wasm);
+            index[key] = { ok: true, file: `${key}.wasm`, notes };
+          } catch (e) {
+            index[key] = { ok: false, error: message(e) };
+          }
+        }
+      }
+      writeFileSync(join(cacheDir, "index.json"), JSON.stringify(index));
+      process.env[CACHE_ENV] = cacheDir;
+      const failed = Object.entries(index).filter(([, v]) => !v.ok);
+      if (failed.length) notes.push(`models that failed to compile: ${failed.map(([k]) => k).join(", ")}`);
       return { notes };
-    }
-    // The harness process: compile every benchmark model once for the child processes.
-    cacheDir = mkdtempSync(join(tmpdir(), "wasmgrad-bench-modules-"));
-    ownsCache = true;
-    const index: CacheIndex = {};
-    const specs = [w1Spec(makeW1Data()), w3Spec(makeW3Data()), w4Spec(256), w4Spec(512)];
-    for (const spec of specs) {
-      try {
-        const { wasm, notes } = await compileSpec(spec);
-        writeFileSync(join(cacheDir, `${spec.key}.wasm`), wasm);
-        index[spec.key] = { ok: true, file: `${spec.key}.wasm`, notes };
-      } catch (e) {
-        index[spec.key] = { ok: false, error: message(e) };
+    },
+    w1: (d: W1Data) => mlpTrain(d, level),
+    w3: (d: W3Data) => mlpInfer(d, level),
+    w4: (d: W4Data) => matmulRunner(d, level),
+    async teardown() {
+      if (ownsCache && cacheDir) {
+        rmSync(cacheDir, { recursive: true, force: true });
+        delete process.env[CACHE_ENV];
       }
-    }
-    writeFileSync(join(cacheDir, "index.json"), JSON.stringify(index));
-    process.env[CACHE_ENV] = cacheDir;
-    const failed = Object.entries(index).filter(([, v]) => !v.ok);
-    if (failed.length) notes.push(`models that failed to compile: ${failed.map(([k]) => k).join(", ")}`);
-    return { notes };
-  },
-  w1: (d: W1Data) => mlpTrain(d),
-  w3: (d: W3Data) => mlpInfer(d),
-  w4: (d: W4Data) => matmulRunner(d),
-  async teardown() {
-    if (ownsCache && cacheDir) {
-      rmSync(cacheDir, { recursive: true, force: true });
-      delete process.env[CACHE_ENV];
-    }
-    cacheDir = undefined;
-    ownsCache = false;
-  },
-};
+      cacheDir = undefined;
+      ownsCache = false;
+    },
+  };
+}
+
+export const wasmgrad = wasmgradImpl(2);
+export const wasmgradO0 = wasmgradImpl(0);

@@ -4,7 +4,15 @@
  */
 import type { Impl } from "./types.js";
 
-export const IMPL_IDS = ["wasmgrad", "tfjs-wasm", "tfjs-cpu", "jax-js", "plain-js", "native-c"] as const;
+export const IMPL_IDS = [
+  "wasmgrad",
+  "wasmgrad-O0",
+  "tfjs-wasm",
+  "tfjs-cpu",
+  "jax-js",
+  "plain-js",
+  "native-c",
+] as const;
 export type ImplId = (typeof IMPL_IDS)[number];
 
 /** Peers that already run in their own process (their adapter spawns it) run in the parent. */
@@ -14,6 +22,8 @@ export async function loadImpl(id: string): Promise<Impl> {
   switch (id) {
     case "wasmgrad":
       return (await import("../impl/wasmgrad.js")).wasmgrad;
+    case "wasmgrad-O0":
+      return (await import("../impl/wasmgrad.js")).wasmgradO0;
     case "tfjs-wasm":
       return (await import("../impl/tfjs.js")).tfjsWasm;
     case "tfjs-cpu":
