@@ -39,6 +39,8 @@ export { referenceTrainer, type ReferenceTrainer } from "./optim/reference-train
 export { checkGraph } from "./ir/spec.js";
 export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./ir/serialize.js";
 export { compile, type CompileOptions, type CompiledModel } from "./wasm/compile.js";
+export type { MemoryPlan } from "./wasm/compile.js";
+export { describePlan, planToSvg, type EntryPlan, type PlannedBuffer } from "./plan/index.js";
 export { emitDts, type DtsOptions } from "./wasm/dts.js";
 export { VERSION } from "./version.js";
 export { PRIMITIVES } from "./ops/index.js";

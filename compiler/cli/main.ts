@@ -3,6 +3,7 @@
  * The `wasmgrad` command line:
  *
  *   wasmgrad inspect model.ts [--grad] [--dot] [-o file]     print the graph (text or Graphviz)
+ *   wasmgrad inspect model.ts --memory [-o plan.svg]         each entry's memory plan (+ SVG)
  *   wasmgrad gradcheck model.ts [--inputs x.json] [--seed n]  analytic vs numeric gradients
  *   wasmgrad compile model.ts [-o m.wasm] [--optimizer adam]  compile to WebAssembly (+ --emit ...)
  *   wasmgrad inspect model.wasm                               a compiled module's manifest
@@ -24,12 +25,14 @@ import {
   describeModule,
   EMIT_KINDS,
   looksLikeWasm,
+  memoryCommand,
   OPTIMIZERS,
   parseEmitList,
   readModuleFile,
   runCommand,
   type CompileCliOptions,
   type EmitKind,
+  type OptimizerName,
   type RunCliOptions,
 } from "./module-commands.js";
 
@@ -92,6 +95,9 @@ function packageVersion(): string {
 interface InspectOptions {
   readonly grad?: boolean;
   readonly dot?: boolean;
+  readonly memory?: boolean;
+  readonly optimizer?: OptimizerName;
+  readonly lr?: number;
   readonly output?: string;
 }
 
@@ -124,15 +130,37 @@ function buildProgram(): Command {
   program
     .command("inspect")
     .description(
-      "print the forward graph of a model file, or its gradient graph with --grad; " +
-        "for a compiled .wasm, print its manifest (options, exports, memory, tensors)",
+      "print the forward graph of a model file, or its gradient graph with --grad, or the memory " +
+        "plan of each compiled entry with --memory; for a compiled .wasm, print its manifest " +
+        "(options, exports, memory, tensors)",
     )
     .argument("<model>", "model file (default-exports a model), or a .wasm compiled by wasmgrad")
     .option("--grad", "print the gradient graph: the forward graph plus d loss / d each param")
     .option("--dot", "print Graphviz DOT instead of text (render with: dot -Tsvg)")
-    .option("-o, --output <file>", "write to a file instead of stdout")
+    .option(
+      "--memory",
+      "compile the model (default options) and print each entry's memory plan: arena, naive and " +
+        "lower-bound sizes and a table of buffers; with -o, also write a picture of buffer " +
+        "lifetimes against offsets as SVG",
+    )
+    .addOption(
+      new Option("--optimizer <name>", "with --memory: include the train_step of this optimizer").choices(
+        OPTIMIZERS,
+      ),
+    )
+    .option(
+      "--lr <rate>",
+      "with --memory --optimizer: the learning rate",
+      parseNumber("--lr", (n) => n > 0, "a positive number"),
+    )
+    .option("-o, --output <file>", "write to a file instead of stdout (with --memory: the SVG picture)")
     .addHelpText("after", MODEL_FILE_HELP)
     .action(async (file: string, opts: InspectOptions) => {
+      if (!opts.memory && (opts.optimizer !== undefined || opts.lr !== undefined)) {
+        throw new CliError(
+          `${opts.optimizer !== undefined ? "--optimizer" : "--lr"} applies to the memory plan: add --memory`,
+        );
+      }
       if (looksLikeWasm(file)) {
         const flags = [opts.grad && "--grad", opts.dot && "--dot"].filter(Boolean);
         if (flags.length) {
@@ -141,7 +169,21 @@ function buildProgram(): Command {
               `'${file}' is a compiled module (compile with --emit dot,ir for its graphs)`,
           );
         }
+        if (opts.memory) {
+          throw new CliError(
+            `--memory plans a model file's compilation; '${file}' is a compiled module ` +
+              `(inspect the model file, or compile it with --emit plan)`,
+          );
+        }
         emit(describeModule(await readModuleFile(file)), opts.output);
+        return;
+      }
+      if (opts.memory) {
+        const flags = [opts.grad && "--grad", opts.dot && "--dot"].filter(Boolean);
+        if (flags.length) throw new CliError(`--memory cannot be combined with ${flags.join(" and ")}`);
+        const { text, svg } = await memoryCommand(file, opts);
+        process.stdout.write(text);
+        if (opts.output !== undefined) emit(svg, opts.output);
         return;
       }
       const { model } = await loadModel(file);
@@ -177,7 +219,8 @@ function buildProgram(): Command {
     .option(
       "--emit <kinds>",
       `also write <out>.wat, <out>.dot (forward and gradient graphs), <out>.d.ts (types for the ` +
-        `runtime's load<...>) and <out>.ir.txt (the entries' graphs); a comma-separated list of ` +
+        `runtime's load<...>), <out>.ir.txt (the entries' graphs) and <out>.plan.svg (the ` +
+        `entries' memory plans); a comma-separated list of ` +
         `${EMIT_KINDS.join(", ")}`,
       (text: string, previous: EmitKind[] | undefined) => {
         try {

@@ -1,7 +1,8 @@
 /**
  * The CLI commands about compiled modules:
  *
- *   wasmgrad compile model.ts [-o out.wasm] [--optimizer adam --lr 0.01] [--emit wat,dot,dts,ir]
+ *   wasmgrad compile model.ts [-o out.wasm] [--optimizer adam --lr 0.01] [--emit wat,dot,dts,ir,plan]
+ *   wasmgrad inspect model.ts --memory [-o plan.svg]   each entry's memory plan (table; SVG with -o)
  *   wasmgrad inspect model.wasm                  the manifest: options, exports, memory, tensors
  *   wasmgrad run model.wasm --input x=x.json     forward / backward / train steps, as JSON
  *
@@ -15,6 +16,8 @@ import { graphToDot } from "../inspect/dot.js";
 import { printGraph, relativePath } from "../inspect/text.js";
 import type { Graph } from "../ir/graph.js";
 import { optim, type Optimizer } from "../optim/optimizers.js";
+import { describePlan, planToSvg, type NamedPlan } from "../plan/report.js";
+import type { CompiledModel } from "../wasm/compile.js";
 import { emitDts } from "../wasm/dts.js";
 import { load, MANIFEST_SECTION, readManifest } from "../../runtime/index.js";
 import type { Manifest, Net, TensorInfo } from "../../runtime/index.js";
@@ -24,7 +27,7 @@ import { CliError, loadModel } from "./load-model.js";
 
 export const OPTIMIZERS = ["sgd", "momentum", "adagrad", "rmsprop", "adam"] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
-export const EMIT_KINDS = ["wat", "dot", "dts", "ir"] as const;
+export const EMIT_KINDS = ["wat", "dot", "dts", "ir", "plan"] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];
 
 /** The learning rate when --lr is not given: the library's default for adam, 0.1 otherwise. */
@@ -82,6 +85,29 @@ function renamed(g: Graph, name: string): Graph {
   return { ...g, name };
 }
 
+/** The optimizer that --optimizer and --lr describe, after checking them against the model. */
+function optimizerFor(
+  model: { readonly name: string; readonly graph: Graph },
+  opts: { readonly optimizer?: OptimizerName; readonly lr?: number },
+  action: string,
+): Optimizer | undefined {
+  if (opts.optimizer !== undefined && !model.graph.outputs.has(LOSS)) {
+    throw new CliError(
+      `model '${model.name}' has no loss (call m.loss(...)), so it cannot be ${action} with ` +
+        `--optimizer ${opts.optimizer}; drop --optimizer to compile its forward pass only`,
+    );
+  }
+  return opts.optimizer === undefined
+    ? undefined
+    : makeOptimizer(opts.optimizer, opts.lr ?? defaultLearningRate(opts.optimizer));
+}
+
+/** Each entry's memory plan, under the name of its exported function. */
+export function namedPlans(compiled: CompiledModel): NamedPlan[] {
+  const { forward, backward, train } = compiled.plans;
+  return [forward, backward, train].flatMap((p) => (p ? [{ name: p.export, plan: p }] : []));
+}
+
 /** Compiles a model file and writes the module and the requested side files; returns the summary. */
 export async function compileCommand(file: string, opts: CompileCliOptions): Promise<string> {
   if (opts.optimizer === undefined) {
@@ -92,17 +118,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
   }
   const loaded = await loadModel(file);
   const { model } = loaded;
-  const hasLoss = model.graph.outputs.has(LOSS);
-  if (opts.optimizer !== undefined && !hasLoss) {
-    throw new CliError(
-      `model '${model.name}' has no loss (call m.loss(...)), so it cannot be compiled with ` +
-        `--optimizer ${opts.optimizer}; drop --optimizer to compile its forward pass only`,
-    );
-  }
-  const optimizer =
-    opts.optimizer === undefined
-      ? undefined
-      : makeOptimizer(opts.optimizer, opts.lr ?? defaultLearningRate(opts.optimizer));
+  const optimizer = optimizerFor(model, opts, "compiled");
   const cwd = process.cwd();
   const out = resolve(cwd, opts.output ?? join(dirname(loaded.path), `${fileNameFor(model.name)}.wasm`));
   if (existsSync(out) && statSync(out).isDirectory()) {
@@ -138,6 +154,8 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
     write(`${base}.dot`, dot.join("\n"));
   }
   if (emit.has("dts")) write(`${base}.d.ts`, emitDts(compiled.manifest));
+  if (emit.has("plan"))
+    write(`${base}.plan.svg`, planToSvg(namedPlans(compiled), `memory plan of ${model.name}`));
   if (emit.has("ir")) {
     const sections: [string, Graph | undefined][] = [
       ["forward: the user outputs (export forward)", forward],
@@ -165,6 +183,56 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
     `  wrote    ${written.join(", ")}`,
     ``,
   ].join("\n");
+}
+
+// ---- inspect model.ts --memory -------------------------------------------------------------------
+
+export interface MemoryCliOptions {
+  readonly optimizer?: OptimizerName;
+  readonly lr?: number;
+}
+
+/**
+ * `wasmgrad inspect model.ts --memory`: compiles the model (default options; with --optimizer,
+ * train_step too) and returns each entry's memory plan as text, and as an SVG picture.
+ */
+export async function memoryCommand(
+  file: string,
+  opts: MemoryCliOptions,
+): Promise<{ readonly text: string; readonly svg: string }> {
+  if (opts.optimizer === undefined && opts.lr !== undefined) {
+    throw new CliError("--lr sets the optimizer's learning rate: add --optimizer");
+  }
+  const loaded = await loadModel(file);
+  const { model } = loaded;
+  const optimizer = optimizerFor(model, opts, "planned");
+  const { compile } = await import("../wasm/compile.js");
+  const compiled = compile(model, { ...(optimizer && { optimizer }) });
+  const plans = namedPlans(compiled);
+  const arenaStart = compiled.plans.forward.arenaStart;
+  const rows = plans.map(({ name, plan }) => [
+    name,
+    String(plan.steps),
+    String(plan.arenaBytes),
+    String(plan.naiveBytes),
+    String(plan.lowerBoundBytes),
+    plan.lowerBoundBytes > 0 ? (plan.arenaBytes / plan.lowerBoundBytes).toFixed(2) : "-",
+  ]);
+  const text = [
+    `memory plan of model '${model.name}' (${loaded.displayPath}), optimizer ${describePlain(optimizer ?? null)}`,
+    `  memory ${compiled.manifest.memoryBytes} bytes: persistent tensors below byte ${arenaStart}, then ` +
+      `the arena, shared by the entries (they run one at a time)`,
+    `  naive: every intermediate its own bytes; lower bound: the most bytes live at one step`,
+    ``,
+    ...table(
+      ["entry", "kernels", "arena", "naive", "lower bound", "arena/bound"],
+      rows,
+      new Set([1, 2, 3, 4, 5]),
+    ).map((l) => `  ${l}`),
+    ``,
+    ...plans.map(describePlan),
+  ].join("\n");
+  return { text, svg: planToSvg(plans, `memory plan of ${model.name}`) };
 }
 
 // ---- formatting shared by compile and inspect ------------------------------------------------------

@@ -12,6 +12,7 @@ import { concat } from "./concat.js";
 import { constant } from "./const.js";
 import { div } from "./div.js";
 import { exp } from "./exp.js";
+import { fusion } from "./fusion.js";
 import { gather } from "./gather.js";
 import { iota } from "./iota.js";
 import { input, param, state } from "./leaves.js";
@@ -26,6 +27,7 @@ import { pow } from "./pow.js";
 import { randomUniform } from "./random_uniform.js";
 import { reduceMax } from "./reduce_max.js";
 import { reduceSum } from "./reduce_sum.js";
+import { registerPrimitives } from "./registry.js";
 import { reshape } from "./reshape.js";
 import { scatterAdd } from "./scatter_add.js";
 import { select } from "./select.js";
@@ -82,7 +84,11 @@ export const PRIMITIVES: readonly OpDef[] = [
   scatterAdd,
 ];
 
-const BY_NAME = new Map(PRIMITIVES.map((op) => [op.name, op]));
+/** Ops the compiler makes for itself (never written by users, never differentiated). */
+export const INTERNAL_OPS: readonly OpDef[] = [fusion];
+
+registerPrimitives(PRIMITIVES);
+const BY_NAME = new Map([...PRIMITIVES, ...INTERNAL_OPS].map((op) => [op.name, op]));
 
 export function getOp(name: string): OpDef | undefined {
   return BY_NAME.get(name);

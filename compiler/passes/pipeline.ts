@@ -2,7 +2,8 @@
  * The optimization pipeline: named passes in order, each a function Graph → Graph.
  *
  *   -O0: no passes (every node becomes its own kernel)
- *   -O2: simplify → fold → cse, repeated until the node count stops falling (at most 4 rounds)
+ *   -O2: simplify → fold → cse, repeated until the node count stops falling (at most 4 rounds),
+ *        then fuse (elementwise loop fusion) once
  *
  * Dead-code elimination needs no pass of its own: a graph is defined by its roots (outputs,
  * grads, updates), so a node nothing refers to any more is gone after every rewrite; the node
@@ -13,19 +14,49 @@ import { graphNodes, type Graph } from "../ir/graph.js";
 import { checkGraph } from "../ir/spec.js";
 import { CSE_RULES } from "./cse.js";
 import { FOLD_RULES } from "./fold.js";
+import { fuse } from "./fuse.js";
 import { rewrite, type Rule } from "./rewrite.js";
 import { SIMPLIFY_RULES } from "./simplify.js";
 
 export interface Pass {
   readonly name: string;
-  readonly rules: readonly Rule[];
+  /** Rewrites the graph; returns it with how often each rule (or kind of change) applied. */
+  readonly run: (g: Graph) => { graph: Graph; rules: Record<string, number> };
 }
 
-export const PASSES: readonly Pass[] = [
-  { name: "simplify", rules: SIMPLIFY_RULES },
-  { name: "fold", rules: FOLD_RULES },
-  { name: "cse", rules: CSE_RULES },
+function rulePass(name: string, rules: readonly Rule[]): Pass {
+  return {
+    name,
+    run: (g) => {
+      const counts = new Map<string, number>();
+      const graph = rewrite(g, rules, counts);
+      return { graph, rules: Object.fromEntries(counts) };
+    },
+  };
+}
+
+/** The passes repeated to a fixpoint. */
+export const REWRITE_PASSES: readonly Pass[] = [
+  rulePass("simplify", SIMPLIFY_RULES),
+  rulePass("fold", FOLD_RULES),
+  rulePass("cse", CSE_RULES),
 ];
+
+export const FUSE_PASS: Pass = {
+  name: "fuse",
+  run: (g) => {
+    const graph = fuse(g);
+    const fusions = graphNodes(graph).filter((n) => n.op === "fusion");
+    const absorbed = fusions.reduce((sum, n) => sum + (n.attrs.program as unknown[]).length, 0);
+    const rules: Record<string, number> = fusions.length
+      ? { fusions: fusions.length, "ops-fused": absorbed }
+      : {};
+    return { graph, rules };
+  },
+};
+
+/** Every pass, in pipeline order. */
+export const PASSES: readonly Pass[] = [...REWRITE_PASSES, FUSE_PASS];
 
 export type OptLevel = 0 | 2;
 
@@ -47,9 +78,7 @@ export interface OptimizeOptions {
 }
 
 export function runPass(g: Graph, pass: Pass): { graph: Graph; rules: Record<string, number> } {
-  const counts = new Map<string, number>();
-  const graph = rewrite(g, pass.rules, counts);
-  return { graph, rules: Object.fromEntries(counts) };
+  return pass.run(g);
 }
 
 export function optimizeGraph(
@@ -59,9 +88,11 @@ export function optimizeGraph(
   const level = options.level ?? 2;
   const report: PassReport[] = [];
   if (level === 0) return { graph: g, report };
-  const passes = PASSES.filter((p) => !options.passes || options.passes.includes(p.name));
+  const chosen = (p: Pass) => !options.passes || options.passes.includes(p.name);
+  const passes = REWRITE_PASSES.filter(chosen);
   let graph = g;
-  for (let round = 1; round <= 4; round++) {
+  let round = 1;
+  for (; round <= 4; round++) {
     const start = graphNodes(graph).length;
     for (const pass of passes) {
       const before = graphNodes(graph).length;
@@ -77,6 +108,19 @@ export function optimizeGraph(
       });
     }
     if (graphNodes(graph).length >= start) break;
+  }
+  if (chosen(FUSE_PASS)) {
+    const before = graphNodes(graph).length;
+    const result = FUSE_PASS.run(graph);
+    graph = result.graph;
+    if (options.check) checkGraph(graph);
+    report.push({
+      pass: FUSE_PASS.name,
+      round: Math.min(round, 4),
+      nodesBefore: before,
+      nodesAfter: graphNodes(graph).length,
+      rules: result.rules,
+    });
   }
   return { graph, report };
 }

@@ -2,11 +2,15 @@
  * compile(model): one self-contained WebAssembly module per model.
  *
  *  1. graphs: forward (user outputs), backward (loss and grads), train (loss, grads, updates)
- *  2. layout: persistent tensors at fixed offsets, one scratch region shared by the entries
- *  3. one kernel function per node of each entry, lowered by lower.ts, called in order by the
- *     entry's exported function; results not computed in place are copied to their slots
- *  4. init(seed) and reset_state(); the manifest in a custom section
- *  5. binaryen's optimizer (which also inlines the merged AssemblyScript kernels), validation
+ *  2. layout: persistent tensors at fixed offsets, one scratch arena shared by the entries
+ *  3. per entry, a memory plan (compiler/plan): a schedule of its kernels, and an offset in the
+ *     arena for every intermediate, shared by values whose lifetimes do not overlap; results are
+ *     written into their slots (param updates too, when every other reader of the param runs
+ *     first), the rest is copied there at the end
+ *  4. one kernel function per node of each entry, lowered by lower.ts, called in schedule order
+ *     by the entry's exported function
+ *  5. init(seed) and reset_state(); the manifest in a custom section
+ *  6. binaryen's optimizer (which also inlines the merged AssemblyScript kernels), validation
  */
 import { gradGraph, LOSS } from "../autodiff/grad.js";
 import type { Model } from "../dsl/model.js";
@@ -28,9 +32,10 @@ import {
   type TensorRole,
 } from "../../runtime/manifest.js";
 import { VERSION } from "../version.js";
+import { planEntry, type EntryPlan, type PlanResult, type Target } from "../plan/plan.js";
 import { loadKernels } from "./kernels.js";
-import { Region, type Buffer } from "./layout.js";
-import { ALIASING_OPS, lowerNode, NO_KERNEL_OPS } from "./lower.js";
+import { Region, reservedBytes, type Buffer } from "./layout.js";
+import { ALIASING_OPS, isElementwiseKernel, kernelScratchBytes, lowerNode, NO_KERNEL_OPS } from "./lower.js";
 import { ModuleBuilder, type Expr, type FnBuilder } from "./module.js";
 
 export interface CompileOptions {
@@ -48,11 +53,28 @@ export interface CompileOptions {
   readonly wat?: boolean;
 }
 
+/** The memory plan of one entry point, with its slots as buffers of the module's memory. */
+export interface MemoryPlan extends EntryPlan<Buffer> {
+  /** The entry's exported function. */
+  readonly export: string;
+  /** Byte address of the arena in memory: a buffer's address is arenaStart + its offset. */
+  readonly arenaStart: number;
+}
+
 export interface CompiledModel {
   readonly wasm: Uint8Array<ArrayBuffer>;
   readonly manifest: Manifest;
   /** The graphs each entry point computes. */
   readonly graphs: { readonly forward: Graph; readonly backward?: Graph; readonly train?: Graph };
+  /**
+   * The memory plan of each entry: schedule, buffer offsets and lifetimes, and the arena size
+   * against the naive size and the lower bound (see compiler/plan).
+   */
+  readonly plans: {
+    readonly forward: MemoryPlan;
+    readonly backward?: MemoryPlan;
+    readonly train?: MemoryPlan;
+  };
   /** What the optimization passes did to each entry's graph (empty at -O0). */
   readonly passReports: Partial<Record<"forward" | "backward" | "train", readonly PassReport[]>>;
   /** The WebAssembly text of the module, when requested. */
@@ -62,8 +84,8 @@ export interface CompiledModel {
 interface Entry {
   readonly name: "forward" | "backward" | "train";
   readonly exportName: string;
-  /** Values to compute, each with the persistent slot it must end up in. */
-  readonly results: readonly { node: Node; slot: Buffer; inPlace: boolean }[];
+  /** Values to compute, each with the persistent slot it must end up in (updates name their leaf). */
+  readonly results: readonly PlanResult<Buffer>[];
 }
 
 /** Stores `value` (as f32) into n elements at `offset`: a scalar loop, valid with or without SIMD. */
@@ -159,14 +181,14 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     // ---- entries ----------------------------------------------------------------------------
     const entries: Entry[] = [];
     const results = (m: ReadonlyMap<string, Node>, slots: ReadonlyMap<string, Buffer>) =>
-      [...m].map(([name, node]) => ({ node, slot: slots.get(name)!, inPlace: true }));
+      [...m].map(([name, node]) => ({ node, slot: slots.get(name)! }));
     entries.push({ name: "forward", exportName: "forward", results: results(userOutputs, outputSlots) });
     if (backward) {
       entries.push({
         name: "backward",
         exportName: "backward",
         results: [
-          { node: backward.outputs.get(LOSS)!, slot: outputSlots.get(LOSS)!, inPlace: true },
+          { node: backward.outputs.get(LOSS)!, slot: outputSlots.get(LOSS)! },
           ...results(backward.grads, gradSlots),
         ],
       });
@@ -177,14 +199,13 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
         name: "train",
         exportName: "train_step",
         results: [
-          { node: t.outputs.get(LOSS)!, slot: outputSlots.get(LOSS)!, inPlace: true },
+          { node: t.outputs.get(LOSS)!, slot: outputSlots.get(LOSS)! },
           ...results(t.grads, gradSlots),
-          // an update must not overwrite its param or state before every reader has run
-          ...[...t.updates].map(([name, node]) => ({
-            node,
-            slot: leafBuffers.get([...t.params, ...t.states].find((l) => leafName(l) === name)!)!,
-            inPlace: false,
-          })),
+          // an update overwrites its param or state only after every other reader has run (plan/)
+          ...[...t.updates].map(([name, node]) => {
+            const leaf = [...t.params, ...t.states].find((l) => leafName(l) === name)!;
+            return { node, slot: leafBuffers.get(leaf)!, updates: leaf };
+          }),
         ],
       });
     }
@@ -204,39 +225,46 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     let memoryEnd = persistent.end;
     const scratchStart = persistent.end;
     const entryInfo: Record<string, EntryInfo> = {};
+    const target: Target = {
+      isPersistent: (n) => NO_KERNEL_OPS.has(n.op),
+      isView: (n) => ALIASING_OPS.has(n.op),
+      isElementwise: isElementwiseKernel,
+      scratchBytes: (n) => kernelScratchBytes(n, simd),
+    };
+    const plans: Partial<Record<Entry["name"], MemoryPlan>> = {};
     for (const entry of entries) {
-      const scratch = new Region(scratchStart);
+      // the schedule and an offset in the arena (at scratchStart) for every intermediate
+      const plan = planEntry(entry.results, target);
       const buffers = new Map<Node, Buffer>(leafBuffers);
+      for (const [node, slot] of plan.homes) buffers.set(node, { ...slot, shape: node.shape });
       const order = orders.get(entry)!;
-      const claimed = new Set<Buffer>();
-      for (const r of entry.results) {
-        if (
-          r.inPlace &&
-          !buffers.has(r.node) &&
-          !NO_KERNEL_OPS.has(r.node.op) &&
-          !ALIASING_OPS.has(r.node.op) &&
-          !claimed.has(r.slot)
-        ) {
-          buffers.set(r.node, { ...r.slot, shape: r.node.shape });
-          claimed.add(r.slot);
+      for (const node of order) {
+        if (buffers.has(node)) continue;
+        if (node.op === "const") buffers.set(node, constBuffer(node));
+        else if (ALIASING_OPS.has(node.op))
+          buffers.set(node, { ...buffers.get(node.inputs[0]!)!, shape: node.shape });
+        else {
+          const offset = scratchStart + plan.bufferOf.get(node)!.offset;
+          buffers.set(node, { offset, shape: node.shape, dtype: dtypeOf(node) });
         }
       }
       const fnNames: string[] = [];
-      for (const node of order) {
-        if (node.op === "const") {
-          buffers.set(node, constBuffer(node));
-          continue;
-        }
-        if (NO_KERNEL_OPS.has(node.op)) continue;
-        if (ALIASING_OPS.has(node.op)) {
-          if (!buffers.has(node)) buffers.set(node, { ...buffers.get(node.inputs[0]!)!, shape: node.shape });
-          continue;
-        }
-        if (!buffers.has(node)) buffers.set(node, scratch.allocate(node.shape, dtypeOf(node)));
+      for (const node of plan.schedule) {
         const name = `${entry.name}_${node.id}_${node.op}`;
         const f = mb.fn(name);
+        // the kernel's scratch requests are carved, in order, from the block the plan reserved
+        const block = plan.scratchOf.get(node);
+        let used = 0;
+        const scratch = (bytes: number): number => {
+          const offset = used;
+          used += reservedBytes(bytes);
+          if (!block || used > block.bytes) {
+            throw new Error(`internal: kernel %${node.id} (${node.op}) needs more scratch than planned`);
+          }
+          return scratchStart + block.offset + offset;
+        };
         lowerNode(
-          { f, simd, kernel: (k) => mb.kernel(k), scratch: (bytes) => scratch.allocateBytes(bytes) },
+          { f, simd, kernel: (k) => mb.kernel(k), scratch },
           node,
           node.inputs.map((i) => buffers.get(i)!),
           buffers.get(node)!,
@@ -246,15 +274,14 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
       }
       const main = mb.fn(`entry_${entry.name}`);
       main.emit(...fnNames.map((n) => main.call(n, [], "none")));
-      for (const r of entry.results) {
-        const b = buffers.get(r.node)!;
-        if (b.offset !== r.slot.offset)
-          main.emit(
-            main.memcpy(main.c32(r.slot.offset), main.c32(b.offset), main.c32(sizeOf(r.node.shape) * 4)),
-          );
+      for (const { node, slot } of plan.copies) {
+        const b = buffers.get(node)!;
+        if (b.offset !== slot.offset)
+          main.emit(main.memcpy(main.c32(slot.offset), main.c32(b.offset), main.c32(sizeOf(node.shape) * 4)));
       }
       main.finish("none", entry.exportName);
-      memoryEnd = Math.max(memoryEnd, scratch.end);
+      memoryEnd = Math.max(memoryEnd, scratchStart + plan.arenaBytes);
+      plans[entry.name] = { ...plan, export: entry.exportName, arenaStart: scratchStart };
       const reads = new Set(order.filter((n) => n.op === "input").map(leafName));
       entryInfo[entry.name] = {
         export: entry.exportName,
@@ -358,6 +385,11 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
       wasm: new Uint8Array(binary), // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
       manifest,
       graphs: { forward, ...(backward ? { backward } : {}), ...(train ? { train: train.graph } : {}) },
+      plans: {
+        forward: plans.forward!,
+        ...(plans.backward ? { backward: plans.backward } : {}),
+        ...(plans.train ? { train: plans.train } : {}),
+      },
       passReports,
       ...(options.wat ? { wat: text() } : {}),
     };

@@ -2,12 +2,13 @@
  * The static memory layout of a compiled model: one linear memory, every tensor at an offset fixed
  * at compile time, nothing allocated at run time.
  *
- *   [kernel static data][persistent: inputs, params, grads, outputs, states, constants][scratch]
+ *   [kernel static data][persistent: inputs, params, grads, outputs, states, constants][arena]
  *
  * Persistent tensors keep their place across calls (the manifest publishes their offsets).
- * Scratch holds the intermediates of one entry point; entries run one at a time, so they share it.
- * This is the simple plan: each intermediate of an entry gets its own bytes. (The optimizer issue
- * replaces it with liveness-based packing.)
+ * The arena holds the intermediates (and kernel scratch) of one entry point; entries run one at a
+ * time, so they share it. Within an entry, compiler/plan gives every intermediate an offset in the
+ * arena so that values whose lifetimes do not overlap share bytes; `Region` is the bump allocator
+ * of the persistent part.
  */
 import { sizeOf, type DType, type Shape } from "../ir/shape.js";
 
@@ -22,6 +23,8 @@ export interface Buffer {
 
 export const alignUp = (n: number, a = ALIGN): number => Math.ceil(n / a) * a;
 export const byteSize = (shape: Shape): number => sizeOf(shape) * 4;
+/** The bytes a buffer of `bytes` occupies: at least one element, rounded up to ALIGN. */
+export const reservedBytes = (bytes: number): number => alignUp(Math.max(bytes, 4));
 
 /** A bump allocator over a region of memory. */
 export class Region {
@@ -31,14 +34,8 @@ export class Region {
   }
   allocate(shape: Shape, dtype: DType): Buffer {
     const offset = this.top;
-    this.top = alignUp(offset + Math.max(byteSize(shape), 4));
+    this.top = offset + reservedBytes(byteSize(shape));
     return { offset, shape, dtype };
-  }
-  /** Raw scratch bytes (packing buffers). */
-  allocateBytes(bytes: number): number {
-    const offset = this.top;
-    this.top = alignUp(offset + Math.max(bytes, 4));
-    return offset;
   }
   get end(): number {
     return this.top;

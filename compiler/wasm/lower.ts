@@ -12,15 +12,41 @@ import { normalizeAxis, stridesOf } from "../ir/shape.js";
 import type { Buffer } from "./layout.js";
 import type { LowerContext } from "./emit/context.js";
 import { ELEMENTWISE } from "./emit/elementwise.js";
+import { emitFusion } from "./emit/fusion.js";
 import { emitGather, emitIota, emitScatterAdd } from "./emit/indexing.js";
 import { broadcastStrides, contiguousStrides, emitMap, type Access, type MapOperand } from "./emit/map.js";
-import { emitMatmul } from "./emit/matmul.js";
+import { emitMatmul, matmulScratchBytes } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
 
 /** Ops whose result is a view of their operand's bytes: no kernel (see compile.ts). */
 export const ALIASING_OPS = new Set(["reshape", "stop_gradient"]);
 /** Ops without a kernel: leaves, and constants (stored as data segments). */
 export const NO_KERNEL_OPS = new Set(["input", "param", "state", "const"]);
+
+/**
+ * Elementwise kernels: strided maps whose element i reads only element i of each operand (after
+ * broadcasting), so the memory planner may let the output overwrite an operand of the same layout.
+ * A `fusion` is one such map over its whole program.
+ */
+export function isElementwiseKernel(node: Node): boolean {
+  return (Object.hasOwn(ELEMENTWISE, node.op) || node.op === "fusion") && !ALIASING_OPS.has(node.op);
+}
+
+/**
+ * The bytes of scratch `lowerNode` requests for `node` through `LowerContext.scratch`, known before
+ * lowering so that the memory planner can place them; lowering must not ask for more.
+ */
+export function kernelScratchBytes(node: Node, simd: boolean): number {
+  if (node.op !== "matmul") return 0;
+  const [a, b] = node.inputs;
+  return matmulScratchBytes(
+    a!.shape,
+    b!.shape,
+    node.attrs.transA as boolean,
+    node.attrs.transB as boolean,
+    simd,
+  );
+}
 
 const contiguous = (b: Buffer): Access => ({
   base: b.offset,
@@ -32,7 +58,7 @@ const contiguous = (b: Buffer): Access => ({
  * Scalar constants are folded into the loop as immediates instead of being read from memory.
  * `scalarConst` returns the value of a rank-0 `const` node, if it is one.
  */
-function operand(input: Node, buffer: Buffer, outShape: readonly number[]): MapOperand {
+export function operand(input: Node, buffer: Buffer, outShape: readonly number[]): MapOperand {
   if (input.op === "const" && input.shape.length === 0 && "value" in input.attrs) {
     return { immediate: input.attrs.value as number, dtype: input.dtype };
   }
@@ -40,6 +66,15 @@ function operand(input: Node, buffer: Buffer, outShape: readonly number[]): MapO
 }
 
 export function lowerNode(c: LowerContext, node: Node, ins: readonly Buffer[], out: Buffer): void {
+  if (node.op === "fusion") {
+    emitFusion(
+      c,
+      node,
+      node.inputs.map((input, k) => operand(input, ins[k]!, out.shape)),
+      out,
+    );
+    return;
+  }
   const ew = ELEMENTWISE[node.op];
   if (ew) {
     const ops = node.inputs.map((input, k) => operand(input, ins[k]!, out.shape));
@@ -144,4 +179,5 @@ export const LOWERED_OPS = new Set([
   "gather",
   "scatter_add",
   "iota",
+  "fusion",
 ]);

@@ -98,6 +98,10 @@ export class FnBuilder {
   block(children: readonly Expr[]): Expr {
     return this.mod.block(null, [...children], binaryen.none);
   }
+  /** A block of statements ending in a value of type `type`. */
+  valueBlock(children: readonly Expr[], type: ValType): Expr {
+    return this.mod.block(null, [...children], TYPES[type]);
+  }
   nop(): Expr {
     return this.mod.nop();
   }

@@ -361,7 +361,7 @@ describe.concurrent("errors are one line with exit status 2", () => {
       expectOneLineError(await wasmgrad("compile", xor, "--optimizer", "sgd", "--lr", "fast")),
     ).toContain("--lr must be a positive number, got 'fast'");
     expect(expectOneLineError(await wasmgrad("compile", xor, "--emit", "wat,pdf"))).toContain(
-      "--emit takes a comma-separated list of wat, dot, dts, ir; got 'pdf'",
+      "--emit takes a comma-separated list of wat, dot, dts, ir, plan; got 'pdf'",
     );
     expect(expectOneLineError(await wasmgrad("compile", xor, "--lr", "0.1"))).toContain("add --optimizer");
   });

@@ -3,6 +3,7 @@
 // kernel). Whether each lowering is right is the business of ops.test.ts.
 import { describe, expect, it } from "vitest";
 import { PRIMITIVES } from "../../compiler/index.js";
+import { INTERNAL_OPS } from "../../compiler/ops/index.js";
 import { ALIASING_OPS, LOWERED_OPS, NO_KERNEL_OPS } from "../../compiler/wasm/lower.js";
 
 describe("lowering table", () => {
@@ -11,9 +12,10 @@ describe("lowering table", () => {
     expect(missing).toEqual([]);
   });
 
-  it("LOWERED_OPS names only primitives", () => {
-    const names = new Set(PRIMITIVES.map((op) => op.name));
+  it("LOWERED_OPS names only primitives and the compiler's internal ops (fusion)", () => {
+    const names = new Set([...PRIMITIVES, ...INTERNAL_OPS].map((op) => op.name));
     expect([...LOWERED_OPS].filter((name) => !names.has(name))).toEqual([]);
+    expect(INTERNAL_OPS.map((op) => op.name).filter((name) => !LOWERED_OPS.has(name))).toEqual([]);
   });
 
   it("aliasing and kernel-less ops are primitives with one operand or none", () => {

@@ -6,6 +6,10 @@ export interface LowerContext {
   readonly simd: boolean;
   /** Internal name of a function of the AssemblyScript kernels (assembly/), by export name. */
   kernel(exportName: string): string;
-  /** Reserves scratch bytes for this kernel (packing buffers); returns the byte offset. */
+  /**
+   * Reserves scratch bytes for this kernel (packing buffers); returns the byte offset. Each request
+   * takes reservedBytes(bytes), and a kernel's requests must fit in `kernelScratchBytes(node)`
+   * (lower.ts), the amount the memory planner set aside for it.
+   */
   scratch(bytes: number): number;
 }

@@ -8,14 +8,55 @@
  * place with a different stride. A transposed B is first packed into row-major order in scratch.
  * Without SIMD: an i-k-j loop with a scalar inner product row.
  */
-import { broadcastShapes } from "../../ir/shape.js";
-import type { Buffer } from "../layout.js";
+import { broadcastShapes, type Shape } from "../../ir/shape.js";
+import { reservedBytes, type Buffer } from "../layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { address, nest } from "./loops.js";
 import { broadcastStrides } from "./map.js";
 
 const MR = 4;
+
+/** M, K, N of op(A)·op(B): op(A) is M×K, op(B) is K×N. */
+function matmulDims(
+  a: Shape,
+  b: Shape,
+  transA: boolean,
+  transB: boolean,
+): { M: number; K: number; N: number } {
+  const ra = a.length;
+  const rb = b.length;
+  return {
+    M: transA ? a[ra - 1]! : a[ra - 2]!,
+    K: transA ? a[ra - 2]! : a[ra - 1]!,
+    N: transB ? b[rb - 2]! : b[rb - 1]!,
+  };
+}
+
+/** Whether the SIMD core packs the full 8-column panels of B (see matmulTuning). */
+function packsPanels(M: number, N: number): boolean {
+  return matmulTuning.packB && M >= matmulTuning.packMinRows && N - (N % 8) > 0;
+}
+
+/**
+ * The kernel-internal scratch a matmul needs, in bytes, known before lowering so that the memory
+ * planner can give it a place in the arena: the transposed-B pack (K·N floats) when transB, and
+ * with SIMD the panel pack of B (N8·K floats) when packing applies. Each is one `c.scratch`
+ * request of emitMatmul, in that order; both are live during the whole kernel.
+ */
+export function matmulScratchBytes(
+  a: Shape,
+  b: Shape,
+  transA: boolean,
+  transB: boolean,
+  simd: boolean,
+): number {
+  const { M, K, N } = matmulDims(a, b, transA, transB);
+  let bytes = 0;
+  if (transB) bytes += reservedBytes(K * N * 4);
+  if (simd && packsPanels(M, N)) bytes += reservedBytes((N - (N % 8)) * K * 4);
+  return bytes;
+}
 
 export function emitMatmul(
   c: LowerContext,
@@ -26,11 +67,7 @@ export function emitMatmul(
   transB: boolean,
 ): void {
   const { f } = c;
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const M = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-  const K = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-  const N = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const { M, K, N } = matmulDims(a.shape, b.shape, transA, transB);
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const aStrides = broadcastStrides(a.shape.slice(0, -2), batch).map((s) => s * M * K);
   const bStrides = broadcastStrides(b.shape.slice(0, -2), batch).map((s) => s * K * N);
@@ -110,7 +147,7 @@ function simdCore(
   const N8 = N - (N % 8);
   const N4 = N - (N % 4);
   const M4 = M - (M % MR);
-  const packed = matmulTuning.packB && M >= matmulTuning.packMinRows && N8 > 0 ? c.scratch(N8 * K * 4) : -1;
+  const packed = packsPanels(M, N) ? c.scratch(N8 * K * 4) : -1;
   const i0 = f.local("i32");
   const j0 = f.local("i32");
   const k = f.local("i32");

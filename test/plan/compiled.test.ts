@@ -1,0 +1,82 @@
+// Compiled random graphs (fast-check): the memory plan of every entry that `compile` used passes
+// the independent check (check.ts) and lies above the persistent tensors and inside the memory,
+// and the module still computes what the interpreter computes: outputs, loss and gradients
+// (checkAgainstInterpreter, tolerances in test/wasm/harness.ts), and two training steps with SGD,
+// momentum or Adam, whose updates are written into the params' and states' own slots, against the
+// float64 reference trainer (loss and final params within the harness's "approx" tolerance).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  compile,
+  fromValues,
+  initParams,
+  leafName,
+  optim,
+  referenceTrainer,
+  type NDArray,
+} from "../../compiler/index.js";
+import {
+  approx,
+  checkAgainstInterpreter,
+  expectMatch,
+  maxAbs,
+  randomValues,
+  WasmModel,
+} from "../wasm/harness.js";
+import { expectSoundPlans } from "./check.js";
+import { randomModel, steps } from "./random-model.js";
+
+const dims = fc.constantFrom([4, 5], [1, 3], [17, 6], [20, 9]);
+const optimizers = { sgd: optim.sgd(0.1), momentum: optim.momentum(0.05), adam: optim.adam(0.01) };
+
+describe("compiled random graphs", () => {
+  it("keep sound plans and agree with the interpreter: forward, backward, training steps", async () => {
+    let updatesInPlace = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        steps,
+        dims,
+        fc.boolean(),
+        fc.constantFrom("sgd", "momentum", "adam") as fc.Arbitrary<keyof typeof optimizers>,
+        fc.nat(1000),
+        async (s, [B, D], simd, opt, seed) => {
+          const mdl = randomModel(s, B, D);
+          const x = randomValues(B! * D!, seed, -1, 1);
+          const init = initParams(mdl, seed);
+          const params = Object.fromEntries(Object.entries(init).map(([k, v]) => [k, Array.from(v.data)]));
+          const { wasm } = await checkAgainstInterpreter(mdl, { inputs: { x }, params }, simd);
+          expectSoundPlans(wasm.compiled);
+
+          const compiled = compile(mdl, { optimizer: optimizers[opt], simd });
+          expectSoundPlans(compiled);
+          updatesInPlace += compiled.plans.train!.updatesInPlace.length;
+          const net = await WasmModel.create(compiled);
+          for (const p of mdl.graph.params) net.write(leafName(p), "param", params[leafName(p)]!);
+          net.write("x", "input", x);
+          const start: Record<string, NDArray> = Object.fromEntries(
+            mdl.graph.params.map((p) => [
+              leafName(p),
+              fromValues(p.shape, "f32", net.read(leafName(p), "param")),
+            ]),
+          );
+          const ref = referenceTrainer(mdl, optimizers[opt], { params: start });
+          const xs = Array.from(new Float32Array(x));
+          for (let k = 0; k < 2; k++) {
+            net.call("train_step");
+            const want = ref.step({ x: xs });
+            const tol = approx(B! * D! * D!, Math.max(1, Math.abs(want)));
+            expectMatch(net.read("loss", "output"), [want], tol, `loss of step ${k + 1}`);
+          }
+          for (const p of mdl.graph.params) {
+            const name = leafName(p);
+            const want = ref.params[name]!.data;
+            expectMatch(net.read(name, "param"), want, approx(B! * D! * D!, Math.max(1, maxAbs(want))), name);
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+    // the property ran with updates written in place (every param, state and step counter)
+    expect(updatesInPlace).toBeGreaterThan(30 * 4);
+  }, 240_000);
+});
