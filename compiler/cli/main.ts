@@ -15,6 +15,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { gradGraph } from "../autodiff/grad.js";
+import { describeFusions, formatPassReport, optimizeGraph } from "../passes/pipeline.js";
 import { formatGradcheck, gradcheck } from "../gradcheck.js";
 import { graphToDot } from "../inspect/dot.js";
 import { printGraph, relativePath } from "../inspect/text.js";
@@ -95,6 +96,7 @@ function packageVersion(): string {
 interface InspectOptions {
   readonly grad?: boolean;
   readonly dot?: boolean;
+  readonly opt?: boolean;
   readonly memory?: boolean;
   readonly optimizer?: OptimizerName;
   readonly lr?: number;
@@ -137,6 +139,11 @@ function buildProgram(): Command {
     .argument("<model>", "model file (default-exports a model), or a .wasm compiled by wasmgrad")
     .option("--grad", "print the gradient graph: the forward graph plus d loss / d each param")
     .option("--dot", "print Graphviz DOT instead of text (render with: dot -Tsvg)")
+    .option(
+      "--opt",
+      "run the -O2 passes first: print each pass's node and kernel counts and the rules that fired, " +
+        "the ops each fused kernel runs, then the optimized graph (with --dot: the optimized graph as DOT)",
+    )
     .option(
       "--memory",
       "compile the model (default options) and print each entry's memory plan: arena, naive and " +
@@ -188,6 +195,17 @@ function buildProgram(): Command {
       }
       const { model } = await loadModel(file);
       const graph = opts.grad ? gradGraph(model.graph) : model.graph;
+      if (opts.opt) {
+        const { graph: optimized, report } = optimizeGraph(graph);
+        const fusions = describeFusions(optimized);
+        const header =
+          `passes (-O2) on the ${opts.grad ? "gradient" : "forward"} graph of '${model.name}':\n` +
+          `${formatPassReport(report)}\n` +
+          (fusions ? `fused kernels:\n${fusions}\n` : "") +
+          "\n";
+        emit(opts.dot ? graphToDot(optimized) : header + printGraph(optimized), opts.output);
+        return;
+      }
       emit(opts.dot ? graphToDot(graph) : printGraph(graph), opts.output);
     });
 

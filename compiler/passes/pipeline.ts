@@ -11,6 +11,7 @@
  * after every pass.
  */
 import { graphNodes, type Graph } from "../ir/graph.js";
+import { isKernel } from "../ir/kernels.js";
 import { checkGraph } from "../ir/spec.js";
 import { CSE_RULES } from "./cse.js";
 import { FOLD_RULES } from "./fold.js";
@@ -65,6 +66,9 @@ export interface PassReport {
   readonly round: number;
   readonly nodesBefore: number;
   readonly nodesAfter: number;
+  /** Nodes that become kernels (not leaves, constants or views), before and after. */
+  readonly kernelsBefore: number;
+  readonly kernelsAfter: number;
   /** How many times each rule fired. */
   readonly rules: Readonly<Record<string, number>>;
 }
@@ -81,6 +85,16 @@ export function runPass(g: Graph, pass: Pass): { graph: Graph; rules: Record<str
   return pass.run(g);
 }
 
+function counts(g: Graph): { nodesBefore: number; kernelsBefore: number } {
+  const nodes = graphNodes(g);
+  return { nodesBefore: nodes.length, kernelsBefore: nodes.filter(isKernel).length };
+}
+
+function after(g: Graph): { nodesAfter: number; kernelsAfter: number } {
+  const { nodesBefore, kernelsBefore } = counts(g);
+  return { nodesAfter: nodesBefore, kernelsAfter: kernelsBefore };
+}
+
 export function optimizeGraph(
   g: Graph,
   options: OptimizeOptions = {},
@@ -95,30 +109,24 @@ export function optimizeGraph(
   for (; round <= 4; round++) {
     const start = graphNodes(graph).length;
     for (const pass of passes) {
-      const before = graphNodes(graph).length;
+      const before = counts(graph);
       const result = runPass(graph, pass);
       graph = result.graph;
       if (options.check) checkGraph(graph);
-      report.push({
-        pass: pass.name,
-        round,
-        nodesBefore: before,
-        nodesAfter: graphNodes(graph).length,
-        rules: result.rules,
-      });
+      report.push({ pass: pass.name, round, ...before, ...after(graph), rules: result.rules });
     }
     if (graphNodes(graph).length >= start) break;
   }
   if (chosen(FUSE_PASS)) {
-    const before = graphNodes(graph).length;
+    const before = counts(graph);
     const result = FUSE_PASS.run(graph);
     graph = result.graph;
     if (options.check) checkGraph(graph);
     report.push({
       pass: FUSE_PASS.name,
       round: Math.min(round, 4),
-      nodesBefore: before,
-      nodesAfter: graphNodes(graph).length,
+      ...before,
+      ...after(graph),
       rules: result.rules,
     });
   }
@@ -132,7 +140,20 @@ export function formatPassReport(report: readonly PassReport[]): string {
       const rules = Object.entries(r.rules)
         .map(([k, v]) => `${k}×${v}`)
         .join(", ");
-      return `round ${r.round}  ${r.pass.padEnd(9)} ${String(r.nodesBefore).padStart(5)} -> ${String(r.nodesAfter).padEnd(5)} ${rules}`;
+      const nodes = `${String(r.nodesBefore).padStart(5)} -> ${String(r.nodesAfter).padEnd(5)}`;
+      const kernels = `${String(r.kernelsBefore).padStart(4)} -> ${String(r.kernelsAfter).padEnd(4)}`;
+      return `round ${r.round}  ${r.pass.padEnd(9)} nodes ${nodes} kernels ${kernels} ${rules}`.trimEnd();
+    })
+    .join("\n");
+}
+
+/** One line per fused kernel: its id and the ops it runs in one loop. */
+export function describeFusions(g: Graph): string {
+  return graphNodes(g)
+    .filter((n) => n.op === "fusion")
+    .map((n) => {
+      const program = n.attrs.program as unknown as { op: string }[];
+      return `%${n.id} fusion of ${program.length} ops: ${program.map((i) => i.op).join(" -> ")}`;
     })
     .join("\n");
 }

@@ -7,6 +7,7 @@
  * load. So the op files hold shape, evaluation and VJP rules, and this file holds the lowering of
  * every primitive, keyed by op name; a test checks that no primitive is missing.
  */
+import { ALIASING_OPS, NO_KERNEL_OPS } from "../ir/kernels.js";
 import type { Node } from "../ir/node.js";
 import { normalizeAxis, stridesOf } from "../ir/shape.js";
 import type { Buffer } from "./layout.js";
@@ -18,10 +19,7 @@ import { broadcastStrides, contiguousStrides, emitMap, type Access, type MapOper
 import { emitMatmul, matmulScratchBytes } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
 
-/** Ops whose result is a view of their operand's bytes: no kernel (see compile.ts). */
-export const ALIASING_OPS = new Set(["reshape", "stop_gradient"]);
-/** Ops without a kernel: leaves, and constants (stored as data segments). */
-export const NO_KERNEL_OPS = new Set(["input", "param", "state", "const"]);
+export { ALIASING_OPS, NO_KERNEL_OPS };
 
 /**
  * Elementwise kernels: strided maps whose element i reads only element i of each operand (after

@@ -61,6 +61,22 @@ describe.concurrent("wasmgrad inspect", () => {
     expect(count).toBeGreaterThan(16);
   });
 
+  it("--opt prints what each pass did, the fused kernels, and the optimized graph", async () => {
+    const r = await wasmgrad("inspect", "--grad", "--opt", MLP);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^passes \(-O2\) on the gradient graph of 'mlp':$/m);
+    const fuse = /^round \d+ {2}fuse +nodes +(\d+) -> (\d+) +kernels +(\d+) -> (\d+) +fusions×(\d+)/m.exec(
+      r.stdout,
+    );
+    expect(fuse).not.toBeNull();
+    expect(Number(fuse![4])).toBeLessThan(Number(fuse![3])); // fewer kernels after fusion
+    expect(r.stdout).toMatch(/^fused kernels:\n%\d+ fusion of \d+ ops: \w+( -> \w+)+$/m);
+    expect(r.stdout).toMatch(/= fusion .*: f32\[/);
+    const dot = await wasmgrad("inspect", "--grad", "--opt", "--dot", MLP);
+    expect(dot.stdout).toMatch(/^digraph "mlp" \{/);
+    expect(dot.stdout).toContain("fusion");
+  });
+
   it("--dot prints Graphviz, and -o writes it to a file", async () => {
     const r = await wasmgrad("inspect", "--dot", MLP);
     expect(r.code).toBe(0);

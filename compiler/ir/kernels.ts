@@ -1,0 +1,14 @@
+/**
+ * Which nodes become kernels. Shared by the backend (compiler/wasm/lower.ts) and by reports that
+ * count kernels without loading the backend (binaryen).
+ */
+import type { Node } from "./node.js";
+
+/** Ops whose result is a view of their operand's bytes: no kernel. */
+export const ALIASING_OPS: ReadonlySet<string> = new Set(["reshape", "stop_gradient"]);
+/** Ops without a kernel: leaves, and constants (stored as data segments). */
+export const NO_KERNEL_OPS: ReadonlySet<string> = new Set(["input", "param", "state", "const"]);
+
+export function isKernel(n: Node): boolean {
+  return !ALIASING_OPS.has(n.op) && !NO_KERNEL_OPS.has(n.op);
+}
