@@ -22,6 +22,7 @@ import { emitDts } from "../wasm/dts.js";
 import { load, MANIFEST_SECTION, readManifest } from "../../runtime/index.js";
 import type { Manifest, Net, TensorInfo } from "../../runtime/index.js";
 import { CliError, loadModel } from "./load-model.js";
+import { textTable as table } from "../inspect/table.js";
 
 // ---- compile ---------------------------------------------------------------------------------
 
@@ -333,16 +334,6 @@ export async function readModuleFile(file: string, cwd: string = process.cwd()):
 }
 
 // ---- inspect model.wasm ------------------------------------------------------------------------------
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number>) {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
-}
 
 /** The report `wasmgrad inspect model.wasm` prints. */
 export function describeModule(read: ReadModule): string {

@@ -97,3 +97,18 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdims: bo
     ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
     : shape.filter((_, i) => !axes.includes(i));
 }
+
+/** Row-major element strides of `operand`, with 0 on axes where it is broadcast to `out`. */
+export function broadcastStrides(operand: Shape, out: Shape): number[] {
+  const offset = out.length - operand.length;
+  const own: number[] = [];
+  let s = 1;
+  for (let i = operand.length - 1; i >= 0; i--) {
+    own[i] = s;
+    s *= operand[i]!;
+  }
+  return out.map((_, j) => {
+    const i = j - offset;
+    return i < 0 || operand[i] === 1 ? 0 : own[i]!;
+  });
+}

@@ -17,6 +17,7 @@
  */
 import { topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
+import { broadcastStrides } from "../ir/shape.js";
 
 /** How the backend runs nodes: everything the planner needs to know about it. */
 export interface Target {
@@ -83,21 +84,6 @@ export function analyzeEntry(results: readonly Node[], target: Target): EntryGra
     }
   }
   return { nodes, kernels, root, reads, readers };
-}
-
-/** Element strides of `operand` read with NumPy broadcasting over `out` (0 on broadcast axes). */
-export function broadcastStrides(operand: readonly number[], out: readonly number[]): number[] {
-  const offset = out.length - operand.length;
-  const own: number[] = [];
-  let s = 1;
-  for (let i = operand.length - 1; i >= 0; i--) {
-    own[i] = s;
-    s *= operand[i]!;
-  }
-  return out.map((_, j) => {
-    const i = j - offset;
-    return i < 0 || operand[i] === 1 ? 0 : own[i]!;
-  });
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { Node } from "../ir/node.js";
 import { typeToString } from "../ir/shape.js";
 import type { EntryPlan, PlannedBuffer } from "./plan.js";
+import { textTable as table } from "../inspect/table.js";
 
 /** A plan with the name to show it under. */
 export interface NamedPlan {
@@ -46,16 +47,6 @@ function bufferValues(b: PlannedBuffer): string {
   if (b.kind === "scratch") return `scratch of ${label(b.nodes[0]!)}`;
   const first = b.nodes[0]!;
   return `${typeToString(first)} ${b.nodes.map(label).join(" > ")}`;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number>) {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }
 
 /**

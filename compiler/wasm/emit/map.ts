@@ -7,7 +7,9 @@
  * f32x4/i32x4 vectors when the output is contiguous there and every operand is contiguous or
  * broadcast (stride 1 or 0), with a scalar tail for lengths that are not a multiple of 4.
  */
-import type { DType, Shape } from "../../ir/shape.js";
+import { broadcastStrides, type DType, type Shape } from "../../ir/shape.js";
+
+export { broadcastStrides };
 import type { Expr, FnBuilder, Local } from "../module.js";
 
 export interface Access {
@@ -135,21 +137,6 @@ export function emitMap(
       : f.forLoop(counters[axis]!, f.c32(0), f.c32(dims[axis]!), 1, () => nest(axis + 1));
   const code = nest(0);
   f.emit(...(Array.isArray(code) ? code : [code]));
-}
-
-/** Row-major element strides of `shape`, with 0 on axes where `operand` is broadcast to `out`. */
-export function broadcastStrides(operand: Shape, out: Shape): number[] {
-  const offset = out.length - operand.length;
-  const own: number[] = [];
-  let s = 1;
-  for (let i = operand.length - 1; i >= 0; i--) {
-    own[i] = s;
-    s *= operand[i]!;
-  }
-  return out.map((_, j) => {
-    const i = j - offset;
-    return i < 0 || operand[i] === 1 ? 0 : own[i]!;
-  });
 }
 
 export function contiguousStrides(shape: Shape): number[] {
