@@ -301,6 +301,15 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
       const seed = () => init.get(init.param(0));
       const initializer = mdl.initializers.get(name)!;
       const ptr = init.c32(b.offset);
+      /** Calls an AssemblyScript fill kernel: (ptr, n, seed, stream, ...f64 parameters). */
+      const seededFill = (kernel: string, ...parameters: number[]) =>
+        init.emit(
+          init.call(
+            mb.kernel(kernel),
+            [ptr, init.c32(n), seed(), init.c32(stream), ...parameters.map((v) => init.cf64(v))],
+            "none",
+          ),
+        );
       switch (initializer.kind) {
         case "zeros":
           init.emit(init.memfill(ptr, init.c32(0), init.c32(n * 4)));
@@ -315,45 +324,13 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
           break;
         }
         case "uniform":
-          init.emit(
-            init.call(
-              mb.kernel("fill_uniform"),
-              [
-                ptr,
-                init.c32(n),
-                seed(),
-                init.c32(stream),
-                init.cf64(initializer.low),
-                init.cf64(initializer.high),
-              ],
-              "none",
-            ),
-          );
+          seededFill("fill_uniform", initializer.low, initializer.high);
           break;
         case "normal":
-          init.emit(
-            init.call(
-              mb.kernel("fill_normal"),
-              [
-                ptr,
-                init.c32(n),
-                seed(),
-                init.c32(stream),
-                init.cf64(initializer.mean),
-                init.cf64(initializer.std),
-              ],
-              "none",
-            ),
-          );
+          seededFill("fill_normal", initializer.mean, initializer.std);
           break;
         case "xavier":
-          init.emit(
-            init.call(
-              mb.kernel("fill_xavier"),
-              [ptr, init.c32(n), seed(), init.c32(stream), init.cf64(xavierLimit(p.shape, initializer.gain))],
-              "none",
-            ),
-          );
+          seededFill("fill_xavier", xavierLimit(p.shape, initializer.gain));
           break;
       }
     });
