@@ -30,9 +30,16 @@ import type {
   W4Data,
 } from "../lib/types.js";
 
+interface PlanLike {
+  readonly arenaBytes: number;
+  readonly naiveBytes: number;
+  readonly lowerBoundBytes: number;
+}
+
 interface CompiledLike {
   readonly wasm: Uint8Array;
   readonly manifest: { readonly memoryBytes?: number };
+  readonly plans?: { readonly forward?: PlanLike; readonly backward?: PlanLike; readonly train?: PlanLike };
 }
 
 interface CompilerApi {
@@ -162,11 +169,17 @@ async function compileSpec(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Ar
   const ms = performance.now() - t0;
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
   const memory = compiled.manifest.memoryBytes;
+  // the memory plan of the entry the workload times: arena / naive / lower bound (issue 4's numbers)
+  const plan = optimizer ? compiled.plans?.train : compiled.plans?.forward;
+  const planNote = plan
+    ? `; arena ${kib(plan.arenaBytes)} (naive ${kib(plan.naiveBytes)}, lower bound ${kib(plan.lowerBoundBytes)})`
+    : "";
   return {
     wasm: compiled.wasm,
     notes: [
       `compiled in ${ms.toFixed(0)} ms; module ${kib(compiled.wasm.byteLength)}` +
-        (memory ? `, memory ${kib(memory)}` : ""),
+        (memory ? `, memory ${kib(memory)}` : "") +
+        planNote,
     ],
   };
 }
