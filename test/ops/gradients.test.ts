@@ -18,6 +18,7 @@
 // log, sqrt and non-integer or negative powers get inputs in [0.5, 3]; denominators of div have
 // |b| in [0.5, 2]. The conventions at the kinks themselves are tested exactly in kinks.test.ts.
 import fc from "fast-check";
+import { axesOf, broadcastsTo, permutationOf } from "../support/arbitraries.js";
 import { describe, expect, it } from "vitest";
 import { formatGradcheck, gradcheck, model, nn, Tensor, type ModelBuilder } from "../../compiler/index.js";
 import * as b from "../../compiler/ir/build.js";
@@ -127,27 +128,12 @@ const distinctLeaves = (shapes: readonly (readonly number[])[]): fc.Arbitrary<Le
     });
   });
 
-/** A shape that broadcasts to `out`: some leading axes dropped, some axes set to 1. */
-const broadcastsTo = (out: readonly number[]): fc.Arbitrary<number[]> =>
-  fc
-    .tuple(
-      fc.integer({ min: 0, max: out.length }),
-      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
-    )
-    .map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
-
 /** Two or three shapes that broadcast together (to a random shape of rank 0..3). */
 const broadcastPair = shapeOf().chain((out) => fc.tuple(broadcastsTo(out), broadcastsTo(out)));
 const broadcastTriple = shapeOf().chain((out) =>
   fc.tuple(broadcastsTo(out), broadcastsTo(out), broadcastsTo(out)),
 );
 
-const axesOf = (rank: number) => fc.subarray(Array.from({ length: rank }, (_, i) => i));
-const permutationOf = (rank: number) =>
-  fc.shuffledSubarray(
-    Array.from({ length: rank }, (_, i) => i),
-    { minLength: rank, maxLength: rank },
-  );
 const reduction = fc.constantFrom("mean" as const, "sum" as const, "none" as const);
 const ids = (shape: readonly number[], rows: number) =>
   fc

@@ -19,6 +19,7 @@
 // variants (all transposes of rank 3, all four matmul transpose flags, concat on every axis) into
 // one module per run instead.
 import fc from "fast-check";
+import { axesOf, broadcastsTo, permutationOf } from "../support/arbitraries.js";
 import { describe, expect, it } from "vitest";
 import {
   compile,
@@ -185,24 +186,10 @@ const intLeaf = (shape: readonly number[]): fc.Arbitrary<LeafSpec> =>
     dtype: "i32",
   }));
 
-/** A shape that broadcasts to `out`: some leading axes dropped, some axes set to 1. */
-const broadcastsTo = (out: readonly number[]): fc.Arbitrary<number[]> =>
-  fc
-    .tuple(
-      fc.integer({ min: 0, max: out.length }),
-      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
-    )
-    .map(([drop, ones]) => out.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
 const broadcastPair = shapeOf().chain((out) => fc.tuple(broadcastsTo(out), broadcastsTo(out)));
 const broadcastTriple = shapeOf().chain((out) =>
   fc.tuple(broadcastsTo(out), broadcastsTo(out), broadcastsTo(out)),
 );
-const axesOf = (rank: number) => fc.subarray(Array.from({ length: rank }, (_, i) => i));
-const permutationOf = (rank: number) =>
-  fc.shuffledSubarray(
-    Array.from({ length: rank }, (_, i) => i),
-    { minLength: rank, maxLength: rank },
-  );
 const PERMUTATIONS_3 = [
   [0, 1, 2],
   [0, 2, 1],
@@ -213,6 +200,33 @@ const PERMUTATIONS_3 = [
 ];
 const reduction = fc.constantFrom("mean" as const, "sum" as const, "none" as const);
 const t = (n: Node) => new Tensor(n);
+
+/** Operands for all four transA/transB combinations of a product with batch shapes ba, bb. */
+const allTransposes = ([[ba, bb], [m, k, n]]: [[number[], number[]], [number, number, number]]) => {
+  const combo = (ta: boolean, tb: boolean) =>
+    fc.tuple(
+      leafOf([...ba, ...(ta ? [k, m] : [m, k])]),
+      leafOf([...bb, ...(tb ? [n, k] : [k, n])]),
+      fc.constant([ta, tb] as const),
+    );
+  return fc.tuple(combo(false, false), combo(false, true), combo(true, false), combo(true, true));
+};
+
+/** One output per combination, `t<transA><transB>`. */
+const allTransposesCase = (
+  combos: readonly (readonly [LeafSpec, LeafSpec, readonly [boolean, boolean]])[],
+) => ({
+  leaves: combos.flatMap(([a, c]) => [a, c]),
+  build: (xs: Tensor[]) =>
+    Object.fromEntries(
+      combos.map(([, , [ta, tb]], i) => [
+        `t${+ta}${+tb}`,
+        t(b.matmul(xs[2 * i]!.node, xs[2 * i + 1]!.node, ta, tb)),
+      ]),
+    ),
+  // values in [-2, 2] and |R| ≤ 1: the products a·b summed by the forward pass reach 4
+  options: { magnitude: 4 },
+});
 
 // ---- primitives ----------------------------------------------------------------------------------
 
@@ -565,27 +579,8 @@ property(
       shapeOf(0, 2, 12).chain((batch) => fc.tuple(broadcastsTo(batch), broadcastsTo(batch))),
       fc.tuple(dim, dim, dim),
     )
-    .chain(([[ba, bb], [m, k, n]]) => {
-      const combo = (ta: boolean, tb: boolean) =>
-        fc.tuple(
-          leafOf([...ba, ...(ta ? [k, m] : [m, k])]),
-          leafOf([...bb, ...(tb ? [n, k] : [k, n])]),
-          fc.constant([ta, tb] as const),
-        );
-      return fc.tuple(combo(false, false), combo(false, true), combo(true, false), combo(true, true));
-    }),
-  (combos) => ({
-    leaves: combos.flatMap(([a, c]) => [a, c]),
-    build: (xs) =>
-      Object.fromEntries(
-        combos.map(([, , [ta, tb]], i) => [
-          `t${+ta}${+tb}`,
-          t(b.matmul(xs[2 * i]!.node, xs[2 * i + 1]!.node, ta, tb)),
-        ]),
-      ),
-    // values in [-2, 2] and |R| ≤ 1: the products a·b summed by the forward pass reach 4
-    options: { magnitude: 4 },
-  }),
+    .chain(allTransposes),
+  allTransposesCase,
 );
 
 property(
@@ -597,27 +592,8 @@ property(
       shapeOf(0, 1, 3).chain((batch) => fc.tuple(broadcastsTo(batch), broadcastsTo(batch))),
       fc.tuple(fc.constantFrom(16, 17, 21, 30), dim, fc.constantFrom(1, 3, 7, 8, 9, 13, 16, 17, 24)),
     )
-    .chain(([[ba, bb], [m, k, n]]) => {
-      const combo = (ta: boolean, tb: boolean) =>
-        fc.tuple(
-          leafOf([...ba, ...(ta ? [k, m] : [m, k])]),
-          leafOf([...bb, ...(tb ? [n, k] : [k, n])]),
-          fc.constant([ta, tb] as const),
-        );
-      return fc.tuple(combo(false, false), combo(false, true), combo(true, false), combo(true, true));
-    }),
-  (combos) => ({
-    leaves: combos.flatMap(([a, c]) => [a, c]),
-    build: (xs) =>
-      Object.fromEntries(
-        combos.map(([, , [ta, tb]], i) => [
-          `t${+ta}${+tb}`,
-          t(b.matmul(xs[2 * i]!.node, xs[2 * i + 1]!.node, ta, tb)),
-        ]),
-      ),
-    // values in [-2, 2] and |R| ≤ 1: the products a·b summed by the forward pass reach 4
-    options: { magnitude: 4 },
-  }),
+    .chain(allTransposes),
+  allTransposesCase,
 );
 
 property(
