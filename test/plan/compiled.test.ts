@@ -26,8 +26,20 @@ import {
 import { expectSoundPlans } from "./check.js";
 import { randomModel, steps } from "./random-model.js";
 
+/** Comfortably inside f32's range (max 3.4e38), so f32 arithmetic can follow the exact values. */
+const withinF32 = (v: number) => Math.abs(v) < 1e36;
+
 const dims = fc.constantFrom([4, 5], [1, 3], [17, 6], [20, 9]);
-const optimizers = { sgd: optim.sgd(0.1), momentum: optim.momentum(0.05), adam: optim.adam(0.01) };
+// Adam with ε = 1e-4: its update g/(|g| + ε) amplifies a rounding difference δg by up to 1/ε, and
+// these random models have gradient entries near 1e-9 (softmax of softmax), where the default
+// ε = 1e-8 turns f32 rounding of g into update differences of a quarter of the learning rate.
+// This property is about the memory plan (slots updated in place); Adam's default ε is followed
+// step by step on a well-conditioned model in test/wasm/training.test.ts.
+const optimizers = {
+  sgd: optim.sgd(0.1),
+  momentum: optim.momentum(0.05),
+  adam: optim.adam(0.01, { eps: 1e-4 }),
+};
 
 describe("compiled random graphs", () => {
   it("keep sound plans and agree with the interpreter: forward, backward, training steps", async () => {
@@ -64,6 +76,10 @@ describe("compiled random graphs", () => {
           for (let k = 0; k < 2; k++) {
             net.call("train_step");
             const want = ref.step({ x: xs });
+            // Some generated models diverge under SGD (a degree-5 polynomial in W can reach a loss
+            // of 1e42 by step 2). Where the exact float64 values leave the f32 range, the module
+            // rightly overflows to ±inf and no comparison is meaningful: draw another case.
+            fc.pre(withinF32(want) && Object.values(ref.params).every((v) => v.data.every(withinF32)));
             const tol = approx(B! * D! * D!, Math.max(1, Math.abs(want)));
             expectMatch(net.read("loss", "output"), [want], tol, `loss of step ${k + 1}`);
           }
