@@ -11,7 +11,7 @@ import { shapeToString } from "../ir/shape.js";
 import { getOp } from "../ops/index.js";
 import { unbroadcast } from "./unbroadcast.js";
 
-const LEAF_OPS = new Set(["input", "param", "state"]);
+const LEAF_OPS = new Set(["input", "param", "state", "arg"]);
 
 /**
  * Cotangents d⟨seed, y⟩ / d x for each x in `xs`. `seed` defaults to ones (so for a scalar y
@@ -19,8 +19,34 @@ const LEAF_OPS = new Set(["input", "param", "state"]);
  * Where y does not depend on an x, its cotangent is zeros.
  */
 export function vjp(y: Node, xs: readonly Node[], seed?: Node): Node[] {
-  if (y.dtype !== "f32") {
-    throw new WasmgradError(`cannot differentiate a ${y.dtype} value`, { op: y.op, location: y.src });
+  if (seed && shapeToString(seed.shape) !== shapeToString(y.shape)) {
+    throw new WasmgradError(
+      `seed of shape ${shapeToString(seed.shape)} does not match ${shapeToString(y.shape)}`,
+    );
+  }
+  return vjpMany(
+    [{ node: y, seed: seed ?? y.ctx.withSource(y.src, () => broadcastTo(constant(y.ctx, 1), y.shape)) }],
+    xs,
+  );
+}
+
+/** A value to differentiate and the cotangent it receives. */
+export interface Root {
+  readonly node: Node;
+  readonly seed: Node;
+}
+
+/** Cotangents d Σ⟨seed_r, y_r⟩ / d x for each x in `xs` (several roots: loop bodies). */
+export function vjpMany(roots: readonly Root[], xs: readonly Node[]): Node[] {
+  for (const { node: y, seed } of roots) {
+    if (y.dtype !== "f32") {
+      throw new WasmgradError(`cannot differentiate a ${y.dtype} value`, { op: y.op, location: y.src });
+    }
+    if (shapeToString(seed.shape) !== shapeToString(y.shape)) {
+      throw new WasmgradError(
+        `seed of shape ${shapeToString(seed.shape)} does not match ${shapeToString(y.shape)}`,
+      );
+    }
   }
   for (const x of xs) {
     if (x.dtype !== "f32") {
@@ -30,8 +56,9 @@ export function vjp(y: Node, xs: readonly Node[], seed?: Node): Node[] {
       });
     }
   }
-  const ctx = y.ctx;
-  const order = topologicalOrder([y]);
+  const ctx = xs[0]?.ctx ?? roots[0]?.node.ctx;
+  if (!ctx) return [];
+  const order = topologicalOrder(roots.map((r) => r.node));
 
   // Only nodes that depend on some x carry cotangents worth computing.
   const targets = new Set(xs);
@@ -50,12 +77,7 @@ export function vjp(y: Node, xs: readonly Node[], seed?: Node): Node[] {
   const total = (n: Node): Node | undefined =>
     ctx.withSource(n.src, () => contributions.get(n)?.reduce((a, b) => add(a, b)));
 
-  if (seed && shapeToString(seed.shape) !== shapeToString(y.shape)) {
-    throw new WasmgradError(
-      `seed of shape ${shapeToString(seed.shape)} does not match ${shapeToString(y.shape)}`,
-    );
-  }
-  contribute(y, seed ?? ctx.withSource(y.src, () => broadcastTo(constant(ctx, 1), y.shape)));
+  for (const { node, seed } of roots) contribute(node, seed);
 
   for (let k = order.length - 1; k >= 0; k--) {
     const node = order[k]!;

@@ -11,6 +11,7 @@ import { shapeToString, type DType, type Shape } from "../ir/shape.js";
 import { vjp } from "../autodiff/vjp.js";
 import { LOSS } from "../autodiff/grad.js";
 import { fromValues, type NDArray } from "../interp/ndarray.js";
+import { finalCarry, makeScan, stacked } from "../scan/body.js";
 import { defaultInitializer, realise, type Initializer } from "./init.js";
 import { Tensor } from "./tensor.js";
 
@@ -27,12 +28,13 @@ export class ModelBuilder {
   private readonly leaves = new Map<string, Node>();
   private readonly inits = new Map<string, Initializer>();
   private readonly outputs = new Map<string, Node>();
+  private readonly stateUpdates = new Map<string, Node>();
 
   constructor(readonly name: string) {
     this.ctx = new Context(name);
   }
 
-  private declare(kind: "input" | "param", name: string, shape: Shape, dtype: DType): Tensor {
+  private declare(kind: "input" | "param" | "state", name: string, shape: Shape, dtype: DType): Tensor {
     const previous = this.leaves.get(name);
     if (previous) {
       throw new WasmgradError(
@@ -55,6 +57,95 @@ export class ModelBuilder {
     const t = this.declare("param", name, shape, "f32");
     this.inits.set(name, initializer ?? defaultInitializer(shape));
     return t;
+  }
+
+  /**
+   * A value carried by the runtime from one call to the next (the hidden state between truncated
+   * BPTT windows). Within a call it is an input treated as a constant: gradients do not flow
+   * into it (seed 001: "ĥ_t is considered a constant input"). Give its next value with
+   * `m.setState`; forward and train_step store that value when they finish (backward, a pure
+   * gradient query, does not). It starts at zeros, and `reset_state()` / `net.resetState()`
+   * zeros it again (at a document boundary, say) without touching params or optimizer moments.
+   */
+  state(name: string, shape: Shape): Tensor {
+    return this.declare("state", name, shape, "f32");
+  }
+
+  /** The value `state` holds after this call (see `state`). */
+  setState(state: Tensor, next: Tensor): void {
+    this.own(state, "setState");
+    this.own(next, "setState");
+    if (state.node.op !== "state") {
+      throw new WasmgradError(`setState needs a tensor made by m.state(...), got a ${state.node.op}`, {
+        op: "setState",
+        location: captureUserLocation(),
+      });
+    }
+    const name = leafName(state.node);
+    if (shapeToString(next.shape) !== shapeToString(state.shape) || next.dtype !== state.dtype) {
+      throw new WasmgradError(
+        `the next value of state '${name}' has type ${next.dtype}${shapeToString(next.shape)}; the state is ${state.dtype}${shapeToString(state.shape)}`,
+        { op: "setState", location: captureUserLocation() },
+      );
+    }
+    if (this.stateUpdates.has(name)) {
+      throw new WasmgradError(`state '${name}' already has a next value`, {
+        op: "setState",
+        location: captureUserLocation(),
+      });
+    }
+    this.stateUpdates.set(name, next.node);
+  }
+
+  /**
+   * A loop over the time axis (axis 0) of the sequences `xs`: `step(carry, rows)` receives the
+   * carries and row t of every sequence and returns the next carries and any per-step outputs.
+   * Returns the final carries and the per-step outputs stacked as [T, ...]. Tensors of the model
+   * used inside `step` (params, values computed before the loop) are loop-invariant and shared by
+   * every step; their gradients accumulate over all steps. `reverse` runs t = T-1 .. 0 (outputs
+   * stay indexed by t), so a bi-directional RNN is two scans and a concat.
+   *
+   *   const { carry: [hT], ys: [H] } = m.scan({ init: [h0], xs: [X] }, ([h], [x]) => {
+   *     const h2 = x.matmul(Wx).add(h.matmul(Wh)).add(b).tanh();
+   *     return { carry: [h2], ys: [h2] };
+   *   });
+   */
+  scan(
+    spec: {
+      readonly init: readonly Tensor[];
+      readonly xs?: readonly Tensor[];
+      readonly reverse?: boolean;
+      /** The number of steps, when there is no sequence. */
+      readonly length?: number;
+    },
+    step: (carry: Tensor[], rows: Tensor[]) => { carry: readonly Tensor[]; ys?: readonly Tensor[] },
+  ): { carry: Tensor[]; ys: Tensor[] } {
+    const inits = spec.init.map((t) => (this.own(t, "scan"), t.node));
+    const xs = (spec.xs ?? []).map((t) => (this.own(t, "scan"), t.node));
+    // a per-step output that is one of the next carries is read from the carry sequence
+    let ysOf: ({ carry: number } | { y: number })[] = [];
+    const node = makeScan(
+      this.ctx,
+      { inits, xs, reverse: spec.reverse, length: spec.length },
+      (carries, rows) => {
+        const out = step(
+          carries.map((n) => new Tensor(n)),
+          rows.map((n) => new Tensor(n)),
+        );
+        const next = out.carry.map((t) => (this.own(t, "scan"), t.node));
+        const ys: Node[] = [];
+        ysOf = (out.ys ?? []).map((t) => {
+          this.own(t, "scan");
+          const k = next.indexOf(t.node);
+          return k >= 0 ? { carry: k } : { y: ys.push(t.node) - 1 };
+        });
+        return { carries: next, ys };
+      },
+    );
+    return {
+      carry: inits.map((_, k) => new Tensor(finalCarry(node, k))),
+      ys: ysOf.map((r) => new Tensor(stacked(node, "carry" in r ? r.carry : inits.length + r.y))),
+    };
   }
 
   /** A constant: a fill value of the given shape, or values in row-major order. */
@@ -138,14 +229,23 @@ export class ModelBuilder {
       });
     }
     const leaves = [...this.leaves.values()];
+    const states = leaves.filter((l) => l.op === "state");
+    for (const s of states) {
+      if (!this.stateUpdates.has(leafName(s))) {
+        throw new WasmgradError(
+          `state '${leafName(s)}' of model '${this.name}' is never given a next value: call m.setState(...)`,
+          { op: "state", location: s.src },
+        );
+      }
+    }
     const graph: Graph = {
       name: this.name,
       inputs: leaves.filter((l) => l.op === "input"),
       params: leaves.filter((l) => l.op === "param"),
-      states: [],
+      states,
       outputs: new Map(this.outputs),
       grads: new Map(),
-      updates: new Map(),
+      updates: new Map(this.stateUpdates),
     };
     return { name: this.name, graph, initializers: new Map(this.inits) };
   }

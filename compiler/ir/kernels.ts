@@ -4,10 +4,10 @@
  */
 import type { Node } from "./node.js";
 
-/** Ops whose result is a view of their operand's bytes: no kernel. */
-export const ALIASING_OPS: ReadonlySet<string> = new Set(["reshape", "stop_gradient"]);
-/** Ops without a kernel: leaves, and constants (stored as data segments). */
-export const NO_KERNEL_OPS: ReadonlySet<string> = new Set(["input", "param", "state", "const"]);
+/** Ops whose result is a view of (part of) their operand's bytes: no kernel. */
+export const ALIASING_OPS: ReadonlySet<string> = new Set(["reshape", "stop_gradient", "extract"]);
+/** Ops without a kernel: leaves (and loop-body arguments), and constants (stored as data segments). */
+export const NO_KERNEL_OPS: ReadonlySet<string> = new Set(["input", "param", "state", "const", "arg"]);
 
 export function isKernel(n: Node): boolean {
   return !ALIASING_OPS.has(n.op) && !NO_KERNEL_OPS.has(n.op);

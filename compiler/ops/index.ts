@@ -4,6 +4,7 @@
  */
 import type { OpDef } from "../ir/op.js";
 import { abs } from "./abs.js";
+import { arg } from "./arg.js";
 import { add } from "./add.js";
 import { broadcast } from "./broadcast.js";
 import { cast } from "./cast.js";
@@ -12,6 +13,7 @@ import { concat } from "./concat.js";
 import { constant } from "./const.js";
 import { div } from "./div.js";
 import { exp } from "./exp.js";
+import { extract } from "./extract.js";
 import { fusion } from "./fusion.js";
 import { gather } from "./gather.js";
 import { iota } from "./iota.js";
@@ -29,6 +31,7 @@ import { reduceMax } from "./reduce_max.js";
 import { reduceSum } from "./reduce_sum.js";
 import { registerPrimitives } from "./registry.js";
 import { reshape } from "./reshape.js";
+import { scan } from "./scan.js";
 import { scatterAdd } from "./scatter_add.js";
 import { select } from "./select.js";
 import { sigmoid } from "./sigmoid.js";
@@ -82,10 +85,13 @@ export const PRIMITIVES: readonly OpDef[] = [
   matmul,
   gather,
   scatterAdd,
+  // views and loops
+  extract,
+  scan,
 ];
 
 /** Ops the compiler makes for itself (never written by users, never differentiated). */
-export const INTERNAL_OPS: readonly OpDef[] = [fusion];
+export const INTERNAL_OPS: readonly OpDef[] = [fusion, arg];
 
 registerPrimitives(PRIMITIVES);
 const BY_NAME = new Map([...PRIMITIVES, ...INTERNAL_OPS].map((op) => [op.name, op]));

@@ -45,7 +45,7 @@ export function clipByGlobalNorm(grads: readonly Node[], c: number): Node[] {
 export function trainGraph(mdl: Model, optimizer: Optimizer, options: TrainOptions = {}): TrainGraph {
   const withGrads = gradGraph(mdl.graph);
   const ctx = mdl.graph.outputs.get("loss")!.ctx;
-  const taken = new Set([...mdl.graph.inputs, ...mdl.graph.params].map(leafName));
+  const taken = new Set([...mdl.graph.inputs, ...mdl.graph.params, ...mdl.graph.states].map(leafName));
   const states: Node[] = [];
   const initialStates: Record<string, NDArray> = {};
   const state = (name: string, shape: readonly number[]) => {
@@ -63,7 +63,8 @@ export function trainGraph(mdl: Model, optimizer: Optimizer, options: TrainOptio
   let grads = params.map((p) => withGrads.grads.get(leafName(p))!);
   if (options.clipNorm !== undefined) grads = clipByGlobalNorm(grads, options.clipNorm);
 
-  const updates = new Map<string, Node>();
+  // the model's own states (recurrent state) advance as in a forward call
+  const updates = new Map<string, Node>(withGrads.updates);
   params.forEach((p, i) => {
     const name = leafName(p);
     const slotLeaves = slotNames(optimizer).map((s) => state(`optim.${name}.${s}`, p.shape));

@@ -14,7 +14,7 @@ import { getOp } from "../ops/index.js";
 import type { Rule } from "./rewrite.js";
 
 const MAX_FOLDED_ELEMENTS = 64;
-const NOT_FOLDED = new Set(["const", "input", "param", "state"]);
+const NOT_FOLDED = new Set(["const", "input", "param", "state", "arg"]);
 
 function valueOf(n: Node): NDArray {
   return getOp("const")!.evaluate([], n.attrs, n);

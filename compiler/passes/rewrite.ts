@@ -6,6 +6,9 @@
  */
 import { topologicalOrder, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
+import { withInputs } from "../ir/substitute.js";
+
+export { withInputs };
 
 export interface Rule {
   /** Short name, shown in reports. */
@@ -15,13 +18,7 @@ export interface Rule {
   readonly apply: (n: Node) => Node | undefined;
 }
 
-const LEAVES = new Set(["input", "param", "state"]);
-
-/** Rebuilds `n` with new operands (re-interned; the same node when nothing changed). */
-export function withInputs(n: Node, inputs: readonly Node[]): Node {
-  if (inputs.every((x, i) => x === n.inputs[i])) return n;
-  return n.ctx.withSource(n.src, () => n.ctx.node(n.op, inputs, n.attrs));
-}
+const LEAVES = new Set(["input", "param", "state", "arg"]);
 
 /** Counts of rule applications, by rule name. */
 export type RuleCounts = Map<string, number>;

@@ -23,7 +23,7 @@ import { broadcastStrides } from "../ir/shape.js";
 export interface Target {
   /** Values already in persistent memory when the entry starts (leaves, constants): no kernel. */
   isPersistent(node: Node): boolean;
-  /** Views: no kernel, the value is the bytes of the first operand (same element count). */
+  /** Views: no kernel, the value is (a contiguous part of) the bytes of the first operand. */
   isView(node: Node): boolean;
   /**
    * Elementwise kernels: out[i] is computed from the operands' elements at index i only, so the

@@ -27,6 +27,7 @@
  *    The merged buffer lives from the first value's definition to the last value's last use.
  */
 import type { Node } from "../ir/node.js";
+import { sizeOf } from "../ir/shape.js";
 import { sameLayout, type EntryGraph, type PlanResult, type Target } from "./entry.js";
 import type { Interval } from "./liveness.js";
 
@@ -81,10 +82,7 @@ export function assignSlots<S>(
     const readsLeaf = entry.reads.get(u)!.includes(leaf);
     if (
       readsLeaf &&
-      !(
-        target.isElementwise(u) &&
-        u.inputs.every((i) => entry.root.get(i) !== leaf || sameLayout(i.shape, u.shape))
-      )
+      !(target.isElementwise(u) && u.inputs.every((i) => entry.root.get(i) !== leaf || wholeView(i, leaf, u)))
     ) {
       return false;
     }
@@ -110,6 +108,15 @@ export function assignSlots<S>(
   const fromLeaf = (c: { node: Node }) => target.isPersistent(entry.root.get(c.node)!);
   copies.sort((a, b) => Number(fromLeaf(b)) - Number(fromLeaf(a)));
   return { homes, copies, updatesInPlace, after };
+}
+
+/**
+ * Whether elementwise kernel `k` reads operand `i` (whose bytes are root `r`'s) element by element
+ * at its own index, from the first byte of `r`: `i` covers all of `r` (a partial view such as a
+ * scan's extract starts elsewhere) and has `k`'s layout.
+ */
+function wholeView(i: Node, r: Node, k: Node): boolean {
+  return sizeOf(i.shape) === sizeOf(r.shape) && sameLayout(i.shape, k.shape);
 }
 
 /** A group of values stored in turn in one buffer. */
@@ -144,7 +151,7 @@ export function shareInPlace(
         b !== own &&
         b.end === step &&
         b.bytes === own.bytes &&
-        k.inputs.every((i) => entry.root.get(i) !== r || sameLayout(i.shape, k.shape))
+        k.inputs.every((i) => entry.root.get(i) !== r || wholeView(i, r, k))
       ) {
         b.nodes.push(k);
         b.end = Math.max(b.end, own.end);

@@ -9,7 +9,8 @@
  *     first), the rest is copied there at the end
  *  4. one kernel function per node of each entry, lowered by lower.ts, called in schedule order
  *     by the entry's exported function
- *  5. init(seed) and reset_state(); the manifest in a custom section
+ *  5. init(seed) (params from their initializers, every state zeroed) and reset_state() (the
+ *     model's recurrent states zeroed); the manifest in a custom section
  *  6. binaryen's optimizer (which also inlines the merged AssemblyScript kernels), validation
  */
 import { gradGraph, LOSS } from "../autodiff/grad.js";
@@ -35,8 +36,8 @@ import { VERSION } from "../version.js";
 import { planEntry, type EntryPlan, type PlanResult, type Target } from "../plan/plan.js";
 import { loadKernels } from "./kernels.js";
 import { Region, reservedBytes, type Buffer } from "./layout.js";
-import { ALIASING_OPS, isElementwiseKernel, kernelScratchBytes, lowerNode, NO_KERNEL_OPS } from "./lower.js";
 import { ModuleBuilder, type Expr, type FnBuilder } from "./module.js";
+import { ProgramLowering } from "./program.js";
 
 export interface CompileOptions {
   /** Bakes a train_step into the module (needs a loss). */
@@ -116,7 +117,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     return result;
   };
   const forward: Graph = optimized("forward", { ...g, outputs: userOutputs });
-  const backward = hasLoss ? optimized("backward", gradGraph(g)) : undefined;
+  const backward = hasLoss ? optimized("backward", { ...gradGraph(g), updates: new Map() }) : undefined;
   const trained =
     hasLoss && options.optimizer
       ? trainGraph(mdl, options.optimizer, { clipNorm: options.clipNorm })
@@ -142,7 +143,8 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     const leafBuffers = new Map<Node, Buffer>();
     for (const n of g.inputs) leafBuffers.set(n, slot(leafName(n), "input", n));
     for (const n of g.params) leafBuffers.set(n, slot(leafName(n), "param", n));
-    const states = train?.graph.states ?? [];
+    // the model's own states (recurrent state), then the optimizer's
+    const states = train?.graph.states ?? g.states;
     for (const n of states) leafBuffers.set(n, slot(leafName(n), "state", n));
     const outputSlots = new Map<string, Buffer>();
     for (const [name, n] of g.outputs) outputSlots.set(name, slot(name, "output", n));
@@ -182,7 +184,18 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     const entries: Entry[] = [];
     const results = (m: ReadonlyMap<string, Node>, slots: ReadonlyMap<string, Buffer>) =>
       [...m].map(([name, node]) => ({ node, slot: slots.get(name)! }));
-    entries.push({ name: "forward", exportName: "forward", results: results(userOutputs, outputSlots) });
+    /** Updates of params and states, each written into its leaf's slot. */
+    const updates = (gr: Graph) =>
+      [...gr.updates].map(([name, node]) => {
+        const leaf = [...gr.params, ...gr.states].find((l) => leafName(l) === name)!;
+        return { node, slot: leafBuffers.get(leaf)!, updates: leaf };
+      });
+    // forward also advances the model's states; backward (a pure query) does not
+    entries.push({
+      name: "forward",
+      exportName: "forward",
+      results: [...results(userOutputs, outputSlots), ...updates(forward)],
+    });
     if (backward) {
       entries.push({
         name: "backward",
@@ -202,18 +215,20 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
           { node: t.outputs.get(LOSS)!, slot: outputSlots.get(LOSS)! },
           ...results(t.grads, gradSlots),
           // an update overwrites its param or state only after every other reader has run (plan/)
-          ...[...t.updates].map(([name, node]) => {
-            const leaf = [...t.params, ...t.states].find((l) => leafName(l) === name)!;
-            return { node, slot: leafBuffers.get(leaf)!, updates: leaf };
-          }),
+          ...updates(t),
         ],
       });
     }
 
-    // Every constant and every init source lives in the persistent region: allocate them all
-    // before the scratch region starts, so no intermediate can overwrite them.
+    // Every constant (those of scan steps too) and every init source lives in the persistent
+    // region: allocate them all before the scratch region starts, so no intermediate can
+    // overwrite them.
+    const lowering = new ProgramLowering(mb, simd, options.optLevel ?? 2);
     const orders = new Map(entries.map((e) => [e, topologicalOrder(e.results.map((r) => r.node))]));
-    for (const order of orders.values()) for (const node of order) if (node.op === "const") constBuffer(node);
+    for (const e of entries) {
+      for (const node of lowering.nodesOf(e.results.map((r) => r.node)))
+        if (node.op === "const") constBuffer(node);
+    }
     const initSources = new Map<Node, Buffer>();
     for (const p of g.params) {
       const initializer = mdl.initializers.get(leafName(p))!;
@@ -225,60 +240,22 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     let memoryEnd = persistent.end;
     const scratchStart = persistent.end;
     const entryInfo: Record<string, EntryInfo> = {};
-    const target: Target = {
-      isPersistent: (n) => NO_KERNEL_OPS.has(n.op),
-      isView: (n) => ALIASING_OPS.has(n.op),
-      isElementwise: isElementwiseKernel,
-      scratchBytes: (n) => kernelScratchBytes(n, simd),
-    };
     const plans: Partial<Record<Entry["name"], MemoryPlan>> = {};
     for (const entry of entries) {
       // the schedule and an offset in the arena (at scratchStart) for every intermediate
-      const plan = planEntry(entry.results, target);
-      const buffers = new Map<Node, Buffer>(leafBuffers);
-      for (const [node, slot] of plan.homes) buffers.set(node, { ...slot, shape: node.shape });
+      const plan = planEntry(entry.results, lowering.target);
       const order = orders.get(entry)!;
-      for (const node of order) {
-        if (buffers.has(node)) continue;
-        if (node.op === "const") buffers.set(node, constBuffer(node));
-        else if (ALIASING_OPS.has(node.op))
-          buffers.set(node, { ...buffers.get(node.inputs[0]!)!, shape: node.shape });
-        else {
-          const offset = scratchStart + plan.bufferOf.get(node)!.offset;
-          buffers.set(node, { offset, shape: node.shape, dtype: dtypeOf(node) });
-        }
-      }
-      const fnNames: string[] = [];
-      for (const node of plan.schedule) {
-        const name = `${entry.name}_${node.id}_${node.op}`;
-        const f = mb.fn(name);
-        // the kernel's scratch requests are carved, in order, from the block the plan reserved
-        const block = plan.scratchOf.get(node);
-        let used = 0;
-        const scratch = (bytes: number): number => {
-          const offset = used;
-          used += reservedBytes(bytes);
-          if (!block || used > block.bytes) {
-            throw new Error(`internal: kernel %${node.id} (${node.op}) needs more scratch than planned`);
-          }
-          return scratchStart + block.offset + offset;
-        };
-        lowerNode(
-          { f, simd, kernel: (k) => mb.kernel(k), scratch },
-          node,
-          node.inputs.map((i) => buffers.get(i)!),
-          buffers.get(node)!,
-        );
-        f.finish();
-        fnNames.push(name);
-      }
+      const { calls, buffers } = lowering.lowerSchedule(
+        entry.name,
+        plan,
+        order,
+        leafBuffers,
+        scratchStart,
+        constBuffer,
+      );
       const main = mb.fn(`entry_${entry.name}`);
-      main.emit(...fnNames.map((n) => main.call(n, [], "none")));
-      for (const { node, slot } of plan.copies) {
-        const b = buffers.get(node)!;
-        if (b.offset !== slot.offset)
-          main.emit(main.memcpy(main.c32(slot.offset), main.c32(b.offset), main.c32(sizeOf(node.shape) * 4)));
-      }
+      main.emit(...calls.map((n) => main.call(n, [], "none")));
+      main.emit(...lowering.copies(main, plan, buffers));
       main.finish("none", entry.exportName);
       memoryEnd = Math.max(memoryEnd, scratchStart + plan.arenaBytes);
       plans[entry.name] = { ...plan, export: entry.exportName, arenaStart: scratchStart };
@@ -291,8 +268,8 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     }
 
     // ---- init(seed) and reset_state() --------------------------------------------------------
-    const zeroStates = (f: FnBuilder): Expr[] =>
-      states.map((s) => f.memfill(f.c32(leafBuffers.get(s)!.offset), f.c32(0), f.c32(sizeOf(s.shape) * 4)));
+    const zeroStates = (f: FnBuilder, which: readonly Node[] = states): Expr[] =>
+      which.map((s) => f.memfill(f.c32(leafBuffers.get(s)!.offset), f.c32(0), f.c32(sizeOf(s.shape) * 4)));
     const init = mb.fn("init", ["i32"]);
     g.params.forEach((p, stream) => {
       const name = leafName(p);
@@ -337,7 +314,8 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     init.emit(...zeroStates(init));
     init.finish("none", "init");
     const reset = mb.fn("reset_state");
-    reset.emit(...zeroStates(reset));
+    // the model's recurrent states only: params and optimizer moments are left alone
+    reset.emit(...zeroStates(reset, g.states));
     reset.finish("none", "reset_state");
 
     // ---- manifest and binary -------------------------------------------------------------------

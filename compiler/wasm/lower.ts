@@ -178,4 +178,5 @@ export const LOWERED_OPS = new Set([
   "scatter_add",
   "iota",
   "fusion",
+  "scan", // a loop over its step's kernels: compiler/wasm/program.ts
 ]);

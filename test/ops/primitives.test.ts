@@ -1233,6 +1233,143 @@ const CASES: Record<string, readonly Case[]> = {
       },
     ],
   ],
+  extract: [
+    [
+      "a contiguous run of elements, with a new shape; a run past the end is rejected",
+      () => {
+        expectExact(
+          run((m) =>
+            t(
+              m.ctx.node("extract", [m.constant([1, 2, 3, 4, 5, 6], [2, 3]).node], {
+                offset: 1,
+                shape: [2, 2],
+              }),
+            ),
+          ),
+          [
+            [2, 3],
+            [4, 5],
+          ],
+        );
+        expect(() =>
+          run((m) => t(m.ctx.node("extract", [m.constant(0, [2, 3]).node], { offset: 3, shape: [4] }))),
+        ).toThrow(/outside/);
+      },
+    ],
+  ],
+  scan: [
+    [
+      "running sums: the carry sequence, a per-step output, the final carry",
+      () => {
+        const xs = [1, 2, 3, 4, 5, 6];
+        const sums = (pick: (r: { carry: Tensor[]; ys: Tensor[] }) => Tensor) =>
+          run((m) =>
+            pick(
+              m.scan({ init: [m.constant(0, [2])], xs: [m.constant(xs, [3, 2])] }, ([c], [x]) => {
+                const next = c!.add(x!);
+                return { carry: [next], ys: [next, next.mul(2)] };
+              }),
+            ),
+          );
+        expectExact(
+          sums((r) => r.ys[0]!),
+          [
+            [1, 2],
+            [4, 6],
+            [9, 12],
+          ],
+        );
+        expectExact(
+          sums((r) => r.ys[1]!),
+          [
+            [2, 4],
+            [8, 12],
+            [18, 24],
+          ],
+        );
+        expectExact(
+          sums((r) => r.carry[0]!),
+          [9, 12],
+        );
+      },
+    ],
+    [
+      "a reverse scan runs t = T-1 .. 0 and keeps rows indexed by t; its final carry is row 0",
+      () => {
+        const build = (m: ModelBuilder) =>
+          m.scan(
+            { init: [m.constant(0, [2])], xs: [m.constant([1, 2, 3, 4, 5, 6], [3, 2])], reverse: true },
+            ([c], [x]) => {
+              const next = c!.add(x!);
+              return { carry: [next], ys: [next] };
+            },
+          );
+        expectExact(
+          run((m) => build(m).ys[0]!),
+          [
+            [9, 12],
+            [8, 10],
+            [5, 6],
+          ],
+        );
+        expectExact(
+          run((m) => build(m).carry[0]!),
+          [9, 12],
+        );
+      },
+    ],
+    [
+      "loop-invariant values from outside the step are shared by every step",
+      () =>
+        expectExact(
+          run(
+            (m) => {
+              const two = m.input("two", []);
+              return m.scan(
+                { init: [m.constant(0, [2])], xs: [m.constant([1, 2, 3, 4, 5, 6], [3, 2])] },
+                ([c], [x]) => ({
+                  carry: [c!.mul(two).add(x!)],
+                }),
+              ).carry[0]!;
+            },
+            { inputs: { two: 2 } },
+          ),
+          [15, 22],
+        ),
+    ],
+    [
+      "a carry must keep its type, sequences need T rows",
+      () => {
+        // a well-formed scan first (the case must evaluate one), then the malformed ones
+        expectExact(
+          run(
+            (m) =>
+              m.scan({ init: [m.constant(1, [2])], length: 2 }, ([c]) => ({ carry: [c!.add(c!)] })).carry[0]!,
+          ),
+          [4, 4],
+        );
+        expect(() =>
+          run(
+            (m) =>
+              m.scan({ init: [m.constant(0, [2])], xs: [m.constant(0, [3, 2])] }, ([c], [x]) => ({
+                carry: [c!.reshape([1, 2]).add(x!)],
+              })).carry[0]!,
+          ),
+        ).toThrow(/keeps its type/);
+        expect(() =>
+          run(
+            (m) =>
+              m.scan(
+                { init: [m.constant(0, [2])], xs: [m.constant(0, [3, 2]), m.constant(0, [4, 2])] },
+                ([c]) => ({
+                  carry: [c!],
+                }),
+              ).carry[0]!,
+          ),
+        ).toThrow(/needs 3 rows/);
+      },
+    ],
+  ],
   gather: [
     [
       "picks rows by id, repeated ids included",

@@ -1,0 +1,41 @@
+/**
+ * extract: a contiguous run of an operand's elements (row-major), seen with a new shape. The
+ * results of a scan are packed into one buffer and read through extracts; a backend makes it a
+ * view (no copy). Its VJP places the cotangent back at the same offset (a pad with zeros).
+ *
+ *   %9 = extract %8 { offset: 2048, shape: [16, 128] }   elements 2048 .. 2048+16·128 of %8
+ */
+import { OpError } from "../errors.js";
+import { pad, reshape } from "../ir/build.js";
+import { defineOp } from "../ir/op.js";
+import { checkShape, shapeToString, sizeOf } from "../ir/shape.js";
+import { allocate } from "../interp/ndarray.js";
+
+export type ExtractAttrs = { offset: number; shape: number[] };
+
+export const extract = defineOp<ExtractAttrs>({
+  name: "extract",
+  arity: 1,
+  infer([x], { offset, shape }) {
+    const s = checkShape(shape, "extract shape");
+    const total = sizeOf(x!.shape);
+    if (!Number.isInteger(offset) || offset < 0 || offset + sizeOf(s) > total) {
+      throw new OpError(
+        `elements ${offset} .. ${offset + sizeOf(s)} (shape ${shapeToString(s)}) are outside the operand's ${total}`,
+      );
+    }
+    return { shape: s, dtype: x!.dtype };
+  },
+  evaluate([x], { offset }, out) {
+    const r = allocate(out.shape, out.dtype);
+    r.data.set(x!.data.subarray(offset, offset + r.data.length));
+    return r;
+  },
+  vjp: (node, ct) => {
+    const x = node.inputs[0]!;
+    const n = sizeOf(node.shape);
+    const offset = node.attrs.offset as number;
+    const flat = pad(reshape(ct, [n]), [offset], [sizeOf(x.shape) - offset - n]);
+    return [reshape(flat, x.shape)];
+  },
+});
