@@ -11,7 +11,7 @@
 import { fork } from "node:child_process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { compareW1, compareW3, compareW4, type Agreement } from "./lib/check.js";
+import { compareW1, compareW2, compareW3, compareW4, type Agreement } from "./lib/check.js";
 import { loadAverage, machineInfo } from "./lib/machine.js";
 import {
   fingerprint,
@@ -25,10 +25,10 @@ import {
 import { IMPL_IDS, loadImpl, OUT_OF_PROCESS } from "./lib/registry.js";
 import { consoleTable, markdown, sig, writeMarkdown, type Row } from "./lib/report.js";
 import { summarize } from "./lib/timing.js";
-import type { F32, Impl, TimingPlan, W1Check } from "./lib/types.js";
+import type { F32, Impl, TimingPlan, TrainCheck, TrainRunner } from "./lib/types.js";
 import type { WorkerReply } from "./lib/worker.js";
 import { inUnit, WORKLOADS, type Workload } from "./lib/workloads.js";
-import { matmulRunner, mlpInfer, mlpTrain } from "./impl/plain-js.js";
+import { matmulRunner, mlpInfer, mlpTrain, rnnTrain } from "./impl/plain-js.js";
 
 // Long warm-ups: tfjs and jax-js run a lot of JavaScript per call, which V8 needs thousands of
 // calls to optimize.
@@ -37,9 +37,9 @@ const QUICK: TimingPlan = { warmupMs: 100, targetMs: 25, repeats: 3 };
 const RESULTS_FILE = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
 const WORKER = fileURLToPath(new URL("./lib/worker.ts", import.meta.url));
 
-const USAGE = `usage: npm run bench -- [--quick] [--only W1,W3,W4] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--only W1,W2,W3,W4] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
   --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms)
-  --only    workloads to run: W1, W2 (reserved), W3, W4 (= W4-256 and W4-512), W4-256, W4-512
+  --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512
   --impl    implementations to run (the plain-JS reference is always computed)
   --out     write the Markdown report to FILE (a full run writes bench/RESULTS.md by default)`;
 
@@ -149,16 +149,25 @@ async function measureOne(impl: Impl, w: Workload, wd: WorkloadData): Promise<Ra
   return r.outcome;
 }
 
+/** The training protocol's check values (W1, W2) of the plain-JS reference on a fresh state. */
+function trainReference(r: TrainRunner): TrainCheck {
+  const l1 = r.step();
+  const paramsAfter1 = r.params();
+  const ref: TrainCheck = { losses: [l1, r.step(), r.step()], paramsAfter1 };
+  console.log(`  reference losses ${ref.losses.map((l) => l.toFixed(6)).join(", ")}`);
+  return ref;
+}
+
 /** The plain-JS reference on a fresh state, and how to compare a peer's check values with it. */
 function reference(wd: WorkloadData): (got: CheckValues) => Agreement {
   switch (wd.group) {
     case "W1": {
-      const r = mlpTrain(wd.data);
-      const l1 = r.step();
-      const paramsAfter1 = r.params();
-      const ref: W1Check = { losses: [l1, r.step(), r.step()], paramsAfter1 };
-      console.log(`  reference losses ${ref.losses.map((l) => l.toFixed(6)).join(", ")}`);
-      return (got) => compareW1(ref, got as W1Check, wd.data.params);
+      const ref = trainReference(mlpTrain(wd.data));
+      return (got) => compareW1(ref, got as TrainCheck, wd.data.params);
+    }
+    case "W2": {
+      const ref = trainReference(rnnTrain(wd.data));
+      return (got) => compareW2(ref, got as TrainCheck, wd.data.params);
     }
     case "W3": {
       const r = mlpInfer(wd.data);

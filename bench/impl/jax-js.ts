@@ -25,12 +25,15 @@ import type {
   Params,
   TrainRunner,
   W1Data,
+  W2Data,
   W3Data,
   W4Data,
 } from "../lib/types.js";
 
 type Arr = np.Array;
 type MlpParams = { W1: Arr; b1: Arr; W2: Arr; b2: Arr };
+type RnnParams = { Wx: Arr; Wh: Arr; bh: Arr; Wy: Arr; by: Arr };
+const RNN_PARAMS = ["Wx", "Wh", "bh", "Wy", "by"] as const;
 
 // The relaxed-SIMD f32x4.relaxed_madd probe jax-js itself uses.
 const RELAXED_MADD_PROBE = "0061736d0100000001080160037b7b7b017b030201000a0d010b00200020012002fd85020b";
@@ -100,6 +103,79 @@ function mlpTrain(d: W1Data): TrainRunner {
         W2: f32(params.W2.ref),
         b2: f32(params.b2.ref),
       };
+    },
+    dispose() {
+      disposeParams();
+      x.dispose();
+      y.dispose();
+      trainStep.dispose();
+    },
+  };
+}
+
+/**
+ * W2: jax-js has no loop construct (no `lax.scan` / `fori_loop`), so the loss function unrolls the
+ * T steps in JavaScript while `jit` traces it: the whole step (forward over T steps, BPTT through
+ * `valueAndGrad`, SGD) becomes one compiled program. As in JAX with `lax.scan`, the cell computes
+ * h = tanh(x_t·Wx + h·Wh + bh) per step and the output layer and the loss run once over the
+ * stacked hidden states [T·B, H].
+ */
+function rnnTrain(d: W2Data): TrainRunner {
+  const { steps: T, batch: B, inDim: D, hidden: H, classes: V, lr } = d;
+  const shapes: Record<(typeof RNN_PARAMS)[number], number[]> = {
+    Wx: [D, H],
+    Wh: [H, H],
+    bh: [H],
+    Wy: [H, V],
+    by: [V],
+  };
+  const x = np.array(d.x, { shape: [T, B, D] });
+  const y = np.array(d.y, { shape: [T * B], dtype: np.int32 });
+  const initial = (): RnnParams => {
+    const p = {} as RnnParams;
+    for (const k of RNN_PARAMS) p[k] = np.array(d.params[k]!, { shape: shapes[k] });
+    return p;
+  };
+  const lossFn = (p: RnnParams, x: Arr, y: Arr): Arr => {
+    let h: Arr = np.zeros([B, H]);
+    const hs: Arr[] = [];
+    for (let t = 0; t < T; t++) {
+      h = np.tanh(np.matmul(x.ref.slice(t), p.Wx.ref).add(np.matmul(h, p.Wh.ref)).add(p.bh.ref));
+      hs.push(h.ref);
+    }
+    [h, x, p.Wx, p.Wh, p.bh].forEach((a) => a.dispose());
+    const logits = np.matmul(np.concatenate(hs, 0), p.Wy).add(p.by); // [T·B, V]
+    // softmax cross-entropy with integer labels, mean over the T·B rows
+    return nn
+      .logSoftmax(logits, -1)
+      .mul(nn.oneHot(y, V))
+      .sum()
+      .mul(-1 / (T * B));
+  };
+  const trainStep = jit((p: RnnParams, x: Arr, y: Arr): [Arr, RnnParams] => {
+    const refs = {} as RnnParams;
+    for (const k of RNN_PARAMS) refs[k] = p[k].ref;
+    const [loss, g] = valueAndGrad(lossFn)(refs, x, y);
+    const next = {} as RnnParams;
+    for (const k of RNN_PARAMS) next[k] = p[k].sub(g[k].mul(lr));
+    return [loss, next];
+  });
+  let params = initial();
+  const disposeParams = () => Object.values(params).forEach((a) => a.dispose());
+  return {
+    reset() {
+      disposeParams();
+      params = initial();
+    },
+    step() {
+      const [loss, next] = trainStep(params, x.ref, y.ref); // consumes the old params
+      params = next;
+      return loss.dataSync()[0]!;
+    },
+    params(): Params {
+      const out: Params = {};
+      for (const k of RNN_PARAMS) out[k] = f32(params[k].ref);
+      return out;
     },
     dispose() {
       disposeParams();
@@ -181,6 +257,9 @@ export const jaxJs: Impl = {
   },
   async w1(d: W1Data) {
     return mlpTrain(d);
+  },
+  async w2(d: W2Data) {
+    return rnnTrain(d);
   },
   async w3(d: W3Data) {
     return mlpInfer(d);

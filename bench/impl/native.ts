@@ -17,8 +17,9 @@ import type {
   Measurement,
   Params,
   TimingPlan,
-  W1Check,
+  TrainCheck,
   W1Data,
+  W2Data,
   W3Data,
   W4Data,
 } from "../lib/types.js";
@@ -26,7 +27,7 @@ import type {
 const run = promisify(execFile);
 const SOURCES = fileURLToPath(new URL("../native/", import.meta.url));
 export const CFLAGS = ["-O3", "-march=native"];
-const PROGRAMS = ["w1_mlp_train", "w3_mlp_infer", "w4_matmul"] as const;
+const PROGRAMS = ["w1_mlp_train", "w2_rnn_bptt", "w3_mlp_infer", "w4_matmul"] as const;
 type Program = (typeof PROGRAMS)[number];
 
 let workDir: string | undefined;
@@ -66,6 +67,21 @@ async function execute(
   return { out: readFileSync(outFile), measurement };
 }
 
+/** The training check values: losses of steps 1..3 (f64), then the named params after step 1. */
+function trainCheck(out: Buffer, initial: Params, names: readonly string[]): TrainCheck {
+  const losses = [out.readDoubleLE(0), out.readDoubleLE(8), out.readDoubleLE(16)];
+  const paramsAfter1: Params = {};
+  let offset = 24;
+  for (const k of names) {
+    const len = initial[k]!.length;
+    paramsAfter1[k] = f32At(out, offset, len);
+    offset += len * 4;
+  }
+  if (offset !== out.length)
+    throw new Error(`native: output file has ${out.length} bytes, expected ${offset}`);
+  return { losses, paramsAfter1 };
+}
+
 export const native: Impl = {
   id: "native-c",
   async setup() {
@@ -86,19 +102,20 @@ export const native: Impl = {
       ],
     };
   },
-  async w1(d: W1Data, plan: TimingPlan): Promise<External<W1Check>> {
-    const p = d.params;
-    const data = bytesOf(d.x, d.y, p.W1!, p.b1!, p.W2!, p.b2!);
+  async w1(d: W1Data, plan: TimingPlan): Promise<External<TrainCheck>> {
+    const names = ["W1", "b1", "W2", "b2"];
+    const data = bytesOf(d.x, d.y, ...names.map((k) => d.params[k]!));
     const { out, measurement } = await execute("w1_mlp_train", data, plan);
-    const losses = [out.readDoubleLE(0), out.readDoubleLE(8), out.readDoubleLE(16)];
-    const paramsAfter1: Params = {};
-    let offset = 24;
-    for (const k of ["W1", "b1", "W2", "b2"]) {
-      const len = p[k]!.length;
-      paramsAfter1[k] = f32At(out, offset, len);
-      offset += len * 4;
-    }
-    return { kind: "external", check: { losses, paramsAfter1 }, measurement };
+    return { kind: "external", check: trainCheck(out, d.params, names), measurement };
+  },
+  async w2(d: W2Data, plan: TimingPlan): Promise<External<TrainCheck>> {
+    const dims = [d.steps, d.batch, d.inDim, d.hidden, d.classes, d.lr].join(",");
+    if (dims !== "32,16,64,128,64,0.1")
+      throw new Error(`native W2 is built for 32,16,64,128,64,0.1 (got ${dims})`);
+    const names = ["Wx", "Wh", "bh", "Wy", "by"];
+    const data = bytesOf(d.x, d.y, ...names.map((k) => d.params[k]!));
+    const { out, measurement } = await execute("w2_rnn_bptt", data, plan);
+    return { kind: "external", check: trainCheck(out, d.params, names), measurement };
   },
   async w3(d: W3Data, plan: TimingPlan): Promise<External<F32[]>> {
     if (d.inputs.length !== 16) throw new Error("native W3 expects 16 inputs");

@@ -14,6 +14,7 @@ import type {
   Params,
   TrainRunner,
   W1Data,
+  W2Data,
   W3Data,
   W4Data,
 } from "../lib/types.js";
@@ -152,6 +153,149 @@ export function mlpTrain(d: W1Data): TrainRunner {
   };
 }
 
+/** C[k×n] = A[m×k]ᵀ · B[m×n] (C is overwritten): i-k-j, the inner loop over a row of B. */
+function matmulTN(a: F32, b: F32, c: F32, m: number, k: number, n: number): void {
+  c.fill(0);
+  for (let i = 0; i < k; i++) {
+    const ci = i * n;
+    for (let r = 0; r < m; r++) {
+      const ari = a[r * k + i]!;
+      const br = r * n;
+      for (let j = 0; j < n; j++) c[ci + j]! += ari * b[br + j]!;
+    }
+  }
+}
+
+/** out[n×m] = A[m×n]ᵀ. */
+function transpose(a: F32, out: F32, m: number, n: number): void {
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = a[i * n + j]!;
+}
+
+/** sum[n] = Σ over the m rows of A[m×n]. */
+function sumRows(a: F32, sum: F32, m: number, n: number): void {
+  sum.fill(0);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) sum[j]! += a[i * n + j]!;
+}
+
+/**
+ * W2: Elman RNN with full BPTT. The recurrence runs step by step; the output layer, the loss and
+ * the weight gradients, which do not depend on the order of the steps, run once over the T·B
+ * rows of all steps (hidden states of every step are kept). The backward recurrence multiplies by
+ * transposed copies of Wh and Wy (made each step, after the forward pass) so that every product is
+ * an i-k-j loop over contiguous rows.
+ */
+export function rnnTrain(d: W2Data): TrainRunner {
+  const { steps: T, batch: B, inDim: D, hidden: H, classes: V, lr, x, y } = d;
+  const TB = T * B;
+  const BH = B * H;
+  let p = cloneParams(d.params);
+  const hs = new Float32Array((T + 1) * BH); // h_0 (zeros), h_1, ..., h_T
+  const hsOut = hs.subarray(BH); // h_1 .. h_T: [T·B, H]
+  const logits = new Float32Array(TB * V); // logits, then dlogits
+  const da = new Float32Array(TB * H); // dL/d(pre-activation) of every step
+  const dh = new Float32Array(BH); // dL/dh_{t+1} of the current step
+  const WhT = new Float32Array(H * H);
+  const WyT = new Float32Array(V * H);
+  const gWx = new Float32Array(D * H);
+  const gWh = new Float32Array(H * H);
+  const gbh = new Float32Array(H);
+  const gWy = new Float32Array(H * V);
+  const gby = new Float32Array(V);
+
+  function step(): number {
+    const { Wx, Wh, bh, Wy, by } = p as Record<"Wx" | "Wh" | "bh" | "Wy" | "by", F32>;
+    // forward: h_{t+1} = tanh(x_t Wx + h_t Wh + bh)
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const o = (t + 1) * BH + b * H; // row b of h_{t+1}
+        const hp = t * BH + b * H; // row b of h_t
+        const xr = (t * B + b) * D; // row b of x_t
+        for (let j = 0; j < H; j++) hs[o + j] = bh[j]!;
+        for (let k = 0; k < D; k++) {
+          const xk = x[xr + k]!;
+          const wk = k * H;
+          for (let j = 0; j < H; j++) hs[o + j]! += xk * Wx[wk + j]!;
+        }
+        for (let k = 0; k < H; k++) {
+          const hk = hs[hp + k]!;
+          const wk = k * H;
+          for (let j = 0; j < H; j++) hs[o + j]! += hk * Wh[wk + j]!;
+        }
+        for (let j = 0; j < H; j++) hs[o + j] = Math.tanh(hs[o + j]!);
+      }
+    }
+    // output layer over all steps, softmax cross-entropy (mean over T·B), dlogits in place
+    dense(hsOut, Wy, by, logits, TB, H, V, false);
+    let loss = 0;
+    for (let i = 0; i < TB; i++) {
+      const o = i * V;
+      let max = -Infinity;
+      for (let j = 0; j < V; j++) max = Math.max(max, logits[o + j]!);
+      let sum = 0;
+      for (let j = 0; j < V; j++) sum += Math.exp(logits[o + j]! - max);
+      const lse = max + Math.log(sum);
+      const label = y[i]!;
+      loss += lse - logits[o + label]!;
+      for (let j = 0; j < V; j++) {
+        logits[o + j] = (Math.exp(logits[o + j]! - lse) - (j === label ? 1 : 0)) / TB;
+      }
+    }
+    loss /= TB;
+    const dl = logits;
+    // backward through time: dh_{t+1} = dl_t Wyᵀ + da_{t+1} Whᵀ; da_t = dh_{t+1} (1 - h_{t+1}²)
+    transpose(Wy, WyT, H, V);
+    transpose(Wh, WhT, H, H);
+    for (let t = T - 1; t >= 0; t--) {
+      for (let b = 0; b < B; b++) {
+        const o = b * H;
+        const row = t * B + b;
+        dh.fill(0, o, o + H);
+        if (t < T - 1) {
+          const an = (row + B) * H; // row b of da_{t+1}
+          for (let k = 0; k < H; k++) {
+            const ak = da[an + k]!;
+            const wk = k * H;
+            for (let j = 0; j < H; j++) dh[o + j]! += ak * WhT[wk + j]!;
+          }
+        }
+        const lr0 = row * V;
+        for (let c = 0; c < V; c++) {
+          const lc = dl[lr0 + c]!;
+          const wc = c * H;
+          for (let j = 0; j < H; j++) dh[o + j]! += lc * WyT[wc + j]!;
+        }
+        const ar = row * H;
+        const hr = (t + 1) * BH + o;
+        for (let j = 0; j < H; j++) {
+          const h = hs[hr + j]!;
+          da[ar + j] = dh[o + j]! * (1 - h * h);
+        }
+      }
+    }
+    // weight gradients over all T·B rows
+    matmulTN(hsOut, dl, gWy, TB, H, V);
+    sumRows(dl, gby, TB, V);
+    matmulTN(x, da, gWx, TB, D, H);
+    matmulTN(hs, da, gWh, TB, H, H); // rows of h_0 .. h_{T-1} pair with da_0 .. da_{T-1}
+    sumRows(da, gbh, TB, H);
+    // SGD
+    for (let i = 0; i < Wx.length; i++) Wx[i]! -= lr * gWx[i]!;
+    for (let i = 0; i < Wh.length; i++) Wh[i]! -= lr * gWh[i]!;
+    for (let i = 0; i < bh.length; i++) bh[i]! -= lr * gbh[i]!;
+    for (let i = 0; i < Wy.length; i++) Wy[i]! -= lr * gWy[i]!;
+    for (let i = 0; i < by.length; i++) by[i]! -= lr * gby[i]!;
+    return loss;
+  }
+
+  return {
+    reset: () => {
+      p = cloneParams(d.params);
+    },
+    step,
+    params: (): Params => cloneParams(p),
+  };
+}
+
 export function mlpInfer(d: W3Data): InferRunner {
   const { inDim, hidden, classes } = d;
   const p = cloneParams(d.params);
@@ -192,6 +336,9 @@ export const plainJs: Impl = {
   },
   async w1(data: W1Data) {
     return mlpTrain(data);
+  },
+  async w2(data: W2Data) {
+    return rnnTrain(data);
   },
   async w3(data: W3Data) {
     return mlpInfer(data);

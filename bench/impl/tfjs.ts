@@ -25,6 +25,7 @@ import type {
   Params,
   TrainRunner,
   W1Data,
+  W2Data,
   W3Data,
   W4Data,
 } from "../lib/types.js";
@@ -86,6 +87,64 @@ async function mlpTrain(backend: Backend, d: W1Data): Promise<TrainRunner> {
     },
     dispose() {
       tf.dispose([x, labels, ...varList]);
+      opt.dispose();
+    },
+  };
+}
+
+/**
+ * W2 as a TensorFlow.js user writes a hand-rolled RNN: the time loop in JavaScript inside the loss
+ * function (h = tanh(x_t·Wx + h·Wh + bh), as tfjs-layers' SimpleRNNCell computes it), the hidden
+ * states of all steps concatenated for one output layer and one `tf.losses.softmaxCrossEntropy`
+ * (mean over the T·B rows, like a Dense layer after an RNN with returnSequences), and
+ * `optimizer.minimize` to differentiate through the loop (BPTT) and apply SGD.
+ */
+async function rnnTrain(backend: Backend, d: W2Data): Promise<TrainRunner> {
+  await use(backend);
+  const { steps: T, batch: B, inDim: D, hidden: H, classes: V } = d;
+  // the inputs of every step, kept as T tensors [B, D]
+  const xs = tf.tidy(() => tf.unstack(tf.tensor3d(d.x, [T, B, D])));
+  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(d.y, "int32"), V), "float32")); // [T·B, V]
+  const h0 = tf.zeros([B, H]);
+  const shapes: Record<string, number[]> = { Wx: [D, H], Wh: [H, H], bh: [H], Wy: [H, V], by: [V] };
+  const vars: Record<string, tf.Variable> = {};
+  for (const [k, shape] of Object.entries(shapes)) {
+    const init = tf.tensor(d.params[k]!, shape);
+    vars[k] = tf.variable(init);
+    init.dispose();
+  }
+  const { Wx, Wh, bh, Wy, by } = vars as Record<"Wx" | "Wh" | "bh" | "Wy" | "by", tf.Variable>;
+  const varList = [Wx, Wh, bh, Wy, by];
+  const opt = tf.train.sgd(d.lr);
+  const lossFn = (): tf.Scalar => {
+    let h: tf.Tensor = h0;
+    const hs: tf.Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      h = tf.tanh(tf.add(tf.add(tf.matMul(xs[t]!, Wx), tf.matMul(h, Wh)), bh));
+      hs.push(h);
+    }
+    const logits = tf.add(tf.matMul(tf.concat(hs, 0), Wy), by); // [T·B, V]
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar; // mean over the T·B rows
+  };
+  return {
+    reset() {
+      tf.tidy(() => {
+        for (const [k, v] of Object.entries(vars)) v.assign(tf.tensor(d.params[k]!, shapes[k]));
+      });
+    },
+    step() {
+      const loss = opt.minimize(lossFn, true, varList)!;
+      const value = loss.dataSync()[0]!;
+      loss.dispose();
+      return value;
+    },
+    params(): Params {
+      const out: Params = {};
+      for (const [k, v] of Object.entries(vars)) out[k] = copy(v);
+      return out;
+    },
+    dispose() {
+      tf.dispose([...xs, labels, h0, ...varList]);
       opt.dispose();
     },
   };
@@ -160,6 +219,7 @@ function tfjsImpl(backend: Backend): Impl {
       return { notes };
     },
     w1: (d: W1Data) => mlpTrain(backend, d),
+    w2: (d: W2Data) => rnnTrain(backend, d),
     w3: (d: W3Data) => mlpInfer(backend, d),
     w4: (d: W4Data) => matmulRunner(backend, d),
     async teardown() {

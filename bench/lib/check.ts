@@ -2,7 +2,7 @@
  * Agreement with the plain-JS reference, checked before timing. A peer that disagrees is still
  * timed, but it is reported as disagreeing and left out of the ratios.
  */
-import type { F32, Params, W1Check } from "./types.js";
+import type { F32, Params, TrainCheck } from "./types.js";
 
 export const TOLERANCE = {
   /** W1: relative error of the losses of steps 1, 2 and 3 (step 2 sees the first update). */
@@ -10,6 +10,11 @@ export const TOLERANCE = {
   /** W1: error of the first update (params after step 1 minus initial params), relative to the
    * largest reference update of that tensor. */
   w1Update: 1e-3,
+  /** W2: relative error of the losses of steps 1, 2 and 3. */
+  w2Loss: 1e-4,
+  /** W2: error of the first update of each of Wx, Wh, bh, Wy, by, relative to the largest
+   * reference update of that tensor (32 steps of f32 recurrence forward and backward). */
+  w2Update: 1e-3,
   /** W3: absolute error of each probability. */
   w3Output: 1e-5,
   /** W4: largest |ΔC| relative to the largest |C|. */
@@ -41,7 +46,13 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const fmt = (x: number) => (x === 0 ? "0" : x.toExponential(1));
 
-export function compareW1(ref: W1Check, got: W1Check, initial: Params): Agreement {
+/** W1 and W2: the losses of steps 1–3 and the first update of every parameter. */
+function compareTrain(
+  ref: TrainCheck,
+  got: TrainCheck,
+  initial: Params,
+  tol: { loss: number; update: number },
+): Agreement {
   if (got.losses.length !== ref.losses.length || !finite(got.losses)) {
     return { ok: false, summary: `losses ${got.losses.map((l) => l.toPrecision(6)).join(", ")}` };
   }
@@ -61,8 +72,16 @@ export function compareW1(ref: W1Check, got: W1Check, initial: Params): Agreemen
     }
     updateErr = Math.max(updateErr, maxAbsDiff(gotDelta, refDelta) / Math.max(maxAbs(refDelta), 1e-30));
   }
-  const ok = lossErr <= TOLERANCE.w1Loss && updateErr <= TOLERANCE.w1Update;
+  const ok = lossErr <= tol.loss && updateErr <= tol.update;
   return { ok, summary: `loss ${fmt(lossErr)}, update ${fmt(updateErr)}` };
+}
+
+export function compareW1(ref: TrainCheck, got: TrainCheck, initial: Params): Agreement {
+  return compareTrain(ref, got, initial, { loss: TOLERANCE.w1Loss, update: TOLERANCE.w1Update });
+}
+
+export function compareW2(ref: TrainCheck, got: TrainCheck, initial: Params): Agreement {
+  return compareTrain(ref, got, initial, { loss: TOLERANCE.w2Loss, update: TOLERANCE.w2Update });
 }
 
 export function compareW3(ref: readonly F32[], got: readonly F32[]): Agreement {

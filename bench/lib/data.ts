@@ -2,7 +2,7 @@
  * Seeded benchmark data. Everything is generated once per run and the same typed arrays are handed
  * to every implementation (the native peer gets them through a binary file).
  */
-import type { F32, Params, W1Data, W3Data, W4Data } from "./types.js";
+import type { F32, Params, W1Data, W2Data, W3Data, W4Data } from "./types.js";
 
 /** mulberry32: a small, well-mixed 32-bit PRNG. Returns floats in [0, 1) with 24-bit resolution
  * (exact in f32). */
@@ -48,6 +48,34 @@ export function makeW1Data(seed = SEED): W1Data {
     b2: uniform(rand, classes, -0.1, 0.1),
   };
   return { batch, inDim, hidden, classes, lr: 0.1, x, y, params };
+}
+
+/**
+ * W2 rnn-bptt: Elman RNN, T = 32 steps, B = 16, D = 64 → H = 128 (tanh) → V = 64 (softmax per
+ * step), SGD lr 0.1 (as W1).
+ * - x [T, B, D] (time-major), dense, uniform in [-1, 1];
+ * - y [T, B] i32, uniform in [0, V) (the initial loss is 4.3786, a little above ln 64 ≈ 4.16);
+ * - Wx [D, H], Wh [H, H], Wy [H, V]: Xavier/Glorot uniform, U(±√(6 / (fanIn + fanOut))), drawn in
+ *   that order after x and y; bh [H] and by [V] are zero.
+ */
+export function makeW2Data(seed = SEED): W2Data {
+  const rand = prng(seed ^ 0x0002);
+  const steps = 32;
+  const batch = 16;
+  const inDim = 64;
+  const hidden = 128;
+  const classes = 64;
+  const x = uniform(rand, steps * batch * inDim, -1, 1);
+  const y = new Int32Array(steps * batch);
+  for (let i = 0; i < y.length; i++) y[i] = Math.floor(rand() * classes);
+  const params: Params = {
+    Wx: xavier(rand, inDim, hidden),
+    Wh: xavier(rand, hidden, hidden),
+    bh: new Float32Array(hidden),
+    Wy: xavier(rand, hidden, classes),
+    by: new Float32Array(classes),
+  };
+  return { steps, batch, inDim, hidden, classes, lr: 0.1, x, y, params };
 }
 
 export const W3_INPUTS = 16;

@@ -3,16 +3,19 @@
  * In-process peers run this in a fresh child process (bench/lib/worker.ts) so that no peer runs
  * in a JIT or heap state shaped by another; the native peer runs its own process.
  */
-import { makeW1Data, makeW3Data, makeW4Data } from "./data.js";
+import { makeW1Data, makeW2Data, makeW3Data, makeW4Data } from "./data.js";
 import { measure, syncBody, type Body } from "./timing.js";
 import {
   isExternal,
   type F32,
   type Impl,
   type Measurement,
+  type External,
   type TimingPlan,
-  type W1Check,
+  type TrainCheck,
+  type TrainRunner,
   type W1Data,
+  type W2Data,
   type W3Data,
   type W4Data,
 } from "./types.js";
@@ -20,10 +23,11 @@ import type { Workload } from "./workloads.js";
 
 export type WorkloadData =
   | { readonly group: "W1"; readonly data: W1Data }
+  | { readonly group: "W2"; readonly data: W2Data }
   | { readonly group: "W3"; readonly data: W3Data }
   | { readonly group: "W4"; readonly data: W4Data };
 
-export type CheckValues = W1Check | F32[] | F32;
+export type CheckValues = TrainCheck | F32[] | F32;
 
 export interface RawOutcome {
   readonly check: CheckValues;
@@ -36,12 +40,12 @@ export function workloadData(w: Workload): WorkloadData {
   switch (w.group) {
     case "W1":
       return { group: "W1", data: makeW1Data() };
+    case "W2":
+      return { group: "W2", data: makeW2Data() };
     case "W3":
       return { group: "W3", data: makeW3Data() };
     case "W4":
       return { group: "W4", data: makeW4Data(w.id === "W4-256" ? 256 : 512) };
-    default:
-      throw new Error(`workload ${w.id} has no data yet`);
   }
 }
 
@@ -49,7 +53,7 @@ export function workloadData(w: Workload): WorkloadData {
 export function fingerprint(wd: WorkloadData): string {
   const d = wd.data;
   const arrays: ArrayBufferView[] =
-    wd.group === "W1"
+    wd.group === "W1" || wd.group === "W2"
       ? [wd.data.x, wd.data.y, ...Object.values(wd.data.params)]
       : wd.group === "W3"
         ? [...wd.data.inputs, ...Object.values(wd.data.params)]
@@ -62,13 +66,24 @@ export function fingerprint(wd: WorkloadData): string {
   return `${wd.group}:${(h >>> 0).toString(16)}:${"n" in d ? d.n : ""}`;
 }
 
+/** Whether the peer implements the workload (a peer without the method is "not implemented"). */
 export function supports(impl: Impl, w: Workload): boolean {
-  return w.group === "W1" ? !!impl.w1 : w.group === "W3" ? !!impl.w3 : w.group === "W4" ? !!impl.w4 : false;
+  switch (w.group) {
+    case "W1":
+      return !!impl.w1;
+    case "W2":
+      return !!impl.w2;
+    case "W3":
+      return !!impl.w3;
+    case "W4":
+      return !!impl.w4;
+  }
 }
 
-async function runW1(impl: Impl, d: W1Data, plan: TimingPlan): Promise<RawOutcome> {
-  const p = await impl.w1!(d, plan);
-  if (isExternal<W1Check>(p)) return { check: p.check, measurement: p.measurement };
+/** W1 and W2: losses of steps 1–3 and the parameters after step 1 from a fresh state, then the
+ * timing with the parameters reset before each repeat. */
+async function runTrain(p: TrainRunner | External<TrainCheck>, plan: TimingPlan): Promise<RawOutcome> {
+  if (isExternal<TrainCheck>(p)) return { check: p.check, measurement: p.measurement };
   try {
     p.reset();
     const l1 = p.step();
@@ -130,10 +145,15 @@ async function runW4(impl: Impl, d: W4Data, plan: TimingPlan): Promise<RawOutcom
   }
 }
 
+const runW1 = async (impl: Impl, d: W1Data, plan: TimingPlan) => runTrain(await impl.w1!(d, plan), plan);
+const runW2 = async (impl: Impl, d: W2Data, plan: TimingPlan) => runTrain(await impl.w2!(d, plan), plan);
+
 export function runWorkload(impl: Impl, wd: WorkloadData, plan: TimingPlan): Promise<RawOutcome> {
   switch (wd.group) {
     case "W1":
       return runW1(impl, wd.data, plan);
+    case "W2":
+      return runW2(impl, wd.data, plan);
     case "W3":
       return runW3(impl, wd.data, plan);
     case "W4":

@@ -31,6 +31,32 @@ export interface W1Data {
   readonly params: Params;
 }
 
+/**
+ * W2: Elman RNN trained with full backpropagation through time over the T steps.
+ *   h_0 = 0; h_{t+1} = tanh(x_t·Wx + h_t·Wh + bh); logits_t = h_{t+1}·Wy + by;
+ *   loss = mean over the T·B pairs (t, b) of softmax cross-entropy(logits_t[b], y_t[b]);
+ * then one SGD step on Wx, Wh, bh, Wy, by with learning rate `lr`.
+ */
+export interface W2Data {
+  /** T: unroll length. */
+  readonly steps: number;
+  /** B */
+  readonly batch: number;
+  /** D */
+  readonly inDim: number;
+  /** H (tanh) */
+  readonly hidden: number;
+  /** V (softmax per step) */
+  readonly classes: number;
+  readonly lr: number;
+  /** [T, B, D], time-major: x_t = x[t·B·D .. (t+1)·B·D) */
+  readonly x: F32;
+  /** [T, B], class ids in [0, classes), time-major */
+  readonly y: I32;
+  /** Initial Wx [D, H], Wh [H, H], bh [H], Wy [H, V], by [V]. */
+  readonly params: Params;
+}
+
 /** W3: batch 1, 64 → 64 ReLU → 64 ReLU → 10 softmax, one call from JS. */
 export interface W3Data {
   readonly inDim: number;
@@ -49,7 +75,7 @@ export interface W4Data {
   readonly b: F32;
 }
 
-/** A training-step runner (W1). */
+/** A training-step runner (W1, W2). */
 export interface TrainRunner {
   /** Restores the initial parameters (not timed). */
   reset(): void;
@@ -99,11 +125,14 @@ export interface Measurement {
   readonly cpuShare?: number;
 }
 
-/** Check values of the W1 protocol: losses of steps 1..3 and the parameters after step 1. */
-export interface W1Check {
+/** Check values of the training protocol (W1, W2): losses of steps 1..3 and the parameters after
+ * step 1. */
+export interface TrainCheck {
   readonly losses: readonly number[];
   readonly paramsAfter1: Params;
 }
+export type W1Check = TrainCheck;
+export type W2Check = TrainCheck;
 
 /** A peer measured out of process (native C): check values and timings from one run. */
 export interface External<C> {
@@ -113,6 +142,7 @@ export interface External<C> {
 }
 
 export type W1Prepared = TrainRunner | External<W1Check>;
+export type W2Prepared = TrainRunner | External<W2Check>;
 export type W3Prepared = InferRunner | External<F32[]>;
 export type W4Prepared = MatmulRunner | External<F32>;
 
@@ -129,7 +159,8 @@ export interface Impl {
   /** One-time set-up: load backends, compile, detect features. */
   setup(plan: TimingPlan): Promise<SetupResult>;
   w1?(data: W1Data, plan: TimingPlan): Promise<W1Prepared>;
-  // W2 (rnn-bptt, truncated BPTT) is reserved: add `w2?(data: W2Data, plan): Promise<...>` here.
+  /** Optional: a peer without it is listed as "not implemented" for W2 (see bench/README.md). */
+  w2?(data: W2Data, plan: TimingPlan): Promise<W2Prepared>;
   w3?(data: W3Data, plan: TimingPlan): Promise<W3Prepared>;
   w4?(data: W4Data, plan: TimingPlan): Promise<W4Prepared>;
   teardown?(): Promise<void>;

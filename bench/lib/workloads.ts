@@ -29,9 +29,9 @@ export const WORKLOADS: readonly Workload[] = [
     id: "W2",
     group: "W2",
     title: "rnn-bptt",
-    description: "recurrent network trained with truncated BPTT",
+    description:
+      "Elman RNN, 32 time steps × batch 16, 64 → 128 tanh → 64 softmax at every step, cross-entropy (mean over the 32·16 outputs), full BPTT, SGD lr 0.1; one step = forward + BPTT + update, loss read back",
     unit: "ms/step",
-    planned: "slot reserved for the compiler's recurrent networks (scan, truncated BPTT)",
   },
   {
     id: "W3",
