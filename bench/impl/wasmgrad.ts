@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Model, ModelBuilder, Optimizer, Tensor } from "../../compiler/index.js";
-import { makeW1Data, makeW3Data } from "../lib/data.js";
+import { makeW1Data, makeW2Data, makeW3Data } from "../lib/data.js";
 import type {
   Impl,
   InferRunner,
@@ -26,6 +26,7 @@ import type {
   Params,
   TrainRunner,
   W1Data,
+  W2Data,
   W3Data,
   W4Data,
 } from "../lib/types.js";
@@ -111,6 +112,33 @@ function w1Spec(d: Pick<W1Data, "batch" | "inDim" | "hidden" | "classes" | "lr">
         const b2 = m.param("b2", [C]);
         const logits = x.matmul(W1).add(b1).relu().matmul(W2).add(b2);
         m.loss(api.nn.softmaxCrossEntropy(logits, y)); // mean over the batch
+      }),
+      optimizer: api.optim.sgd(lr),
+    }),
+  };
+}
+
+function w2Spec(d: Pick<W2Data, "steps" | "batch" | "inDim" | "hidden" | "classes" | "lr">): Spec {
+  const { steps: T, batch: B, inDim: D, hidden: H, classes: V, lr } = d;
+  return {
+    key: `w2-rnn-bptt-${T}x${B}x${D}x${H}x${V}-sgd${lr}`,
+    build: (api) => ({
+      model: api.model("bench_w2_rnn_bptt", (m) => {
+        const x = m.input("x", [T, B, D]);
+        const y = m.input("y", [T, B], "i32");
+        const Wx = m.param("Wx", [D, H]);
+        const Wh = m.param("Wh", [H, H]);
+        const bh = m.param("bh", [H]);
+        const Wy = m.param("Wy", [H, V]);
+        const by = m.param("by", [V]);
+        // h_0 = 0 at every step (no state carried between calls); full BPTT over the T steps.
+        // Written as the recurrence reads: the compiler hoists x_t·Wx out of the loop.
+        const { ys } = m.scan({ init: [m.constant(0, [B, H])], xs: [x] }, ([h], [xt]) => {
+          const next = xt!.matmul(Wx).add(h!.matmul(Wh)).add(bh).tanh();
+          return { carry: [next], ys: [next] };
+        });
+        const logits = ys[0]!.matmul(Wy).add(by); // [T, B, V]
+        m.loss(api.nn.softmaxCrossEntropy(logits.reshape([T * B, V]), y.reshape([T * B]))); // mean over T·B
       }),
       optimizer: api.optim.sgd(lr),
     }),
@@ -241,6 +269,31 @@ async function mlpTrain(d: W1Data, level: OptLevel): Promise<TrainRunner & { not
   };
 }
 
+async function rnnTrain(d: W2Data, level: OptLevel): Promise<TrainRunner & { notes: string[] }> {
+  const { net, notes } = await load(w2Spec(d), level);
+  view(net, "inputs", "x", "f32").set(d.x);
+  view(net, "inputs", "y", "i32").set(d.y);
+  const names = ["Wx", "Wh", "bh", "Wy", "by"];
+  const params = names.map((k) => view(net, "params", k, "f32"));
+  const loss = view(net, "outputs", "loss", "f32");
+  return {
+    notes,
+    reset() {
+      net.init(0);
+      names.forEach((k, i) => params[i]!.set(d.params[k]!));
+    },
+    step() {
+      net.trainStep();
+      return loss[0]!;
+    },
+    params(): Params {
+      const out: Params = {};
+      names.forEach((k, i) => (out[k] = Float32Array.from(params[i]!)));
+      return out;
+    },
+  };
+}
+
 async function mlpInfer(d: W3Data, level: OptLevel): Promise<InferRunner & { notes: string[] }> {
   const { net, notes } = await load(w3Spec(d), level);
   net.init(0);
@@ -311,7 +364,13 @@ function wasmgradImpl(level: OptLevel): Impl {
       cacheDir = mkdtempSync(join(tmpdir(), "wasmgrad-bench-modules-"));
       ownsCache = true;
       const index: CacheIndex = {};
-      const specs = [w1Spec(makeW1Data()), w3Spec(makeW3Data()), w4Spec(256), w4Spec(512)];
+      const specs = [
+        w1Spec(makeW1Data()),
+        w2Spec(makeW2Data()),
+        w3Spec(makeW3Data()),
+        w4Spec(256),
+        w4Spec(512),
+      ];
       // every level at once, so that one cache serves the -O2 and the -O0 rows
       for (const spec of specs) {
         for (const l of LEVELS) {
@@ -332,6 +391,7 @@ function wasmgradImpl(level: OptLevel): Impl {
       return { notes };
     },
     w1: (d: W1Data) => mlpTrain(d, level),
+    w2: (d: W2Data) => rnnTrain(d, level),
     w3: (d: W3Data) => mlpInfer(d, level),
     w4: (d: W4Data) => matmulRunner(d, level),
     async teardown() {

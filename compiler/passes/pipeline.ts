@@ -2,7 +2,7 @@
  * The optimization pipeline: named passes in order, each a function Graph → Graph.
  *
  *   -O0: no passes (every node becomes its own kernel)
- *   -O2: simplify → fold → cse, repeated until the node count stops falling (at most 4 rounds),
+ *   -O2: hoist → simplify → fold → cse, repeated until the node count stops falling (at most 4 rounds),
  *        then fuse (elementwise loop fusion) once
  *
  * Dead-code elimination needs no pass of its own: a graph is defined by its roots (outputs,
@@ -16,6 +16,7 @@ import { checkGraph } from "../ir/spec.js";
 import { CSE_RULES } from "./cse.js";
 import { FOLD_RULES } from "./fold.js";
 import { fuse } from "./fuse.js";
+import { HOIST_RULES } from "./hoist.js";
 import { rewrite, type Rule } from "./rewrite.js";
 import { SIMPLIFY_RULES } from "./simplify.js";
 
@@ -38,6 +39,7 @@ function rulePass(name: string, rules: readonly Rule[]): Pass {
 
 /** The passes repeated to a fixpoint. */
 export const REWRITE_PASSES: readonly Pass[] = [
+  rulePass("hoist", HOIST_RULES),
   rulePass("simplify", SIMPLIFY_RULES),
   rulePass("fold", FOLD_RULES),
   rulePass("cse", CSE_RULES),

@@ -2,13 +2,14 @@
  * simplify: algebraic identities as a rule table. Every rule preserves the value exactly in
  * IEEE arithmetic (x * 0 ==> 0 is absent: it is NaN for x = ±inf or NaN), except
  * log(exp x) ==> x, which is exact in real arithmetic and removes an overflow (log(exp(100)) is
- * inf in f32).
+ * inf in f32), and sum-batched-matmul, which adds the same products in another order (as any
+ * blocked matmul does).
  *
  *   before:  %3 = mul %2, const 1      after:  (uses of %3 read %2)
  */
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
-import { sameShape } from "../ir/shape.js";
+import { normalizeAxes, sameShape, sizeOf } from "../ir/shape.js";
 import type { Rule } from "./rewrite.js";
 
 /** The value of a constant that holds one value everywhere, if `n` is such a constant. */
@@ -120,4 +121,102 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
       return sameShape(replaced.shape, n.shape) ? replaced : undefined;
     },
   },
+  {
+    name: "matmul-fold-batch",
+    pattern: "A[T, m, k] · W[k, n] ==> reshape(A[T·m, k] · W): one product with T·m rows",
+    apply: (n) => {
+      if (n.op !== "matmul" || n.attrs.transA) return undefined;
+      const [a, w] = n.inputs as [Node, Node];
+      if (a.shape.length < 3 || w.shape.length !== 2) return undefined;
+      const k = a.shape[a.shape.length - 1]!;
+      const rows = sizeOf(a.shape) / k;
+      const flat = b.matmul(b.reshape(a, [rows, k]), w, false, n.attrs.transB as boolean);
+      return b.reshape(flat, n.shape);
+    },
+  },
+  {
+    name: "extract-whole",
+    pattern: "extract of every element ==> reshape",
+    apply: (n) =>
+      n.op === "extract" && n.attrs.offset === 0 && sizeOf(n.shape) === sizeOf(n.inputs[0]!.shape)
+        ? b.reshape(n.inputs[0]!, n.shape)
+        : undefined,
+  },
+  {
+    name: "extract-view",
+    pattern: "extract(extract x) ==> extract x, extract(reshape x) ==> extract x",
+    apply: (n) => {
+      if (n.op !== "extract") return undefined;
+      const x = n.inputs[0]!;
+      const offset = n.attrs.offset as number;
+      if (x.op === "extract") return extract(x.inputs[0]!, (x.attrs.offset as number) + offset, n.shape);
+      if (x.op === "reshape") return extract(x.inputs[0]!, offset, n.shape);
+      return undefined;
+    },
+  },
+  {
+    name: "extract-pad",
+    pattern: "extract(pad x) ==> x when it reads exactly x, ==> the padding value when it reads none of x",
+    apply: (n) => {
+      if (n.op !== "extract" || n.inputs[0]!.op !== "pad") return undefined;
+      const p = n.inputs[0]!;
+      const x = p.inputs[0]!;
+      if (x.shape.length !== 1 || (p.attrs.interior as number[])[0] !== 0) return undefined;
+      const lo = (p.attrs.lo as number[])[0]!;
+      const offset = n.attrs.offset as number;
+      const count = sizeOf(n.shape);
+      if (offset === lo && count === x.shape[0]) return b.reshape(x, n.shape);
+      if (offset + count <= lo || offset >= lo + x.shape[0]!)
+        return b.broadcastTo(b.constant(n.ctx, p.attrs.value as number, [], n.dtype), n.shape);
+      return undefined;
+    },
+  },
+  {
+    name: "extract-add",
+    pattern: "extract(a + b) ==> extract a + extract b, when a or b is a pad (cotangents of a scan)",
+    apply: (n) => {
+      if (n.op !== "extract" || n.inputs[0]!.op !== "add") return undefined;
+      const sum = n.inputs[0]!;
+      const [x, y] = sum.inputs as [Node, Node];
+      if (!sameShape(x.shape, sum.shape) || !sameShape(y.shape, sum.shape)) return undefined;
+      if (![x, y].some((o) => o.op === "pad" || o.op === "add")) return undefined;
+      const offset = n.attrs.offset as number;
+      return b.add(extract(x, offset, n.shape), extract(y, offset, n.shape));
+    },
+  },
+  {
+    name: "sum-batched-matmul",
+    pattern: "sum over t of A_tᵀ·B_t ==> one matmul over the T·K rows of A and B",
+    apply: (n) => {
+      if (n.op !== "reduce_sum" || n.attrs.keepdims) return undefined;
+      const mm = n.inputs[0]!;
+      const axes = normalizeAxes(n.attrs.axes as number[], mm.shape.length);
+      if (axes.length !== 1 || axes[0] !== 0 || mm.op !== "matmul") return undefined;
+      if (!mm.attrs.transA || mm.attrs.transB) return undefined;
+      const [a, c] = mm.inputs as [Node, Node];
+      if (a.shape.length !== 3 || c.shape.length !== 3 || a.shape[0] !== c.shape[0]) return undefined;
+      const [T, K, M] = a.shape as [number, number, number];
+      const N = c.shape[2]!;
+      return b.matmul(b.reshape(a, [T * K, M]), b.reshape(c, [T * K, N]), true, false);
+    },
+  },
+  {
+    name: "sum-sum",
+    pattern: "sum(sum(x, a), b) ==> sum(x, a ∪ b)",
+    apply: (n) => {
+      if (n.op !== "reduce_sum" || n.attrs.keepdims) return undefined;
+      const inner = n.inputs[0]!;
+      if (inner.op !== "reduce_sum" || inner.attrs.keepdims) return undefined;
+      const x = inner.inputs[0]!;
+      const first = new Set(normalizeAxes(inner.attrs.axes as number[], x.shape.length));
+      const kept = x.shape.map((_, i) => i).filter((i) => !first.has(i));
+      const outer = normalizeAxes(n.attrs.axes as number[], inner.shape.length);
+      const axes = [...first, ...outer.map((a) => kept[a]!)].sort((p, q) => p - q);
+      return b.sum(x, axes);
+    },
+  },
 ];
+
+function extract(x: Node, offset: number, shape: readonly number[]): Node {
+  return x.ctx.node("extract", [x], { offset, shape: [...shape] });
+}
