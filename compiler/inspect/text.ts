@@ -23,6 +23,7 @@ import { graphNodes, type Graph } from "../ir/graph.js";
 import type { AttrValue, Attrs, Node } from "../ir/node.js";
 import { shapeToString } from "../ir/shape.js";
 import type { SourceLocation } from "../errors.js";
+import { bodyValueTypes, type ScanAttrs } from "../scan/body.js";
 
 export interface PrintOptions {
   /** Show the internal node ids (`Node.id`) instead of dense numbers in print order. */
@@ -63,9 +64,11 @@ export function printGraph(g: Graph, options: PrintOptions = {}): string {
   );
 
   const lines = [`graph ${g.name}`];
-  for (const { left, where } of rows) {
+  rows.forEach(({ left, where }, i) => {
     lines.push(where === undefined ? `  ${left}` : `  ${left.padEnd(width)}  @ ${where}`);
-  }
+    const n = nodes[i]!;
+    if (n.op === "scan") lines.push(...scanBody(n, ref).map((l) => `      ${l}`));
+  });
   const sections: [string, ReadonlyMap<string, Node>][] = [
     ["outputs", g.outputs],
     ["grads", g.grads],
@@ -79,6 +82,33 @@ export function printGraph(g: Graph, options: PrintOptions = {}): string {
   }
   lines.push(`summary: ${summary(nodes)}`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The step of a scan, one line per value: the arguments (carries, rows of the sequences, the
+ * loop-invariant operands), the instructions, and which values are the next carries and the
+ * per-step outputs.
+ */
+function scanBody(n: Node, ref: (n: Node) => string): string[] {
+  const attrs = n.attrs as ScanAttrs;
+  const types = bodyValueTypes(n.inputs, attrs);
+  const type = (v: number) => `${types[v]!.dtype}${shapeToString(types[v]!.shape)}`;
+  const lines = n.inputs.map((input, i) => {
+    const role = i < attrs.carries ? "carry" : i < attrs.carries + attrs.xs ? "row of" : "invariant";
+    return `v${i} = ${role} ${ref(input)} : ${type(i)}`;
+  });
+  attrs.program.forEach((instr, k) => {
+    const v = n.inputs.length + k;
+    const shown = attrsSummary({ op: instr.op, attrs: instr.attrs, ...types[v]! });
+    lines.push(
+      `v${v} = ${instr.op}${shown ? ` ${shown}` : ""} ${instr.args.map((a) => `v${a}`).join(", ")} : ${type(v)}`,
+    );
+  });
+  const list = (vs: readonly number[]) => (vs.length ? vs.map((v) => `v${v}`).join(", ") : "none");
+  lines.push(
+    `next carries: ${list(attrs.results.slice(0, attrs.carries))}; per-step outputs: ${list(attrs.results.slice(attrs.carries))}`,
+  );
+  return lines;
 }
 
 /** `%k` names for the nodes: dense in print order, or the nodes' own ids. */
@@ -103,12 +133,14 @@ function summary(nodes: readonly Node[]): string {
  * or `dtype` attribute equal to the node's own type is left out (the type is printed anyway);
  * boolean flags appear by name when true and not at all when false.
  */
-export function attrsSummary(n: Node, maxArray = 8): string {
+export function attrsSummary(n: Pick<Node, "op" | "attrs" | "shape" | "dtype">, maxArray = 8): string {
   const attrs: Attrs = n.attrs;
   const parts: string[] = [];
   if (LEAF_OPS.has(n.op)) return formatAttr(attrs.name ?? null, maxArray);
   for (const key of Object.keys(attrs).sort()) {
     const value = attrs[key]!;
+    // a scan's step is listed below its line (scanBody)
+    if (n.op === "scan" && (key === "program" || key === "results")) continue;
     if (
       key === "shape" &&
       Array.isArray(value) &&

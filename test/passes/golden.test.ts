@@ -10,6 +10,7 @@ import { logisticRegression, softmaxClassifier } from "../../examples/iris/model
 import { spiralNet } from "../../examples/spirals/model.js";
 import classifier from "../fixtures/classifier.model.js";
 import mlp from "../fixtures/mlp.model.js";
+import rnn from "../fixtures/rnn.model.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const dir = fileURLToPath(new URL("./golden/", import.meta.url));
@@ -22,6 +23,7 @@ const examples: [string, Model][] = [
   ["spirals", spiralNet(50, 3)],
   ["classifier", classifier],
   ["mlp", mlp],
+  ["rnn", rnn],
 ];
 
 describe("optimized IR of the examples (golden)", () => {
