@@ -21,8 +21,8 @@ import type { EntryPlan } from "../../compiler/plan/plan.js";
 import type { CompiledModel } from "../../compiler/wasm/compile.js";
 import { isElementwiseKernel } from "../../compiler/wasm/lower.js";
 
-const VIEWS = new Set(["reshape", "stop_gradient"]);
-const PERSISTENT = new Set(["input", "param", "state", "const"]);
+const VIEWS = new Set(["reshape", "stop_gradient", "extract"]); // extract: a contiguous part of its operand
+const PERSISTENT = new Set(["input", "param", "state", "const", "arg"]);
 const size = (n: Node) => n.shape.reduce((a, d) => a * d, 1) * 4;
 
 interface Span {
