@@ -385,6 +385,17 @@ function wasmgradImpl(level: OptLevel): Impl {
         }
       }
       writeFileSync(join(cacheDir, "index.json"), JSON.stringify(index));
+      // issue 5: the time loop is one copy of the step, so the module barely grows with T
+      try {
+        const sizes = [8, 32, 128].map((T) => {
+          const spec = w2Spec({ ...makeW2Data(), steps: T });
+          const { model, optimizer } = spec.build(compiler!);
+          return `T=${T}: ${compiler!.compile!(model, { optimizer, simd: true, optLevel: level }).wasm.byteLength} B`;
+        });
+        notes.push(`W2 module size by unroll length (-O${level}): ${sizes.join(", ")}`);
+      } catch (e) {
+        notes.push(`W2 module sizes by T: failed (${message(e)})`);
+      }
       process.env[CACHE_ENV] = cacheDir;
       const failed = Object.entries(index).filter(([, v]) => !v.ok);
       if (failed.length) notes.push(`models that failed to compile: ${failed.map(([k]) => k).join(", ")}`);
