@@ -1,0 +1,81 @@
+// The time loop is one WebAssembly loop over one copy of the step (issue 5: "module size must stay
+// nearly flat in T"): the same RNN compiled for T = 8, 32 and 128, with forward, backward (the
+// reverse scan) and an Adam train_step with clipping. This is a structural property of the output,
+// not a timing. Checked:
+//  - the module as the lowering emits it (before binaryen's optimizer) is within 10% of T = 8 at
+//    T = 32 and 128, both ways;
+//  - the optimized module is never more than 10% larger than at T = 8 (binaryen's inlining
+//    decisions depend on the kernels' sizes, see the known gap below);
+//  - an unrolled time loop does grow, so the bound is able to fail.
+import { describe, expect, it } from "vitest";
+import { compile, init, model, nn, optim, type CompileOptions, type Model } from "../../compiler/index.js";
+import { recur, type Mode } from "./models.js";
+
+const B = 4;
+const D = 8;
+const H = 16;
+const V = 8;
+
+function rnn(T: number, mode: Mode = "scan"): Model {
+  return model(`rnn-${T}`, (m) => {
+    const X = m.input("x", [T, B, D]);
+    const Y = m.input("y", [T, B], "i32");
+    const Wx = m.param("Wx", [D, H]);
+    const Wh = m.param("Wh", [H, H], init.normal(0.3));
+    const b = m.param("b", [H]);
+    const Wy = m.param("Wy", [H, V]);
+    const h0 = m.state("h", [B, H]);
+    const r = recur(m, mode, { init: [h0], xs: [X] }, ([h], [x]) => {
+      const next = x!.matmul(Wx).add(h!.matmul(Wh)).add(b).tanh();
+      return { carry: [next], ys: [next] };
+    });
+    m.loss(nn.softmaxCrossEntropy(r.ys[0]!.matmul(Wy), Y));
+    m.setState(h0, r.carry[0]!);
+  });
+}
+
+const sizes = new Map<string, number>();
+/** Bytes of the module (memoized: the tests below share compilations). */
+function bytes(T: number, options: CompileOptions, mode: Mode = "scan"): number {
+  const key = `${T} ${mode} ${JSON.stringify(options)}`;
+  if (!sizes.has(key))
+    sizes.set(
+      key,
+      compile(rnn(T, mode), { optimizer: optim.adam(0.01), clipNorm: 1, ...options }).wasm.length,
+    );
+  return sizes.get(key)!;
+}
+const TS = [8, 32, 128];
+const CONFIGS: CompileOptions[] = [{}, { optLevel: 0, simd: false }];
+const describeSizes = (s: readonly number[]) => `sizes: ${TS.map((T, i) => `T=${T} ${s[i]} B`).join(", ")}`;
+
+describe("module size is nearly flat in T", () => {
+  for (const options of CONFIGS) {
+    it(`the lowering's output before binaryen's optimizer: within 10% of T = 8 (${JSON.stringify(options)})`, () => {
+      const s = TS.map((T) => bytes(T, { ...options, optimize: false }));
+      for (const size of s) expect(Math.abs(size - s[0]!) / s[0]!, describeSizes(s)).toBeLessThanOrEqual(0.1);
+    });
+
+    it(`the optimized module does not grow with T: at most 10% over T = 8 (${JSON.stringify(options)})`, () => {
+      const s = TS.map((T) => bytes(T, options));
+      for (const size of s) expect(size / s[0]!, describeSizes(s)).toBeLessThanOrEqual(1.1);
+    });
+  }
+
+  // Reported to the lead: binaryen's optimizer inlines the step's kernels into the entries at
+  // T = 8 but not at T = 32 or 128 (12 functions against 19), so the T = 8 module is the larger
+  // one (24383 B against 21218 B and 21408 B for the default options). Nothing grows with T, but
+  // the issue's "within 10% of T = 8" does not hold in that direction. Turn into `it` when fixed.
+  it.fails(
+    "the optimized module at T = 32 and 128 is within 10% of T = 8, either way (default options)",
+    () => {
+      const s = TS.map((T) => bytes(T, {}));
+      for (const size of s) expect(Math.abs(size - s[0]!) / s[0]!, describeSizes(s)).toBeLessThanOrEqual(0.1);
+    },
+  );
+
+  it("(the bound can fail: an unrolled time loop grows with T)", () => {
+    const options = { optLevel: 0, optimize: false } as const;
+    expect(bytes(8, options, "unrolled") / bytes(2, options, "unrolled")).toBeGreaterThan(1.1);
+  });
+});
