@@ -17,7 +17,7 @@ import { leafName } from "./ir/graph.js";
 import { mix32 } from "./ir/random.js";
 import { coerce, type Feed } from "./interp/bind.js";
 import { interpret } from "./interp/interpret.js";
-import type { NDArray } from "./interp/ndarray.js";
+import { allocate, type NDArray } from "./interp/ndarray.js";
 
 export interface GradcheckOptions {
   /** Values for every model input. */
@@ -33,6 +33,8 @@ export interface GradcheckOptions {
   readonly tolerance?: number;
   /** Also check d loss / d each f32 input. */
   readonly checkInputs?: boolean;
+  /** Values of the model's states (m.state), constants within the call; default zeros. */
+  readonly states?: Readonly<Record<string, Feed>>;
 }
 
 export interface GradcheckEntry {
@@ -90,6 +92,12 @@ export function gradcheck(mdl: Model, options: GradcheckOptions = {}): Gradcheck
     }
     inputs[name] = coerce(leaf, inputFeeds[name]!, mdl.name);
   }
+  const states: Record<string, NDArray> = {};
+  for (const leaf of g.states) {
+    const given = options.states?.[leafName(leaf)];
+    states[leafName(leaf)] =
+      given === undefined ? allocate(leaf.shape, "f32") : coerce(leaf, given, mdl.name);
+  }
   const checked = [
     ...g.params.map((p) => ({ leaf: p, kind: "param" as const, values: params })),
     ...(options.checkInputs ? g.inputs.filter((i) => i.dtype === "f32") : []).map((i) => ({
@@ -101,8 +109,9 @@ export function gradcheck(mdl: Model, options: GradcheckOptions = {}): Gradcheck
   const analytic = interpret(gradGraph(g, { wrt: checked.map((c) => leafName(c.leaf)) }), {
     inputs,
     params,
+    states,
   }).grads;
-  const lossAt = () => interpret(g, { inputs, params }).outputs[LOSS]!.data[0]!;
+  const lossAt = () => interpret(g, { inputs, params, states }).outputs[LOSS]!.data[0]!;
 
   const entries = checked.map(({ leaf, kind, values }, stream): GradcheckEntry => {
     const name = leafName(leaf);

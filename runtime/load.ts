@@ -132,7 +132,10 @@ export interface Net<T extends ModelTypes = AnyModel> {
 
   /** Fills every param from its initializer with `seed` (an integer) and zeros every state. */
   init(seed?: number): void;
-  /** Zeros every state (recurrent state, optimizer moments, step counter). */
+  /**
+   * Zeros the model's own states (m.state: the recurrent hidden state), e.g. at a document
+   * boundary; params, optimizer moments and the step counter are left alone (init zeros those).
+   */
   resetState(): void;
   /** Checks and writes `inputs`, calls `forward`, returns copies of its outputs. */
   run(inputs: InputValues<T, Named<T, "forwardInputs">>): Outputs<T>;

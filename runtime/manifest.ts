@@ -9,12 +9,14 @@
  * Exports (functions take no arguments unless stated, and return nothing):
  *  - `init(seed: i32)`: fills every param from its initializer with `seed` and resets every state
  *    to its initial value (zeros).
- *  - `reset_state()`: resets every state to zeros (the carried hidden state, optimizer moments).
- *  - `forward()`: reads the inputs listed in `entries.forward.inputs`, writes the user outputs.
+ *  - `reset_state()`: zeros the model's own states (the carried hidden state), not the optimizer's.
+ *  - `forward()`: reads the inputs listed in `entries.forward.inputs`, writes the user outputs,
+ *    and stores the next value of each of the model's states (m.setState).
  *  - `backward()`: reads `entries.backward.inputs`, writes the `loss` output and every grad.
  *    Present when the model has a loss.
  *  - `train_step()`: like backward, then applies the optimizer: params and optimizer states are
- *    updated in place. Present when the model has a loss and was compiled with an optimizer.
+ *    updated in place, and the model's states advance as in forward. Present when the model has
+ *    a loss and was compiled with an optimizer.
  */
 
 export const MANIFEST_SECTION = "wasmgrad.manifest";

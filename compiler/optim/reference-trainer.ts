@@ -16,7 +16,10 @@ export interface ReferenceTrainer {
   readonly states: Record<string, NDArray>;
   /** One training step on a batch; returns the loss before the update. */
   step(inputs: Readonly<Record<string, Feed>>): number;
-  /** The model's outputs (and loss, when its inputs are given) with the current parameters. */
+  /**
+   * The model's outputs (and loss, when its inputs are given) with the current parameters; like
+   * the compiled forward, it advances the model's states (m.state).
+   */
   run(inputs: Readonly<Record<string, Feed>>): Record<string, NDArray>;
 }
 
@@ -41,7 +44,13 @@ export function referenceTrainer(
       return r.outputs.loss!.data[0]!;
     },
     run(inputs) {
-      return interpret(mdl.graph, { inputs, params }).outputs;
+      // like the compiled forward: the model's states advance, the optimizer's stay
+      const modelStates = Object.fromEntries(
+        mdl.graph.states.map((s) => [leafName(s), states[leafName(s)]!]),
+      );
+      const r = interpret(mdl.graph, { inputs, params, states: modelStates });
+      Object.assign(states, r.updates);
+      return r.outputs;
     },
   };
 }

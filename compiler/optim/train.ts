@@ -22,7 +22,7 @@ export interface TrainOptions {
 
 export interface TrainGraph {
   readonly graph: Graph;
-  /** Initial values of the optimizer's state leaves (all zeros). */
+  /** Initial values of every state leaf: the model's (recurrent state) and the optimizer's (zeros). */
   readonly initialStates: Record<string, NDArray>;
 }
 
@@ -58,6 +58,7 @@ export function trainGraph(mdl: Model, optimizer: Optimizer, options: TrainOptio
     return leaf;
   };
 
+  for (const s of mdl.graph.states) initialStates[leafName(s)] = allocate(s.shape, "f32");
   const t = state(STEP_STATE, []);
   const params = mdl.graph.params;
   let grads = params.map((p) => withGrads.grads.get(leafName(p))!);

@@ -15,6 +15,7 @@
 import { OpError, WasmgradError } from "../errors.js";
 import { topologicalOrder } from "../ir/graph.js";
 import type { Context, Node } from "../ir/node.js";
+import { captureUserLocation } from "../ir/source.js";
 import { shapeToString, sizeOf, type TensorType } from "../ir/shape.js";
 import type { FusedInstr } from "../ops/fusion.js";
 import { getPrimitive } from "../ops/registry.js";
@@ -159,9 +160,29 @@ export function makeScan(
   spec: ScanSpec,
   step: (carries: Node[], rows: Node[]) => { carries: readonly Node[]; ys: readonly Node[] },
 ): Node {
+  const location = captureUserLocation();
+  spec.xs.forEach((x, i) => {
+    if (x.shape.length === 0) {
+      throw new WasmgradError(`sequence ${i} has shape []; a sequence is scanned along its axis 0`, {
+        op: "scan",
+        location,
+      });
+    }
+  });
+  spec.inits.forEach((c, k) => {
+    if (c.dtype !== "f32") {
+      throw new WasmgradError(
+        `carry ${k} is ${c.dtype}${shapeToString(c.shape)}; carries must be f32 (cast an integer counter with .cast("f32"))`,
+        { op: "scan", location },
+      );
+    }
+  });
   const length = spec.length ?? spec.xs[0]?.shape[0];
   if (length === undefined) {
-    throw new WasmgradError("scan needs a sequence to scan over, or an explicit length", { op: "scan" });
+    throw new WasmgradError("scan needs a sequence to scan over, or an explicit length", {
+      op: "scan",
+      location,
+    });
   }
   spec.xs.forEach((x, i) => {
     if (x.shape.length === 0 || x.shape[0] !== length) {
@@ -180,6 +201,7 @@ export function makeScan(
   if (out.carries.length !== nc) {
     throw new WasmgradError(`the step returned ${out.carries.length} carries; the scan has ${nc}`, {
       op: "scan",
+      location,
     });
   }
   out.carries.forEach((c, k) => {

@@ -202,11 +202,9 @@ describe("errors of scan, state and setState", () => {
   });
 });
 
-// Gaps found by these tests and reported to the lead: each test states the wanted behaviour and is
-// marked `it.fails` (vitest passes it while it fails) so the suite stays green meanwhile. When a
-// gap is fixed, vitest reports its test as unexpectedly passing: turn it into a plain `it`.
-describe("errors of scan: known gaps (it.fails until fixed)", () => {
-  it.fails("an i32 carry is named as a carry, with its index", () => {
+// Found by these tests and fixed: errors that named the wrong thing or no place.
+describe("errors of scan: the carry, the count and the sequence are named and located", () => {
+  it("an i32 carry is named as a carry, with its index", () => {
     const e = errorOf(
       (m) => {
         const h = m.input("h", [3]);
@@ -217,11 +215,10 @@ describe("errors of scan: known gaps (it.fails until fixed)", () => {
       "scan",
       "i32carry",
     );
-    // today: "loop results must be f32, got i32[3]", which does not say it is carry 1
     expect(e.detail).toMatch(/carry 1/);
   });
 
-  it.fails("a step returning the wrong number of carries is located", () => {
+  it("a step returning the wrong number of carries is located", () => {
     const e = errorOf(
       (m) => {
         const h = m.input("h", [3]);
@@ -234,7 +231,7 @@ describe("errors of scan: known gaps (it.fails until fixed)", () => {
     expect(e.detail).toBe("the step returned 2 carries; the scan has 1");
   });
 
-  it.fails("a scan with neither a sequence nor a length is located", () => {
+  it("a scan with neither a sequence nor a length is located", () => {
     const e = errorOf(
       (m) => {
         const h = m.input("h", [3]);
@@ -247,7 +244,7 @@ describe("errors of scan: known gaps (it.fails until fixed)", () => {
     expect(e.detail).toBe("scan needs a sequence to scan over, or an explicit length");
   });
 
-  it.fails("a scalar given as a sequence is reported as a sequence without a time axis", () => {
+  it("a scalar given as a sequence is reported as a sequence without a time axis", () => {
     let message = "";
     try {
       model("bad", (m) => {
@@ -259,7 +256,6 @@ describe("errors of scan: known gaps (it.fails until fixed)", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    // today: "scan needs a sequence to scan over, or an explicit length", although one was given
     expect(message).toMatch(/sequence 0 has shape \[\]/);
   });
 });

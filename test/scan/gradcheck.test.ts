@@ -161,8 +161,8 @@ describe("centered differences on scan models", () => {
 // Reported to the lead: gradcheck (compiler/gradcheck.ts) binds no states, so any model with
 // m.state throws "no value given for state(s) h" (the CLI's `wasmgrad gradcheck` too). The stateful
 // models above use centeredDifferences meanwhile. When fixed, make this `it`.
-describe("known gaps (it.fails until fixed)", () => {
-  it.fails("gradcheck checks a model with a recurrent state", () => {
+describe("gradcheck binds the model's states (zeros by default)", () => {
+  it("gradcheck checks a model with a recurrent state", () => {
     const mdl = elman("scan");
     const report = gradcheck(mdl, { inputs: elmanData(1).inputs, params: paramsOf(mdl, 1) });
     expect(report.ok, formatGradcheck(report)).toBe(true);

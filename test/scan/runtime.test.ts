@@ -181,8 +181,8 @@ describe("the recurrent state across runtime calls", () => {
 // optimizer's states (trainGraph's initialStates), so on a model with m.state its first step throws
 // "no value given for state(s) h", and its run() binds no states either. The interpreter loop
 // above is the oracle meanwhile. When fixed, vitest reports this as unexpectedly passing: make it `it`.
-describe("known gaps (it.fails until fixed)", () => {
-  it.fails("referenceTrainer trains a model with a recurrent state, carrying it from step to step", () => {
+describe("the reference trainer carries the model's states", () => {
+  it("referenceTrainer trains a model with a recurrent state, carrying it from step to step", () => {
     const trainer = referenceTrainer(mdl, OPTIMIZER, { params: initParams(mdl, 5) });
     const loop = interpreterTrainer(paramsOf(mdl, 5));
     for (let s = 0; s < 3; s++) expect(trainer.step(windowOf(s))).toBeCloseTo(loop.step(windowOf(s)), 12);
