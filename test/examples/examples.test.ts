@@ -2,77 +2,19 @@
 // scratch directory that receives their out/ pictures), checked on the numbers they print and the
 // SVG files they write. Data, initialisation and minibatch order are seeded, so each run prints the
 // same results; the thresholds leave a margin below them.
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Examples, numberAfter } from "./support.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const tsx = join(root, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
-const cwd = mkdtempSync(join(tmpdir(), "wasmgrad-examples-"));
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(example: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(tsx, [join(root, "examples", example, "train.ts")], { cwd }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const runs: Record<string, Run> = {};
+const examples = new Examples();
 
 beforeAll(async () => {
-  const names = ["xor", "iris", "spirals"];
-  const results = await Promise.all(names.map(run));
-  names.forEach((name, i) => (runs[name] = results[i]!));
+  await Promise.all(["xor", "iris", "spirals"].map((name) => examples.run(name)));
 }, 180_000);
 
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+afterAll(() => examples.cleanup());
 
-/** The example's output, after checking that it exited cleanly. */
-function output(name: string): string {
-  const r = runs[name]!;
-  expect(r.code, `${name} exited with ${r.code}:\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r.stdout;
-}
-
-/** The first number (a percentage or a loss) after `label` in `text`. */
-function numberAfter(text: string, label: string): number {
-  const i = text.indexOf(label);
-  expect(i, `"${label}" in:\n${text}`).toBeGreaterThanOrEqual(0);
-  const m = /-?\d+(\.\d+)?(e-?\d+)?/.exec(text.slice(i + label.length));
-  expect(m, `a number after "${label}"`).not.toBeNull();
-  return Number(m![0]);
-}
-
-/** Reads out/<file>, checks it is a balanced SVG document, and counts each element. */
-function svg(file: string): Record<string, number> {
-  const text = readFileSync(join(cwd, "out", file), "utf8");
-  expect(text.startsWith("<svg ")).toBe(true);
-  expect(text.trimEnd().endsWith("</svg>")).toBe(true);
-  const open: string[] = [];
-  const counts: Record<string, number> = {};
-  for (const [tag, close, name, selfClosing] of text.matchAll(/<(\/?)([a-zA-Z]+)\b[^<>]*?(\/?)>/g)) {
-    if (close) expect(open.pop(), tag).toBe(name);
-    else {
-      counts[name!] = (counts[name!] ?? 0) + 1;
-      if (!selfClosing) open.push(name!);
-    }
-  }
-  expect(open).toEqual([]);
-  // no stray markup characters outside tags (e.g. an unescaped "<" in a label)
-  expect(text.replace(/<[^<>]*>/g, "")).not.toMatch(/[<>]/);
-  return counts;
-}
+const output = (name: string) => examples.output(name);
+const svg = (file: string) => examples.svg(file);
 
 describe("examples", () => {
   it("xor: trains the 2-2-1 ReLU network in WebAssembly to 100% and checks the exact weights", () => {
