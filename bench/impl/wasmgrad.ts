@@ -244,11 +244,19 @@ function view(
 
 // ---- the runners ---------------------------------------------------------------------------------
 
-async function mlpTrain(d: W1Data, level: OptLevel): Promise<TrainRunner & { notes: string[] }> {
-  const { net, notes } = await load(w1Spec(d), level);
+/**
+ * A training workload's runner: the data written once, `reset` = init(0) and the shared initial
+ * params, `step` = one train_step returning the loss computed before the update.
+ */
+async function trainRunner(
+  spec: Spec,
+  level: OptLevel,
+  d: { readonly x: Float32Array; readonly y: Int32Array; readonly params: Params },
+  names: readonly string[],
+): Promise<TrainRunner & { notes: string[] }> {
+  const { net, notes } = await load(spec, level);
   view(net, "inputs", "x", "f32").set(d.x);
   view(net, "inputs", "y", "i32").set(d.y);
-  const names = ["W1", "b1", "W2", "b2"];
   const params = names.map((k) => view(net, "params", k, "f32"));
   const loss = view(net, "outputs", "loss", "f32");
   return {
@@ -269,30 +277,9 @@ async function mlpTrain(d: W1Data, level: OptLevel): Promise<TrainRunner & { not
   };
 }
 
-async function rnnTrain(d: W2Data, level: OptLevel): Promise<TrainRunner & { notes: string[] }> {
-  const { net, notes } = await load(w2Spec(d), level);
-  view(net, "inputs", "x", "f32").set(d.x);
-  view(net, "inputs", "y", "i32").set(d.y);
-  const names = ["Wx", "Wh", "bh", "Wy", "by"];
-  const params = names.map((k) => view(net, "params", k, "f32"));
-  const loss = view(net, "outputs", "loss", "f32");
-  return {
-    notes,
-    reset() {
-      net.init(0);
-      names.forEach((k, i) => params[i]!.set(d.params[k]!));
-    },
-    step() {
-      net.trainStep();
-      return loss[0]!;
-    },
-    params(): Params {
-      const out: Params = {};
-      names.forEach((k, i) => (out[k] = Float32Array.from(params[i]!)));
-      return out;
-    },
-  };
-}
+const mlpTrain = (d: W1Data, level: OptLevel) => trainRunner(w1Spec(d), level, d, ["W1", "b1", "W2", "b2"]);
+const rnnTrain = (d: W2Data, level: OptLevel) =>
+  trainRunner(w2Spec(d), level, d, ["Wx", "Wh", "bh", "Wy", "by"]);
 
 async function mlpInfer(d: W3Data, level: OptLevel): Promise<InferRunner & { notes: string[] }> {
   const { net, notes } = await load(w3Spec(d), level);
