@@ -243,7 +243,11 @@ export async function checkAgainstInterpreter(
   const f32Leaves = new Set([...g.inputs, ...g.params].filter((l) => l.dtype === "f32").map(leafName));
   const round = (feed: Readonly<Record<string, readonly number[]>>) =>
     Object.fromEntries(Object.entries(feed).map(([k, v]) => [k, f32Leaves.has(k) ? f32(v) : [...v]]));
-  const rounded = { inputs: round(feeds.inputs), params: round(feeds.params) };
+  // the model's states (m.state) start at zeros, as in a freshly instantiated module
+  const states = Object.fromEntries(
+    g.states.map((s) => [leafName(s), new Array<number>(sizeOf(s.shape)).fill(0)]),
+  );
+  const rounded = { inputs: round(feeds.inputs), params: round(feeds.params), states };
   const compiled = compile(mdl, { simd, optLevel: options.optLevel ?? 0 });
   const wasm = await WasmModel.create(compiled);
   for (const leaf of g.inputs) wasm.write(leafName(leaf), "input", rounded.inputs[leafName(leaf)]!);
@@ -285,6 +289,7 @@ export async function checkAgainstInterpreter(
 
   for (const n of graphNodes(compiled.graphs.backward!)) ops.add(n.op);
   const paramNames = g.params.map(leafName);
+  wasm.call("reset_state"); // backward reads the states forward started from
   wasm.call("backward");
   const loss = wasm.read("loss", "output");
   const grads = paramNames.map((name) => wasm.read(name, "grad"));
@@ -304,7 +309,8 @@ export async function checkAgainstInterpreter(
     ),
   );
 
-  // a second round reproduces the first exactly
+  // a second round reproduces the first exactly (from the same states: forward advanced them)
+  wasm.call("reset_state");
   wasm.call("forward");
   outputNames.forEach((name, k) =>
     expectMatch(
@@ -315,6 +321,7 @@ export async function checkAgainstInterpreter(
       isF32(name) ? "f32" : "i32",
     ),
   );
+  wasm.call("reset_state");
   wasm.call("backward");
   expectMatch(wasm.read("loss", "output"), loss, EXACT, "loss, second backward");
   paramNames.forEach((name, k) =>

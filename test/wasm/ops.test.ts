@@ -966,6 +966,27 @@ property(
   }),
 );
 
+property(
+  PROPERTIES,
+  "scan (forward or reverse; a carry through a matmul, a per-step output, an invariant) read through extract views",
+  ["scan", "extract"],
+  fc
+    .tuple(fc.constantFrom(1, 2, 5), fc.constantFrom(1, 3, 4), fc.constantFrom(1, 5, 8), fc.boolean())
+    .chain(([T, B, H, reverse]) =>
+      fc.tuple(smoothLeaf([B, H]), smoothLeaf([T, B, H]), smoothLeaf([H, H]), fc.constant(reverse)),
+    ),
+  ([c0, xs, w, reverse]) => ({
+    leaves: [c0, xs, w],
+    build: ([h0, X, W], m) => {
+      const r = m.scan({ init: [h0!], xs: [X!], reverse }, ([h], [x]) => {
+        const next = h!.matmul(W!).mul(0.5).add(x!).tanh();
+        return { carry: [next], ys: [next.mul(x!)] };
+      });
+      return { last: r.carry[0]!, ys: r.ys[0]! };
+    },
+  }),
+);
+
 // ---- the tests -------------------------------------------------------------------------------------
 
 describe("the properties cover every primitive", () => {
