@@ -11,9 +11,11 @@
  *          v3 = matmul v0, v2 ; v4 = add v3, v1 ; v5 = tanh v4 ; results: [v5] }
  *
  * VJP: a scan running the other way (Theano), whose step is the VJP of the forward step. It
- * reads the stored carries (JAX's residuals): the carry entering step t is row t-1 of the carry
- * sequence, and wherever the step's gradient needs the carry leaving step t (tanh' = 1 - y²) it
- * reads row t instead of recomputing it. Cotangents of the sequences come out per step; those of
+ * reads stored per-step values (JAX's residuals): the carry entering step t is row t-1 of the
+ * carry sequence, and wherever the step's gradient needs the carry leaving step t (tanh' = 1 - y²)
+ * it reads row t instead of recomputing it. Other values it reads whose recomputation would need
+ * a matmul of the carries (an LSTM's gates) are stored by the forward scan as extra per-step
+ * outputs; cheaper ones are recomputed. Cotangents of the sequences come out per step; those of
  * the loop-invariant operands are summed over the steps.
  */
 import { OpError } from "../errors.js";
@@ -22,6 +24,7 @@ import { defineOp } from "../ir/op.js";
 import type { Node } from "../ir/node.js";
 import { shapeToString, type TensorType } from "../ir/shape.js";
 import { substitute } from "../ir/substitute.js";
+import { topologicalOrder } from "../ir/graph.js";
 import { allocate, type NDArray } from "../interp/ndarray.js";
 import { vjpMany } from "../autodiff/vjp.js";
 import {
@@ -136,49 +139,80 @@ export const scan = defineOp<ScanAttrs>({
       attrs.length,
       attrs.results.map((r) => types[r]!),
     ).segments;
-    const ctOf = segs.map((s) => ctx.node("extract", [ct], { offset: s.offset, shape: [...s.shape] }));
-    const seqs = inits.map((_, k) => stacked(node, k));
     const ny = attrs.results.length - nc;
     const isF32 = (n: Node) => n.dtype === "f32";
+    const nArgs = argTypes(node.inputs, attrs).length;
 
-    // backward step: carries g_k (the cotangent reaching carry k from the steps after);
-    // rows: ct of carry k, ct of y_j, carry k entering the step, carry k leaving it, x_i
+    /**
+     * The backward step over its arguments. `g`: the cotangent reaching each carry from the steps
+     * after; rows: ct of carry k, ct of y_j, carry k entering the step, carry k leaving it, x_i,
+     * then the stored residuals. Returns the next carries (ct of the carries entering the step),
+     * the ct of each f32 sequence and each f32 invariant, and the forward values it reads.
+     */
+    const backwardStep = (g: readonly Node[], rows: readonly Node[], residuals: readonly number[]) => {
+      const ctC = rows.slice(0, nc);
+      const ctY = rows.slice(nc, nc + ny);
+      const cPrev = rows.slice(nc + ny, 2 * nc + ny);
+      const cNext = rows.slice(2 * nc + ny, 3 * nc + ny);
+      const xRows = rows.slice(3 * nc + ny, 3 * nc + ny + xs.length);
+      const stored = rows.slice(3 * nc + ny + xs.length);
+      // the forward step over placeholders for the invariants, so their cotangents are this
+      // step's own (an invariant computed from another invariant must not count twice)
+      const kArgs = makeArgs(ctx, consts);
+      const values = instantiate(attrs.program, [...cPrev, ...xRows, ...kArgs]);
+      const res = attrs.results.map((r) => values[r]!);
+      const grads = vjpMany(
+        [
+          ...res.slice(0, nc).map((r, k) => ({ node: r, seed: add(ctC[k]!, g[k]!) })),
+          ...res.slice(nc).map((r, j) => ({ node: r, seed: ctY[j]! })),
+        ],
+        [...cPrev, ...xRows.filter(isF32), ...kArgs.filter(isF32)],
+      );
+      // read stored values instead of recomputing them: the carries leaving the step, the
+      // residuals; then the invariants are the outer values
+      const stop = new Map<Node, Node>();
+      res.slice(0, nc).forEach((r, k) => {
+        if (attrs.results[k]! >= nArgs) stop.set(r, cNext[k]!);
+      });
+      residuals.forEach((v, i) => stop.set(values[v]!, stored[i]!));
+      const local = substitute(grads, stop);
+      // the forward instructions the gradient reads directly (value indices)
+      const index = new Map(values.map((n, v) => [n, v]));
+      const readers = [...topologicalOrder(local).filter((n) => !index.has(n))];
+      const reads = [...readers.flatMap((n) => n.inputs), ...local]
+        .map((n) => index.get(n))
+        .filter((v): v is number => v !== undefined && v >= nArgs);
+      const out = substitute(local, new Map(kArgs.map((a, i) => [a, consts[i]!])));
+      return { carries: out.slice(0, nc), ys: out.slice(nc), reads };
+    };
+
+    // Residuals (JAX): forward values the backward step reads that would need a matmul of the
+    // carries to recompute are stored by the forward scan as extra per-step outputs. The forward
+    // scan with them (`withResiduals`) replaces the plain one in the optimized graph (see
+    // RESIDUALS), so the forward loop runs once.
+    const carryTypes = inits.map((c) => ({ shape: c.shape, dtype: c.dtype }));
+    const dryArgs = makeArgs(ctx, [
+      ...carryTypes,
+      ...segs.map((s) => ({ shape: s.shape.slice(1), dtype: "f32" as const })),
+      ...carryTypes,
+      ...carryTypes,
+      ...xs.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype })),
+    ]);
+    const dry = backwardStep(dryArgs.slice(0, nc), dryArgs.slice(nc), []);
+    const residuals = needsMatmul(attrs, nArgs, dry.reads);
+    const forward = residuals.length ? withResiduals(node, residuals) : node;
+    const stored = residuals.map((_, i) => stacked(forward, attrs.results.length + i));
+
+    const ctOf = segs.map((s) => ctx.node("extract", [ct], { offset: s.offset, shape: [...s.shape] }));
+    const seqs = inits.map((_, k) => stacked(forward, k));
     const bwd = makeScan(
       ctx,
       {
         inits: inits.map((c) => broadcastTo(constant(ctx, 0), c.shape)),
-        xs: [...ctOf, ...seqs.map((c, k) => carryIn(c, inits[k]!, attrs.reverse)), ...seqs, ...xs],
+        xs: [...ctOf, ...seqs.map((c, k) => carryIn(c, inits[k]!, attrs.reverse)), ...seqs, ...xs, ...stored],
         reverse: !attrs.reverse,
       },
-      (g, rows) => {
-        const ctC = rows.slice(0, nc);
-        const ctY = rows.slice(nc, nc + ny);
-        const cPrev = rows.slice(nc + ny, 2 * nc + ny);
-        const cNext = rows.slice(2 * nc + ny, 3 * nc + ny);
-        const xRows = rows.slice(3 * nc + ny);
-        // the forward step over placeholders for the invariants, so their cotangents are this
-        // step's own (an invariant computed from another invariant must not count twice)
-        const kArgs = makeArgs(ctx, consts);
-        const values = instantiate(attrs.program, [...cPrev, ...xRows, ...kArgs]);
-        const res = attrs.results.map((r) => values[r]!);
-        const fxArgs = xRows.filter(isF32);
-        const fkArgs = kArgs.filter(isF32);
-        const grads = vjpMany(
-          [
-            ...res.slice(0, nc).map((r, k) => ({ node: r, seed: add(ctC[k]!, g[k]!) })),
-            ...res.slice(nc).map((r, j) => ({ node: r, seed: ctY[j]! })),
-          ],
-          [...cPrev, ...fxArgs, ...fkArgs],
-        );
-        // read the stored carries instead of recomputing them; invariants are the outer values
-        const replace = new Map<Node, Node>(kArgs.map((a, i) => [a, consts[i]!]));
-        const argSet = new Set([...cPrev, ...xRows, ...kArgs]);
-        res.slice(0, nc).forEach((r, k) => {
-          if (!argSet.has(r)) replace.set(r, cNext[k]!);
-        });
-        const out = substitute(grads, replace);
-        return { carries: out.slice(0, nc), ys: out.slice(nc) };
-      },
+      (g, rows) => backwardStep(g, rows, residuals),
     );
     const dInits = inits.map((_, k) => finalCarry(bwd, k));
     let y = nc;
@@ -187,3 +221,52 @@ export const scan = defineOp<ScanAttrs>({
     return [...dInits, ...dXs, ...dConsts];
   },
 });
+
+/**
+ * The forward instructions among `reads` whose recomputation in the backward step would run a
+ * matmul that depends on the carries (an LSTM's gates): those are worth storing. Cheaper ones
+ * (elementwise work on stored rows) are recomputed.
+ */
+function needsMatmul(attrs: ScanAttrs, nArgs: number, reads: readonly number[]): number[] {
+  const instr = (v: number) => attrs.program[v - nArgs]!;
+  const carryDependent: boolean[] = [];
+  const costly: boolean[] = [];
+  for (let v = 0; v < nArgs + attrs.program.length; v++) {
+    if (v < nArgs) {
+      carryDependent.push(v < attrs.carries);
+      costly.push(false);
+      continue;
+    }
+    const { op, args } = instr(v);
+    const dep = args.some((a) => carryDependent[a]);
+    carryDependent.push(dep);
+    costly.push(dep && (op === "matmul" || op === "scan" || args.some((a) => costly[a])));
+  }
+  const carries = new Set(attrs.results.slice(0, attrs.carries));
+  return [...new Set(reads)].filter((v) => costly[v] && !carries.has(v)).sort((a, b) => a - b);
+}
+
+/** Extra results a scan's VJP asked its forward scan to store, by the forward scan's attributes. */
+const RESIDUAL_RESULTS = new WeakMap<ScanAttrs, readonly number[]>();
+
+/** `scan` storing also the values `residuals` (appended after its results: offsets unchanged). */
+function withResiduals(scan: Node, residuals: readonly number[]): Node {
+  const attrs = scan.attrs as ScanAttrs;
+  RESIDUAL_RESULTS.set(attrs, residuals);
+  return scan.ctx.withSource(scan.src, () =>
+    scan.ctx.node("scan", scan.inputs, { ...attrs, results: [...attrs.results, ...residuals] }),
+  );
+}
+
+/**
+ * The forward scan that also stores the residuals its VJP reads, if a VJP asked for one: its
+ * extra results come after the others, so an extract of the plain scan reads the same elements
+ * of the augmented one. The `residuals` rule (compiler/passes/hoist.ts) redirects to it.
+ */
+export function storingResiduals(scan: Node): Node | undefined {
+  const attrs = scan.attrs as ScanAttrs;
+  const extra = RESIDUAL_RESULTS.get(attrs);
+  return extra
+    ? scan.ctx.node("scan", scan.inputs, { ...attrs, results: [...attrs.results, ...extra] })
+    : undefined;
+}

@@ -130,6 +130,33 @@ describe("hoist: the loop keeps only what depends on its carries", () => {
     for (const s of scans(g)) expect(opsInLoop(s, "gather")).toBe(0);
   });
 
+  it("an LSTM: the gates its backward step reads are stored by the forward loop, not recomputed", () => {
+    const lstm = model("lstm", (m) => {
+      const X = m.input("x", [T, B, D]);
+      const Y = m.input("y", [T, B], "i32");
+      const Wx = m.param("Wx", [D, 4 * H]);
+      const Wh = m.param("Wh", [H, 4 * H]);
+      const Wy = m.param("Wy", [H, V]);
+      const h0 = m.input("h0", [B, H]);
+      const r = m.scan({ init: [h0, m.constant(0, [B, H])], xs: [X] }, ([h, c], [x]) => {
+        const z = x!.matmul(Wx).add(h!.matmul(Wh));
+        const gate = (k: number) => z.slice(1, k * H, (k + 1) * H);
+        const [i, f, o, g] = [gate(0).sigmoid(), gate(1).sigmoid(), gate(2).sigmoid(), gate(3).tanh()];
+        const c2 = f.mul(c!).add(i.mul(g));
+        return { carry: [o.mul(c2.tanh()), c2], ys: [o.mul(c2.tanh())] };
+      });
+      m.loss(nn.softmaxCrossEntropy(r.ys[0]!.matmul(Wy).reshape([T * B, V]), Y.reshape([T * B])));
+    });
+    const o = {};
+    const g = expectSameValues(lstm, o);
+    const [fwd, bwd] = scans(g);
+    expect(scans(g)).toHaveLength(2);
+    expect(opsInLoop(fwd!, "matmul")).toBe(1);
+    expect(opsInLoop(bwd!, "matmul")).toBe(1); // d gates · Whᵀ only: h·Wh is not recomputed
+    // h and c, then the four gates (i, f, o, g) as residuals
+    expect((fwd!.attrs as ScanAttrs).results).toHaveLength(6);
+  });
+
   it("-O0 keeps the loop as written", () => {
     const mdl = rnn();
     const g = optimizeGraph(gradGraph(mdl.graph), { level: 0 }).graph;

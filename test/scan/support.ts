@@ -24,6 +24,7 @@ import {
   type Graph,
   type Model,
   type NDArray,
+  type Node,
 } from "../../compiler/index.js";
 import { approx, expectMatch, maxAbs, sizeOf, WasmModel, type Tolerance } from "../wasm/harness.js";
 import { flat, type Feeds } from "./models.js";
@@ -65,6 +66,16 @@ export function expectSameEvaluation(got: Evaluation, ref: Evaluation, rel = F64
 }
 
 export const scanNodes = (g: Graph) => graphNodes(g).filter((n) => n.op === "scan");
+
+/**
+ * The scans of a gradient graph that run the backward steps: not the forward scans, nor the
+ * forward scans storing the residuals their VJP reads (same step program, extra results).
+ */
+export function backwardScansOf(forward: readonly Node[], grads: Graph): Node[] {
+  return scanNodes(grads).filter(
+    (n) => !forward.includes(n) && !forward.some((f) => f.attrs.program === n.attrs.program),
+  );
+}
 
 /** Results of a compiled module on one set of feeds. */
 export interface CompiledRun {

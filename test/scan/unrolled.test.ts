@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { gradGraph, leafName } from "../../compiler/index.js";
 import { maxAbs } from "../wasm/harness.js";
 import { B, CASES, D, elman, elmanData, feedsOf, H, paramsOf, type Feeds } from "./models.js";
-import { evaluate, expectSameEvaluation, scanNodes } from "./support.js";
+import { evaluate, expectSameEvaluation, scanNodes, backwardScansOf } from "./support.js";
 
 describe("BPTT = backprop through the unrolled network (interpreter)", () => {
   for (const c of CASES) {
@@ -20,7 +20,7 @@ describe("BPTT = backprop through the unrolled network (interpreter)", () => {
       const grads = gradGraph(scanModel.graph, { inputs: true });
       // the gradient of a scan is a scan running the other way
       const forwardScans = scanNodes(scanModel.graph);
-      const backwardScans = scanNodes(grads).filter((n) => !forwardScans.includes(n));
+      const backwardScans = backwardScansOf(forwardScans, grads);
       const directions = (ns: typeof forwardScans, flip: boolean) =>
         ns.map((n) => (n.attrs.reverse === true) !== flip).sort();
       expect(directions(backwardScans, false)).toEqual(directions(forwardScans, true));
