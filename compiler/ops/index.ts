@@ -12,7 +12,7 @@ import { concat } from "./concat.js";
 import { constant } from "./const.js";
 import { div } from "./div.js";
 import { exp } from "./exp.js";
-import { fusion } from "./fusion.js";
+import { fusion, fusionOutput } from "./fusion.js";
 import { gather } from "./gather.js";
 import { iota } from "./iota.js";
 import { input, param, state } from "./leaves.js";
@@ -85,7 +85,7 @@ export const PRIMITIVES: readonly OpDef[] = [
 ];
 
 /** Ops the compiler makes for itself (never written by users, never differentiated). */
-export const INTERNAL_OPS: readonly OpDef[] = [fusion];
+export const INTERNAL_OPS: readonly OpDef[] = [fusion, fusionOutput];
 
 registerPrimitives(PRIMITIVES);
 const BY_NAME = new Map([...PRIMITIVES, ...INTERNAL_OPS].map((op) => [op.name, op]));

@@ -35,7 +35,14 @@ import { VERSION } from "../version.js";
 import { planEntry, type EntryPlan, type PlanResult, type Target } from "../plan/plan.js";
 import { loadKernels } from "./kernels.js";
 import { Region, reservedBytes, type Buffer } from "./layout.js";
-import { ALIASING_OPS, isElementwiseKernel, kernelScratchBytes, lowerNode, NO_KERNEL_OPS } from "./lower.js";
+import {
+  ALIASING_OPS,
+  extraOutputs,
+  kernelScratchBytes,
+  lowerNode,
+  NO_KERNEL_OPS,
+  readsElementwise,
+} from "./lower.js";
 import { ModuleBuilder, type Expr, type FnBuilder } from "./module.js";
 
 export interface CompileOptions {
@@ -228,7 +235,8 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     const target: Target = {
       isPersistent: (n) => NO_KERNEL_OPS.has(n.op),
       isView: (n) => ALIASING_OPS.has(n.op),
-      isElementwise: isElementwiseKernel,
+      readsElementwise,
+      writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
       scratchBytes: (n) => kernelScratchBytes(n, simd),
     };
     const plans: Partial<Record<Entry["name"], MemoryPlan>> = {};
@@ -249,6 +257,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
         }
       }
       const fnNames: string[] = [];
+      const extra = extraOutputs(order);
       for (const node of plan.schedule) {
         const name = `${entry.name}_${node.id}_${node.op}`;
         const f = mb.fn(name);
@@ -268,6 +277,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
           node,
           node.inputs.map((i) => buffers.get(i)!),
           buffers.get(node)!,
+          (extra.get(node) ?? []).map((n) => buffers.get(n)!),
         );
         f.finish();
         fnNames.push(name);

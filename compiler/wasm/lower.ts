@@ -9,6 +9,7 @@
  */
 import { ALIASING_OPS, NO_KERNEL_OPS } from "../ir/kernels.js";
 import type { Node } from "../ir/node.js";
+import { fusionHead, type FusionAttrs } from "../ops/fusion.js";
 import { normalizeAxis, stridesOf } from "../ir/shape.js";
 import type { Buffer } from "./layout.js";
 import type { LowerContext } from "./emit/context.js";
@@ -22,12 +23,19 @@ import { emitReduce } from "./emit/reduce.js";
 export { ALIASING_OPS, NO_KERNEL_OPS };
 
 /**
- * Elementwise kernels: strided maps whose element i reads only element i of each operand (after
- * broadcasting), so the memory planner may let the output overwrite an operand of the same layout.
- * A `fusion` is one such map over its whole program.
+ * Whether `node`'s kernel reads operand `index` element by element: its outputs' element i is
+ * computed from element i of that operand (after broadcasting) and nothing else reads the operand,
+ * so the memory planner may let an output overwrite it (when it has the output's layout). True
+ * for every operand of an elementwise op or loop fusion, and for the epilogue operands of a
+ * matmul fusion (read when a tile is stored; not its A and B, which every tile reads).
  */
-export function isElementwiseKernel(node: Node): boolean {
-  return (Object.hasOwn(ELEMENTWISE, node.op) || node.op === "fusion") && !ALIASING_OPS.has(node.op);
+export function readsElementwise(node: Node, index: number): boolean {
+  if (ALIASING_OPS.has(node.op)) return false;
+  if (Object.hasOwn(ELEMENTWISE, node.op)) return true;
+  if (node.op !== "fusion") return false;
+  const head = fusionHead(node.attrs as unknown as FusionAttrs);
+  if (!head) return true;
+  return head.instr.op === "matmul" && !head.instr.args.includes(index);
 }
 
 /**
@@ -35,15 +43,38 @@ export function isElementwiseKernel(node: Node): boolean {
  * lowering so that the memory planner can place them; lowering must not ask for more.
  */
 export function kernelScratchBytes(node: Node, simd: boolean): number {
-  if (node.op !== "matmul") return 0;
-  const [a, b] = node.inputs;
+  let mm: { a: Node; b: Node; attrs: Record<string, unknown>; epilogue: boolean } | undefined;
+  if (node.op === "matmul")
+    mm = { a: node.inputs[0]!, b: node.inputs[1]!, attrs: node.attrs, epilogue: false };
+  else if (node.op === "fusion") {
+    const head = fusionHead(node.attrs as unknown as FusionAttrs);
+    if (head?.instr.op === "matmul") {
+      const [a, b] = head.instr.args;
+      mm = { a: node.inputs[a!]!, b: node.inputs[b!]!, attrs: head.instr.attrs, epilogue: true };
+    }
+  }
+  if (!mm) return 0;
   return matmulScratchBytes(
-    a!.shape,
-    b!.shape,
-    node.attrs.transA as boolean,
-    node.attrs.transB as boolean,
+    mm.a.shape,
+    mm.b.shape,
+    mm.attrs.transA as boolean,
+    mm.attrs.transB as boolean,
     simd,
+    mm.epilogue,
   );
+}
+
+/** The extra results of each multi-output fusion among `nodes` (its fusion_output nodes, in order). */
+export function extraOutputs(nodes: readonly Node[]): Map<Node, Node[]> {
+  const extra = new Map<Node, Node[]>();
+  for (const n of nodes) {
+    if (n.op !== "fusion_output") continue;
+    const f = n.inputs[0]!;
+    const list = extra.get(f) ?? [];
+    list[(n.attrs.index as number) - 1] = n;
+    extra.set(f, list);
+  }
+  return extra;
 }
 
 const contiguous = (b: Buffer): Access => ({
@@ -63,14 +94,19 @@ export function operand(input: Node, buffer: Buffer, outShape: readonly number[]
   return { base: buffer.offset, strides: broadcastStrides(buffer.shape, outShape), dtype: buffer.dtype };
 }
 
-export function lowerNode(c: LowerContext, node: Node, ins: readonly Buffer[], out: Buffer): void {
+/**
+ * Emits the kernel of `node` reading `ins` and writing `out`; a multi-output fusion also writes its
+ * extra results into `extraOuts` (the buffers of its fusion_output nodes, see extraOutputs).
+ */
+export function lowerNode(
+  c: LowerContext,
+  node: Node,
+  ins: readonly Buffer[],
+  out: Buffer,
+  extraOuts: readonly Buffer[] = [],
+): void {
   if (node.op === "fusion") {
-    emitFusion(
-      c,
-      node,
-      node.inputs.map((input, k) => operand(input, ins[k]!, out.shape)),
-      out,
-    );
+    emitFusion(c, node, ins, [out, ...extraOuts], operand);
     return;
   }
   const ew = ELEMENTWISE[node.op];
@@ -178,4 +214,5 @@ export const LOWERED_OPS = new Set([
   "scatter_add",
   "iota",
   "fusion",
+  "fusion_output", // written by its fusion's kernel
 ]);

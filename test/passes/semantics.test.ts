@@ -30,7 +30,7 @@ function build(steps: readonly Step[]) {
     for (const { op, k, c } of steps) {
       const other = values[k % values.length]!;
       const s = SPECIAL[c % SPECIAL.length]!;
-      switch (op % 16) {
+      switch (op % 19) {
         case 0:
           x = x.add(s);
           break;
@@ -79,6 +79,15 @@ function build(steps: readonly Step[]) {
         case 15:
           x = x.maximum(other).sub(x.minimum(other));
           break;
+        case 16: // a reduction with a prologue and an epilogue (fused)
+          x = x.square().sum(1, true).mul(0.1).add(x);
+          break;
+        case 17: // a maximum over the outer axis, broadcast back
+          x = x.max(0, true).sub(x).exp().mul(0.1);
+          break;
+        case 18: // a matmul epilogue reading another value
+          x = x.matmul(w).add(other).tanh();
+          break;
       }
       values.push(x);
     }
@@ -87,7 +96,7 @@ function build(steps: readonly Step[]) {
   });
 }
 
-const steps = fc.array(fc.record({ op: fc.nat(15), k: fc.nat(20), c: fc.nat(4) }), {
+const steps = fc.array(fc.record({ op: fc.nat(18), k: fc.nat(20), c: fc.nat(4) }), {
   minLength: 1,
   maxLength: 12,
 });
