@@ -276,6 +276,7 @@ function simdCore(
   const k = f.local("i32");
   const pa = f.local("i32");
   const pb = f.local("i32");
+  const pEnd = f.local("i32");
 
   /**
    * A tile of mr rows × nv vectors (4 columns each) at (i0, j0), reading B' from `from`: B' in
@@ -298,15 +299,26 @@ function simdCore(
             ? f.c32(tailPanel)
             : f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2))),
       ),
-      f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
-        ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
-        ...acc.flatMap((row, r) => [
-          f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
-          ...row.map((l, q) => f.set(l, f.f32x4.add(f.get(l), f.f32x4.mul(f.get(av), f.get(bv[q]!))))),
-        ]),
-        f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
-        f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
-      ]),
+      // the k loop: its only counter is pb, which ends at pEnd
+      ...(K > 0
+        ? [
+            f.set(pEnd, f.i32.add(f.get(pb), f.c32(K * bStep))),
+            f.doWhile(
+              [
+                ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
+                ...acc.flatMap((row, r) => [
+                  f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
+                  ...row.map((l, q) =>
+                    f.set(l, f.f32x4.add(f.get(l), f.f32x4.mul(f.get(av), f.get(bv[q]!)))),
+                  ),
+                ]),
+                f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
+                f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
+              ],
+              f.i32.lt_u(f.get(pb), f.get(pEnd)),
+            ),
+          ]
+        : []),
       ...acc.flatMap((row, r) =>
         row.flatMap((l, q) =>
           stores.tile(
