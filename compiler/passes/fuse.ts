@@ -104,7 +104,7 @@ export function fuse(g: Graph, options: FuseOptions = {}): Graph {
 
 /** `fuse`, also saying how many cheap nodes it duplicated into several kernels. */
 export function fuseGraph(g: Graph, options: FuseOptions = {}): { graph: Graph; duplicated: number } {
-  const multiOutput = options.multiOutput ?? false;
+  const multiOutput = options.multiOutput ?? true;
   const duplicate = options.duplicate ?? true;
   const roots = [...g.outputs.values(), ...g.grads.values(), ...g.updates.values()];
   const nodes = topologicalOrder(roots);
@@ -191,7 +191,8 @@ export function fuseGraph(g: Graph, options: FuseOptions = {}): { graph: Graph; 
       const own = clustersOf.get(p);
       if (own?.length !== 1) continue;
       const P = own[0]!;
-      if (P.root !== p || P.head || results.has(p) || P.members.size > MAX_DUPLICATED) continue;
+      if (P.root !== p || P.head || P.extra.length || results.has(p) || P.members.size > MAX_DUPLICATED)
+        continue;
       if ([...P.members.keys()].some((x) => !CHEAP.has(x.op))) continue;
       const us = users.get(p) ?? [];
       // each user in a cluster, reading p element by element, in one domain per cluster

@@ -277,7 +277,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
           node,
           node.inputs.map((i) => buffers.get(i)!),
           buffers.get(node)!,
-          (extra.get(node) ?? []).map((n) => buffers.get(n)!),
+          Array.from(extra.get(node) ?? [], (n) => n && buffers.get(n)),
         );
         f.finish();
         fnNames.push(name);

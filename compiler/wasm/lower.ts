@@ -9,7 +9,7 @@
  */
 import { ALIASING_OPS, NO_KERNEL_OPS } from "../ir/kernels.js";
 import type { Node } from "../ir/node.js";
-import { fusionHead, type FusionAttrs } from "../ops/fusion.js";
+import { fusionHead, programShape, type FusionAttrs } from "../ops/fusion.js";
 import { normalizeAxis, stridesOf } from "../ir/shape.js";
 import type { Buffer } from "./layout.js";
 import type { LowerContext } from "./emit/context.js";
@@ -26,16 +26,18 @@ export { ALIASING_OPS, NO_KERNEL_OPS };
  * Whether `node`'s kernel reads operand `index` element by element: its outputs' element i is
  * computed from element i of that operand (after broadcasting) and nothing else reads the operand,
  * so the memory planner may let an output overwrite it (when it has the output's layout). True
- * for every operand of an elementwise op or loop fusion, and for the epilogue operands of a
- * matmul fusion (read when a tile is stored; not its A and B, which every tile reads).
+ * for every operand of an elementwise op or loop fusion, and for the operands that only a head
+ * fusion's epilogue reads (at the position of the element it stores): not a matmul's A and B,
+ * which every tile reads, nor what a reduction's prologue reads.
  */
 export function readsElementwise(node: Node, index: number): boolean {
   if (ALIASING_OPS.has(node.op)) return false;
   if (Object.hasOwn(ELEMENTWISE, node.op)) return true;
   if (node.op !== "fusion") return false;
-  const head = fusionHead(node.attrs as unknown as FusionAttrs);
-  if (!head) return true;
-  return head.instr.op === "matmul" && !head.instr.args.includes(index);
+  const attrs = node.attrs as unknown as FusionAttrs;
+  const { head, prologue } = programShape(node.inputs, attrs);
+  if (head === undefined) return true;
+  return attrs.program.every((instr, i) => !instr.args.includes(index) || (i !== head && !prologue[i]));
 }
 
 /**
@@ -96,14 +98,15 @@ export function operand(input: Node, buffer: Buffer, outShape: readonly number[]
 
 /**
  * Emits the kernel of `node` reading `ins` and writing `out`; a multi-output fusion also writes its
- * extra results into `extraOuts` (the buffers of its fusion_output nodes, see extraOutputs).
+ * extra results into `extraOuts` (the buffers of its fusion_output nodes, see extraOutputs;
+ * undefined for one the entry does not compute).
  */
 export function lowerNode(
   c: LowerContext,
   node: Node,
   ins: readonly Buffer[],
   out: Buffer,
-  extraOuts: readonly Buffer[] = [],
+  extraOuts: readonly (Buffer | undefined)[] = [],
 ): void {
   if (node.op === "fusion") {
     emitFusion(c, node, ins, [out, ...extraOuts], operand);

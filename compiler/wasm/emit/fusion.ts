@@ -104,24 +104,28 @@ const vectorizable = (attrs: FusionAttrs, instrs: readonly number[]) =>
 /**
  * @param operand  how the kernel reads fusion operand k over a given iteration shape
  *                 (lower.ts's `operand`: a strided access, or an immediate for a scalar constant)
- * @param outs     the fusion's own result, then its extra outputs
+ * @param outs     the fusion's own result, then its extra outputs (undefined: not needed here)
  */
 export function emitFusion(
   c: LowerContext,
   node: Node,
   ins: readonly Buffer[],
-  outs: readonly Buffer[],
+  outs: readonly (Buffer | undefined)[],
   operand: (input: Node, buffer: Buffer, shape: readonly number[]) => MapOperand,
 ): void {
   const attrs = node.attrs as unknown as FusionAttrs;
   const { types, head, prologue } = programShape(node.inputs, attrs);
   const m = node.inputs.length;
   const p: Program = { c, attrs, types, m };
-  const wanted = resultValues(m, attrs);
+  // an extra output that the entry does not need (a user output, in the backward entry) has no
+  // buffer there: it is not stored
+  const results = resultValues(m, attrs);
+  if (outs.length > results.length)
+    throw new Error(`internal: fusion %${node.id} has ${results.length} outputs`);
+  const wanted = results.filter((_, k) => outs[k] !== undefined);
+  const stored = outs.filter((o): o is Buffer => o !== undefined);
   const n = attrs.program.length;
-  if (outs.length !== wanted.length)
-    throw new Error(`internal: fusion %${node.id} has ${wanted.length} outputs`);
-  const outAccess = outs.map((b) => ({
+  const outAccess = stored.map((b) => ({
     base: b.offset,
     strides: contiguousStrides(b.shape),
     dtype: b.dtype,
@@ -157,7 +161,7 @@ export function emitFusion(
     const operands = node.inputs.map((input, k) => operand(input, ins[k]!, attrs.shape));
     void a;
     void b;
-    emitMatmul(c, ins[a]!, ins[b]!, outs, transA, transB, {
+    emitMatmul(c, ins[a]!, ins[b]!, stored, transA, transB, {
       vectorizable: vectorizable(attrs, after),
       apply: (acc, load, vector) =>
         emitInstrs(p, vector, after, (k) => (k === headValue ? acc : load(operands[k]!)), wanted),
@@ -192,7 +196,7 @@ export function emitFusion(
         : results[0]!;
     },
     epilogue: usedEpi.map((k) => epiOperands[k]!),
-    outs: outs.map((o) => ({
+    outs: stored.map((o) => ({
       base: o.offset,
       strides: stridesInInputSpace(contiguousStrides(o.shape), inShape, axes, keepOut),
       dtype: o.dtype,
