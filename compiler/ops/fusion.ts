@@ -23,9 +23,10 @@
  *
  *        %20 = fusion(%15, %17) { v2 = sub v0, v1 ; v3 = exp v2 ; v4 = reduce_sum v3 ; v5 = log v4 }
  *
- * `outputs` lists extra results (a *multi-output* fusion): program values of the fusion's shape,
- * written by the same kernel into buffers of their own. The node's own value is the last
- * instruction; extra result k (1-based) is the node `fusion_output(fusion) { index: k }`.
+ * `outputs` lists extra results (a *multi-output* fusion): program values of the fusion's shape
+ * (or of a reduction's prologue, at its input shape), written by the same kernel into buffers of
+ * their own. The node's own value is the last instruction; extra result k (1-based) is the node
+ * `fusion_output(fusion) { index: k }`.
  *
  *        %30 = fusion(g, m, v, θ) { m' = ... ; v' = ... ; θ' = ... }  outputs=[m', v']
  *        %31 = fusion_output(%30) {index: 1}   (m')      %32 = fusion_output(%30) {index: 2} (v')
@@ -47,7 +48,7 @@ export type FusedInstr = {
 export type FusionAttrs = {
   shape: number[];
   program: FusedInstr[];
-  /** Extra results (value indices), each of the fusion's shape; absent: one result. */
+  /** Extra results (value indices), of the fusion's shape or in a reduction's prologue; absent: one result. */
   outputs?: number[];
 };
 
@@ -141,10 +142,12 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
           throw new OpError(`instruction ${i} reads v${a}, a value of the reduction's prologue`);
   });
   for (const o of attrs.outputs ?? []) {
-    if (!Number.isInteger(o) || o < m || o >= types.length || prologue[o - m])
-      throw new OpError(`bad extra output v${o}`);
-    if (!sameShape(types[o]!.shape, shape))
-      throw new OpError(`extra output v${o} has shape ${shapeToString(types[o]!.shape)}, not the fusion's`);
+    if (!Number.isInteger(o) || o < m || o >= types.length) throw new OpError(`bad extra output v${o}`);
+    const want = prologue[o - m] ? inShape! : shape;
+    if (!sameShape(types[o]!.shape, want))
+      throw new OpError(
+        `extra output v${o} has shape ${shapeToString(types[o]!.shape)}, not ${shapeToString(want)}`,
+      );
   }
   return { types, head, prologue };
 }

@@ -26,9 +26,11 @@
  * mask is recomputed in the forward and the backward kernels that need it, a one-hot matrix in
  * the loss and in its gradient (XLA duplicates cheap producers the same way).
  *
- * A graph result (output, gradient, update) is normally materialized on its own. With
- * `multiOutput`, a result whose users are all in one cluster joins it as an *extra output*: the
- * kernel writes it too (a `fusion_output` node stands for it), so an optimizer's update of m, v
+ * With `multiOutput` (the default), a value that must be stored anyway joins a cluster as an
+ * *extra output*, written by the same kernel (a `fusion_output` node stands for it): a graph
+ * result (output, gradient, update) whose users are all in that cluster, or an expensive node or
+ * head whose other users are in kernels that do not lead back into the cluster (an exp(x − max)
+ * stored for the softmax gradient while its row sums are taken). So an optimizer's update of m, v
  * and θ reads g, m, v and θ once and writes all three:
  *
  *        before:  m' = fusion(m, g) {...} ; v' = fusion(v, g) {...} ; θ' = fusion(θ, m', v') {...}
@@ -48,7 +50,7 @@ import {
 import { withInputs } from "./rewrite.js";
 
 export interface FuseOptions {
-  /** Let graph results join a cluster as extra outputs of its kernel (default false). */
+  /** Let values that are stored anyway join a cluster as extra outputs of its kernel (default true). */
   readonly multiOutput?: boolean;
   /** Duplicate cheap elementwise nodes into every cluster that reads them (default true). */
   readonly duplicate?: boolean;
@@ -135,36 +137,64 @@ export function fuseGraph(g: Graph, options: FuseOptions = {}): { graph: Graph; 
     return undefined;
   };
 
-  /** Adds `p` to the cluster of its users when that is possible; true if it joined. */
+  /** The one cluster a node is in (undefined: none, or duplicated into several). */
+  const clusterOf = (u: Node): Cluster | undefined => {
+    const list = clustersOf.get(u);
+    return list?.length === 1 ? list[0] : undefined;
+  };
+  /** Whether `from` is an ancestor of `to` (or `to` itself); nodes after `to` cannot be. */
+  const reaches = (from: Node, to: Node): boolean => {
+    const limit = position.get(to)!;
+    const seen = new Set<Node>();
+    const stack = [from];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n === to) return true;
+      if (seen.has(n) || position.get(n)! > limit) continue;
+      seen.add(n);
+      stack.push(...(users.get(n) ?? []));
+    }
+    return false;
+  };
+
+  /**
+   * Adds `p` to the cluster of its users when that is possible; true if it joined. With all its
+   * users in one cluster, p joins it (as an extra output if it is a graph result). With users in
+   * other kernels too, an expensive node or a head may still join one of its users' clusters as
+   * an extra output, when none of those other users leads back into that cluster (which would
+   * make a cycle of kernels).
+   */
   const join = (p: Node): boolean => {
     if (!isElementwise(p) && !isHead(p)) return false;
     const us = users.get(p) ?? [];
-    if (us.length === 0) return false;
-    // every user in one cluster (a user outside clusters, or duplicated into several, blocks)
-    const cs = new Set(
-      us.map((u) => {
-        const list = clustersOf.get(u);
-        return list?.length === 1 ? list[0] : undefined;
-      }),
-    );
-    if (cs.size !== 1) return false;
-    const [c] = cs;
-    if (!c) return false;
-    const domains = new Set(us.map((u) => domainVia(c, u, p)));
-    if (domains.size !== 1) return false;
-    const [d] = domains;
-    if (d === undefined) return false;
-    const result = results.has(p);
-    if (result && !(multiOutput && d === "out")) return false;
-    if (isHead(p)) {
-      if (c.head || d !== "out") return false;
-      c.head = p;
-      if (headOp(p) !== "matmul") c.inShape = p.op === "fusion" ? fusionPrologueShape(p) : p.inputs[0]!.shape;
+    const candidates = [...new Set(us.map(clusterOf))].filter((c): c is Cluster => c !== undefined);
+    for (const c of candidates) {
+      const inside = us.filter((u) => clusterOf(u) === c);
+      const outside = us.filter((u) => clusterOf(u) !== c);
+      const domains = new Set(inside.map((u) => domainVia(c, u, p)));
+      if (domains.size !== 1) continue;
+      const [d] = domains;
+      if (d === undefined) continue;
+      const extra = results.has(p) || outside.length > 0;
+      if (extra && !multiOutput) continue;
+      // cheap nodes are duplicated instead
+      if (outside.length > 0 && !isHead(p) && CHEAP.has(p.op)) continue;
+      // a result stays out of a reduction's prologue: it would pull the chain that computes it
+      // away from a matmul's epilogue (the prologue is for values read again elsewhere)
+      if (results.has(p) && d === "in") continue;
+      if (outside.some((u) => reaches(u, c.root))) continue;
+      if (isHead(p)) {
+        if (c.head || d !== "out") continue;
+        c.head = p;
+        if (headOp(p) !== "matmul")
+          c.inShape = p.op === "fusion" ? fusionPrologueShape(p) : p.inputs[0]!.shape;
+      }
+      c.members.set(p, d);
+      clustersOf.set(p, [c]);
+      if (extra) c.extra.push(p);
+      return true;
     }
-    c.members.set(p, d);
-    clustersOf.set(p, [c]);
-    if (result) c.extra.push(p);
-    return true;
+    return false;
   };
 
   for (let i = nodes.length - 1; i >= 0; i--) {
@@ -219,12 +249,41 @@ export function fuseGraph(g: Graph, options: FuseOptions = {}): { graph: Graph; 
     }
   }
 
-  // rebuild: every cluster of two or more nodes becomes one fusion node
-  const rebuilt = new Map<Node, Node>();
-  for (const n of nodes) {
+  // rebuild: every cluster of two or more nodes becomes one fusion node. An extra output may be
+  // read by a node that comes before its cluster's root in graph order, so units (fusions and
+  // single nodes) are rebuilt in an order of their own dependencies.
+  const unitOf = (n: Node): Node | undefined => {
     const cs = clustersOf.get(n);
-    const c = cs?.length === 1 ? cs[0]! : undefined;
-    if (cs && (cs.length > 1 || c!.root !== n)) continue; // computed inside its clusters' kernels
+    if (!cs) return n;
+    if (cs.length > 1) return undefined; // duplicated: inside its clusters' kernels
+    const c = cs[0]!;
+    if (c.members.size === 1) return n;
+    return c.root === n || c.extra.includes(n) ? c.root : undefined;
+  };
+  const units = nodes.filter((n) => unitOf(n) === n);
+  const inputsOf = (u: Node): Node[] => {
+    const c = clusterOf(u);
+    if (!c || c.members.size === 1) return [...u.inputs];
+    return [...c.members.keys()].flatMap((x) => x.inputs.filter((i) => !c.members.has(i)));
+  };
+  const waiting = new Map<Node, number>();
+  const dependents = new Map<Node, Node[]>();
+  for (const u of units) {
+    const deps = new Set(inputsOf(u).map((i) => unitOf(i)!));
+    deps.delete(u);
+    waiting.set(u, deps.size);
+    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), u]);
+  }
+  const rebuilt = new Map<Node, Node>();
+  const ready = units.filter((u) => waiting.get(u) === 0);
+  while (ready.length) {
+    // the earliest ready unit in graph order (so fusions keep the graph's order where they can)
+    let best = 0;
+    ready.forEach((u, i) => {
+      if (position.get(u)! < position.get(ready[best]!)!) best = i;
+    });
+    const n = ready.splice(best, 1)[0]!;
+    const c = clusterOf(n);
     if (!c || c.members.size === 1) {
       rebuilt.set(
         n,
@@ -233,19 +292,26 @@ export function fuseGraph(g: Graph, options: FuseOptions = {}): { graph: Graph; 
           n.inputs.map((i) => rebuilt.get(i)!),
         ),
       );
-      continue;
+    } else {
+      const f = buildFusion(c, position, rebuilt);
+      rebuilt.set(n, f);
+      // extra outputs: fusion_output nodes, in the order of the fusion's `outputs`
+      c.extra.forEach((x, k) => {
+        const attrs = { index: k + 1, shape: [...x.shape], dtype: x.dtype };
+        rebuilt.set(
+          x,
+          n.ctx.withSource(x.src, () => n.ctx.node("fusion_output", [f], attrs)),
+        );
+      });
     }
-    const f = buildFusion(c, position, rebuilt);
-    rebuilt.set(n, f);
-    // extra outputs: fusion_output nodes, in the order of the fusion's `outputs`
-    c.extra.forEach((x, k) => {
-      const attrs = { index: k + 1, shape: [...x.shape], dtype: x.dtype };
-      rebuilt.set(
-        x,
-        n.ctx.withSource(x.src, () => n.ctx.node("fusion_output", [f], attrs)),
-      );
-    });
+    for (const d of dependents.get(n) ?? []) {
+      const w = waiting.get(d)! - 1;
+      waiting.set(d, w);
+      if (w === 0) ready.push(d);
+    }
   }
+  if (rebuilt.size < units.length)
+    throw new Error("internal: the fused kernels depend on each other in a cycle");
   const map = (m: ReadonlyMap<string, Node>) => new Map([...m].map(([k, v]) => [k, rebuilt.get(v)!]));
   return {
     graph: { ...g, outputs: map(g.outputs), grads: map(g.grads), updates: map(g.updates) },

@@ -8,7 +8,7 @@
  */
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
-import { sameShape } from "../ir/shape.js";
+import { normalizeAxes, reducedShape, sameShape } from "../ir/shape.js";
 import type { Rule } from "./rewrite.js";
 
 /** The value of a constant that holds one value everywhere, if `n` is such a constant. */
@@ -104,6 +104,20 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
       const x = n.inputs[0]!;
       const axes = n.attrs.axes as number[];
       return axes.every((a) => x.shape[a] === 1) ? b.reshape(x, n.shape) : undefined;
+    },
+  },
+  {
+    name: "reshape-keepdims",
+    pattern:
+      "reshape(sum(x, axes)) ==> sum(x, axes, keepdims) when the reshape puts the reduced axes back as 1s",
+    apply: (n) => {
+      const r = n.inputs[0]!;
+      if (n.op !== "reshape" || (r.op !== "reduce_sum" && r.op !== "reduce_max") || r.attrs.keepdims)
+        return undefined;
+      const x = r.inputs[0]!;
+      const axes = normalizeAxes(r.attrs.axes as number[], x.shape.length);
+      if (!sameShape(n.shape, reducedShape(x.shape, axes, true))) return undefined;
+      return r.op === "reduce_sum" ? b.sum(x, axes, true) : b.max(x, axes, true);
     },
   },
   {

@@ -116,6 +116,22 @@ const cases: Case[] = [
     kinds: ["reduction"],
   },
   {
+    name: "softmax over rows: exp(x - max) stored while its sums are taken",
+    x: [5, 11],
+    build: (x, m) => x.mul(m.param("s", [11])).softmax(1),
+    kinds: ["reduction"],
+  },
+  {
+    name: "softmax over columns (innermost axis kept), exp stored in the prologue",
+    x: [7, 9],
+    build: (x, m) =>
+      x
+        .mul(m.param("s", [7, 1]))
+        .softmax(0)
+        .mul(x),
+    kinds: ["reduction"],
+  },
+  {
     name: "softmax cross-entropy of a dense layer",
     x: [9, 6],
     build: (x, m) => {
@@ -190,6 +206,20 @@ describe("the fuse pass", () => {
       .map((n) => (n.attrs as unknown as FusionAttrs).program.map((i) => i.op).join(" "));
     expect(programs).toContain("matmul add");
     expect(programs).toContain("compare matmul select");
+    expectSoundPlans(c);
+  });
+
+  it("computes exp(x - max), its row sums and log-sum-exp of softmax cross-entropy in one kernel", () => {
+    const c = compile(mlp, { optimizer: optim.sgd(0.1) });
+    const g = c.graphs.train!;
+    const lse = graphNodes(g).filter((n) => {
+      if (n.op !== "fusion" || fusionKind(n) !== "reduction") return false;
+      const { program, outputs } = n.attrs as unknown as FusionAttrs;
+      const ops = program.map((i) => i.op).join(" ");
+      // exp(x - max) is an extra output computed in the reduction's prologue
+      return ops === "sub exp reduce_sum log add" && outputs?.includes(n.inputs.length + 1);
+    });
+    expect(lse.length).toBe(1);
     expectSoundPlans(c);
   });
 

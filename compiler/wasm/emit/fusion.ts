@@ -159,8 +159,6 @@ export function emitFusion(
     const { transA, transB } = headInstr.attrs as { transA: boolean; transB: boolean };
     // epilogue operands, addressed over the product's shape
     const operands = node.inputs.map((input, k) => operand(input, ins[k]!, attrs.shape));
-    void a;
-    void b;
     emitMatmul(c, ins[a]!, ins[b]!, stored, transA, transB, {
       vectorizable: vectorizable(attrs, after),
       apply: (acc, load, vector) =>
@@ -182,27 +180,34 @@ export function emitFusion(
   const keepOut = reducedShape.length === inShape.length;
   const epiOperands = node.inputs.map((input, k) => toInput(operand(input, ins[k]!, reducedShape)));
   const usedPro = range(0, m).filter((k) => usedBy(attrs, pro, k) || k === inputValue);
-  const usedEpi = range(0, m).filter((k) => usedAfter(attrs, after, k));
+  const usedEpi = range(0, m).filter((k) => usedBy(attrs, after, k));
+  // results computed in the prologue (at the input shape) are stored as the elements are read
+  const isPro = (v: number) => v >= m && prologue[v - m]!;
+  const proWanted = wanted.filter(isPro);
+  const epiWanted = wanted.filter((v) => !isPro(v));
+  const proStored = stored.filter((_, k) => isPro(wanted[k]!));
+  const epiStored = stored.filter((_, k) => !isPro(wanted[k]!));
   emitReduction(c, {
     kind: headInstr.op === "reduce_sum" ? "sum" : "max",
     dtype: types[headValue]!.dtype,
     inShape,
     axes,
     prologue: usedPro.map((k) => proOperands[k]!),
-    element: (values, vector) => {
-      const { stmts, results } = emitInstrs(p, vector, pro, (k) => values[usedPro.indexOf(k)]!, [inputValue]);
-      return stmts.length
-        ? c.f.valueBlock([...stmts, results[0]!], valType(types[inputValue]!, vector))
-        : results[0]!;
-    },
+    element: (values, vector) =>
+      emitInstrs(p, vector, pro, (k) => values[usedPro.indexOf(k)]!, [inputValue, ...proWanted]),
+    prologueOuts: proStored.map((o) => ({
+      base: o.offset,
+      strides: contiguousStrides(o.shape),
+      dtype: o.dtype,
+    })),
     epilogue: usedEpi.map((k) => epiOperands[k]!),
-    outs: stored.map((o) => ({
+    outs: epiStored.map((o) => ({
       base: o.offset,
       strides: stridesInInputSpace(contiguousStrides(o.shape), inShape, axes, keepOut),
       dtype: o.dtype,
     })),
     finish: (acc, values, vector) =>
-      emitInstrs(p, vector, after, (k) => (k === headValue ? acc : values[usedEpi.indexOf(k)]!), wanted),
+      emitInstrs(p, vector, after, (k) => (k === headValue ? acc : values[usedEpi.indexOf(k)]!), epiWanted),
   });
 }
 
@@ -210,4 +215,3 @@ export function emitFusion(
 function usedBy(attrs: FusionAttrs, instrs: readonly number[], k: number): boolean {
   return instrs.some((i) => attrs.program[i]!.args.includes(k));
 }
-const usedAfter = usedBy;

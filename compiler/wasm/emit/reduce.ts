@@ -33,8 +33,13 @@ export interface ReduceSpec {
   readonly axes: readonly number[];
   /** Operands of the reduced element, strides over the input shape. */
   readonly prologue: readonly MapOperand[];
-  /** The reduced element from the prologue operands' values (vector: 4 lanes of the innermost axis). */
-  element(values: readonly Expr[], vector: boolean): Expr;
+  /**
+   * The reduced element from the prologue operands' values (vector: 4 lanes of the innermost
+   * axis): results[0], then the values stored into `prologueOuts` at the element's position.
+   */
+  element(values: readonly Expr[], vector: boolean): Results;
+  /** Extra outputs computed in the prologue (a fusion's), strides over the input shape. */
+  readonly prologueOuts: readonly Access[];
   /** Operands of the epilogue, strides over the input shape (0 on reduced axes). */
   readonly epilogue: readonly MapOperand[];
   /** The outputs, strides over the input shape (0 on reduced axes). */
@@ -76,7 +81,8 @@ export function emitReduce(
     inShape: input.shape,
     axes,
     prologue: [{ base: input.offset, strides: contiguousStrides(input.shape), dtype: input.dtype }],
-    element: ([v]) => v!,
+    element: ([v]) => ({ stmts: [], results: [v!] }),
+    prologueOuts: [],
     epilogue: [],
     outs: [
       {
@@ -95,7 +101,9 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
   const { f } = c;
   const { kind } = spec;
   const int = spec.dtype !== "f32";
-  const accesses: Access[] = [...spec.prologue, ...spec.epilogue].filter(isAccess).concat(spec.outs);
+  const accesses: Access[] = [...spec.prologue, ...spec.epilogue]
+    .filter(isAccess)
+    .concat(spec.outs, spec.prologueOuts);
   // merge runs of adjacent axes of the same class that every access walks contiguously
   const dims: { size: number; reduced: boolean; strides: number[] }[] = [];
   spec.inShape.forEach((d, i) => {
@@ -168,6 +176,36 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
     if (vector) return s === 0 ? f.v128.load32_splat(0, 4, p) : f.v128.load(0, 4, p);
     return o.dtype === "f32" ? f.f32.load(0, 4, p) : f.i32.load(0, 4, p);
   };
+  /** Stores `v` into output `o` at the current counters of `over` (+ j along `inner`). */
+  const storeAt = (
+    o: Access,
+    over: readonly (typeof dims)[number][],
+    vector: boolean,
+    inner: { d: (typeof dims)[number]; j: Local } | undefined,
+    v: Expr,
+  ): Expr => {
+    const s = inner ? strideOf(o, inner.d) : 0;
+    const p = addr(o, over, s !== 0 ? () => f.i32.mul(f.get(inner!.j), f.c32(s * 4)) : undefined);
+    if (vector) return f.v128.store(0, 4, p, v);
+    return o.dtype === "f32" ? f.f32.store(0, 4, p, v) : f.i32.store(0, 4, p, v);
+  };
+  /** One element of the reduction: its prologue outputs stored, then folded into `acc`. */
+  const accumulate = (
+    acc: Local,
+    over: readonly (typeof dims)[number][],
+    vector: boolean,
+    inner?: { d: (typeof dims)[number]; j: Local },
+  ): Expr[] => {
+    const { stmts, results } = spec.element(
+      spec.prologue.map((o) => value(o, over, vector, inner)),
+      vector,
+    );
+    return [
+      ...stmts,
+      ...spec.prologueOuts.map((o, k) => storeAt(o, over, vector, inner, results[k + 1]!)),
+      f.set(acc, vector ? combineV(f.get(acc), results[0]!) : combine(f.get(acc), results[0]!)),
+    ];
+  };
   /** Stores the finished results at the current kept position (+ j along the kept `inner` axis). */
   const finishAt = (acc: Expr, vector: boolean, inner?: { d: (typeof dims)[number]; j: Local }): Expr[] => {
     const over = kept.filter((d) => d !== inner?.d);
@@ -176,25 +214,20 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
       spec.epilogue.map((o) => value(o, over, vector, inner)),
       vector,
     );
-    return [
-      ...stmts,
-      ...spec.outs.map((o, k) => {
-        const s = inner ? strideOf(o, inner.d) : 0;
-        const p = addr(o, over, s !== 0 ? () => f.i32.mul(f.get(inner!.j), f.c32(s * 4)) : undefined);
-        return vector
-          ? f.v128.store(0, 4, p, results[k]!)
-          : o.dtype === "f32"
-            ? f.f32.store(0, 4, p, results[k]!)
-            : f.i32.store(0, 4, p, results[k]!);
-      }),
-    ];
+    return [...stmts, ...spec.outs.map((o, k) => storeAt(o, over, vector, inner, results[k]!))];
   };
   const last = dims[dims.length - 1]!;
   const innermost = last.size;
   const unitOrZero = (d: (typeof dims)[number]) => (a: MapOperand) =>
     !isAccess(a) || [0, 1].includes(strideOf(a, d));
 
-  if (c.simd && last.reduced && innermost >= 4 && spec.prologue.every(unitOrZero(last))) {
+  if (
+    c.simd &&
+    last.reduced &&
+    innermost >= 4 &&
+    spec.prologue.every(unitOrZero(last)) &&
+    spec.prologueOuts.every((o) => strideOf(o, last) === 1)
+  ) {
     // reduce a contiguous run per output element
     const outerRed = red.slice(0, -1);
     const acc = f.local("v128");
@@ -202,11 +235,6 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
     const j = counter.get(last)!;
     const vecEnd = innermost - (innermost % 4);
     const inner = { d: last, j };
-    const element = (vector: boolean) =>
-      spec.element(
-        spec.prologue.map((o) => value(o, [...kept, ...outerRed], vector, inner)),
-        vector,
-      );
     const lanes = [0, 1, 2, 3].map((l) =>
       int ? f.i32x4.extract_lane(f.get(acc), l) : f.f32x4.extract_lane(f.get(acc), l),
     );
@@ -215,11 +243,13 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
         f.set(acc, vectorInit()),
         f.set(tail, scalarInit()),
         ...loops(outerRed, () => [
-          f.forLoop(j, f.c32(0), f.c32(vecEnd), 4, () => f.set(acc, combineV(f.get(acc), element(true)))),
+          f.forLoop(j, f.c32(0), f.c32(vecEnd), 4, () =>
+            accumulate(acc, [...kept, ...outerRed], true, inner),
+          ),
           ...(vecEnd < innermost
             ? [
                 f.forLoop(j, f.c32(vecEnd), f.c32(innermost), 1, () =>
-                  f.set(tail, combine(f.get(tail), element(false))),
+                  accumulate(tail, [...kept, ...outerRed], false, inner),
                 ),
               ]
             : []),
@@ -238,7 +268,7 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
     !last.reduced &&
     innermost >= 4 &&
     [...spec.prologue, ...spec.epilogue].every(unitOrZero(last)) &&
-    spec.outs.every((o) => strideOf(o, last) === 1)
+    [...spec.outs, ...spec.prologueOuts].every((o) => strideOf(o, last) === 1)
   ) {
     // the innermost axis is kept: accumulate four neighbouring outputs at once
     const outerKept = kept.slice(0, -1);
@@ -246,15 +276,9 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
     const vecEnd = innermost - (innermost % 4);
     const chunk = (vector: boolean): Expr[] => {
       const acc = f.local(vector ? "v128" : type);
-      const element = spec.element(
-        spec.prologue.map((o) => value(o, [...outerKept, ...red], vector, { d: last, j })),
-        vector,
-      );
       return [
         f.set(acc, vector ? vectorInit() : scalarInit()),
-        ...loops(red, () => [
-          f.set(acc, vector ? combineV(f.get(acc), element) : combine(f.get(acc), element)),
-        ]),
+        ...loops(red, () => accumulate(acc, [...outerKept, ...red], vector, { d: last, j })),
         ...finishAt(f.get(acc), vector, { d: last, j }),
       ];
     };
@@ -271,13 +295,9 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
   f.emit(
     ...loops(kept, () => {
       const acc = f.local(type);
-      const element = spec.element(
-        spec.prologue.map((o) => value(o, [...kept, ...red], false)),
-        false,
-      );
       return [
         f.set(acc, scalarInit()),
-        ...loops(red, () => [f.set(acc, combine(f.get(acc), element))]),
+        ...loops(red, () => accumulate(acc, [...kept, ...red], false)),
         ...finishAt(f.get(acc), false),
       ];
     }),
