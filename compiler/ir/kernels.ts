@@ -9,6 +9,9 @@ export const ALIASING_OPS: ReadonlySet<string> = new Set(["reshape", "stop_gradi
 /** Ops without a kernel: leaves (and loop-body arguments), and constants (stored as data segments). */
 export const NO_KERNEL_OPS: ReadonlySet<string> = new Set(["input", "param", "state", "const", "arg"]);
 
+/** Values written by another node's kernel (the extra results of a multi-output fusion): no kernel. */
+export const WRITTEN_BY_PRODUCER_OPS: ReadonlySet<string> = new Set(["fusion_output"]);
+
 export function isKernel(n: Node): boolean {
-  return !ALIASING_OPS.has(n.op) && !NO_KERNEL_OPS.has(n.op);
+  return !ALIASING_OPS.has(n.op) && !NO_KERNEL_OPS.has(n.op) && !WRITTEN_BY_PRODUCER_OPS.has(n.op);
 }

@@ -1,17 +1,40 @@
 /**
  * fusion: a compiler-internal op made by the `fuse` pass, not part of the user-visible primitive
- * set. It holds a small SSA program of elementwise ops; value k < operands is operand k, value
- * operands + i is instruction i, and the last instruction is the result. Every instruction has
- * the fusion's own shape (operands may broadcast to it), so the whole program lowers to one loop
- * with no intermediate buffers (Theano's Composite, XLA's loop fusion).
+ * set. It holds a small SSA program; value k < operands is operand k, value operands + i is
+ * instruction i, and the last instruction is the result. The backend lowers the whole program to
+ * one kernel with no intermediate buffers (Theano's Composite, XLA's loop and input fusion).
  *
- *   before:  %7 = add %5, %6 ; %8 = tanh %7 ; %9 = mul %8, %4
- *   after:   %9 = fusion(%5, %6, %4) { v3 = add v0, v1 ; v4 = tanh v3 ; v5 = mul v4, v2 }
+ * Most instructions are elementwise (FUSIBLE_OPS). A program may also hold one *head*, a matmul
+ * or a reduction, which sets the kernel's loop structure:
+ *
+ *  - no head: one loop over the fusion's shape; every instruction has that shape.
+ *
+ *        %9 = fusion(%5, %6, %4) { v3 = add v0, v1 ; v4 = tanh v3 ; v5 = mul v4, v2 }
+ *
+ *  - a matmul head (an *epilogue* fusion): the matmul's operands are fusion operands; the
+ *    instructions after it have the fusion's (the product's) shape and run on each output tile
+ *    while it is still in registers, before it is stored.
+ *
+ *        %12 = fusion(%0, %2, %3) { v3 = matmul v0, v1 ; v4 = add v3, v2 ; ... }   (x·W + b, relu)
+ *
+ *  - a reduction head (reduce_sum, reduce_max; an *input* fusion): the instructions it depends on
+ *    (its prologue) have the reduction's input shape and are computed as the reduction reads
+ *    them; the instructions after it (its epilogue) have the fusion's (the reduced) shape.
+ *
+ *        %20 = fusion(%15, %17) { v2 = sub v0, v1 ; v3 = exp v2 ; v4 = reduce_sum v3 ; v5 = log v4 }
+ *
+ * `outputs` lists extra results (a *multi-output* fusion): program values of the fusion's shape
+ * (or of a reduction's prologue, at its input shape), written by the same kernel into buffers of
+ * their own. The node's own value is the last instruction; extra result k (1-based) is the node
+ * `fusion_output(fusion) { index: k }`.
+ *
+ *        %30 = fusion(g, m, v, θ) { m' = ... ; v' = ... ; θ' = ... }  outputs=[m', v']
+ *        %31 = fusion_output(%30) {index: 1}   (m')      %32 = fusion_output(%30) {index: 2} (v')
  */
 import { OpError } from "../errors.js";
-import type { Attrs } from "../ir/node.js";
+import type { Attrs, Node } from "../ir/node.js";
 import { defineOp } from "../ir/op.js";
-import { checkShape, shapeToString, type DType, type TensorType } from "../ir/shape.js";
+import { checkShape, sameShape, shapeToString, type DType, type TensorType } from "../ir/shape.js";
 import type { NDArray } from "../interp/ndarray.js";
 import { getPrimitive } from "./registry.js";
 
@@ -22,7 +45,12 @@ export type FusedInstr = {
   readonly attrs: Attrs;
 };
 
-export type FusionAttrs = { shape: number[]; program: FusedInstr[] };
+export type FusionAttrs = {
+  shape: number[];
+  program: FusedInstr[];
+  /** Extra results (value indices), of the fusion's shape or in a reduction's prologue; absent: one result. */
+  outputs?: number[];
+};
 
 /** Elementwise primitives a fusion may contain (index-dependent ops such as random_uniform may not). */
 export const FUSIBLE_OPS: ReadonlySet<string> = new Set([
@@ -48,27 +76,96 @@ export const FUSIBLE_OPS: ReadonlySet<string> = new Set([
   "broadcast",
 ]);
 
-/** The type of every value of the program, operands first. */
+/** Ops that may be a fusion's head (at most one per program). */
+export const HEAD_OPS: ReadonlySet<string> = new Set(["matmul", "reduce_sum", "reduce_max"]);
+
+/** The structure of a program: its head and which instructions run before it (its prologue). */
+export interface ProgramShape {
+  /** Value types, operands first. */
+  readonly types: TensorType[];
+  /** Instruction index of the head, if any. */
+  readonly head: number | undefined;
+  /** Per instruction: true when it is in the head's prologue (computed at the head's input shape). */
+  readonly prologue: readonly boolean[];
+}
+
+/** The type of every value of the program, operands first, after checking its structure. */
 export function programTypes(inputs: readonly TensorType[], attrs: FusionAttrs): TensorType[] {
+  return programShape(inputs, attrs).types;
+}
+
+export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs): ProgramShape {
   const shape = checkShape(attrs.shape, "fusion shape");
+  const m = inputs.length;
   const types: TensorType[] = [...inputs];
+  let head: number | undefined;
   attrs.program.forEach((instr, i) => {
-    if (!FUSIBLE_OPS.has(instr.op)) throw new OpError(`instruction ${i}: '${instr.op}' cannot be fused`);
+    if (!FUSIBLE_OPS.has(instr.op) && !HEAD_OPS.has(instr.op))
+      throw new OpError(`instruction ${i}: '${instr.op}' cannot be fused`);
+    if (HEAD_OPS.has(instr.op)) {
+      if (head !== undefined)
+        throw new OpError(`instruction ${i}: a fusion has at most one ${[...HEAD_OPS].join("/")}`);
+      head = i;
+    }
     const args = instr.args.map((a) => {
       if (!Number.isInteger(a) || a < 0 || a >= types.length)
         throw new OpError(`instruction ${i}: bad value index ${a}`);
       return types[a]!;
     });
-    const t = getPrimitive(instr.op)!.infer(args, instr.attrs);
-    if (shapeToString(t.shape) !== shapeToString(shape)) {
+    if (instr.op === "matmul" && instr.args.some((a) => a >= m))
+      throw new OpError(`instruction ${i}: a fused matmul reads fusion operands only`);
+    types.push(getPrimitive(instr.op)!.infer(args, instr.attrs));
+  });
+  // the head's prologue: the instructions it depends on (only a reduction has one)
+  const prologue = attrs.program.map(() => false);
+  if (head !== undefined) {
+    const mark = (v: number) => {
+      if (v < m || prologue[v - m]) return;
+      prologue[v - m] = true;
+      attrs.program[v - m]!.args.forEach(mark);
+    };
+    attrs.program[head]!.args.forEach(mark);
+  }
+  const inShape = head === undefined ? undefined : types[attrs.program[head]!.args[0]!]!.shape;
+  attrs.program.forEach((instr, i) => {
+    const t = types[m + i]!;
+    const want = prologue[i] ? inShape! : shape;
+    if (!sameShape(t.shape, want)) {
       throw new OpError(
-        `instruction ${i} (${instr.op}) has shape ${shapeToString(t.shape)}, not the fusion's ${shapeToString(shape)}`,
+        `instruction ${i} (${instr.op}) has shape ${shapeToString(t.shape)}, not ${prologue[i] ? "its reduction's input shape" : "the fusion's"} ${shapeToString(want)}`,
       );
     }
-    types.push(t);
+    // a prologue value is computed inside the reduction loop: nothing after the head may read it
+    if (!prologue[i] && i !== head)
+      for (const a of instr.args)
+        if (a >= m && prologue[a - m])
+          throw new OpError(`instruction ${i} reads v${a}, a value of the reduction's prologue`);
   });
-  return types;
+  for (const o of attrs.outputs ?? []) {
+    if (!Number.isInteger(o) || o < m || o >= types.length) throw new OpError(`bad extra output v${o}`);
+    const want = prologue[o - m] ? inShape! : shape;
+    if (!sameShape(types[o]!.shape, want))
+      throw new OpError(
+        `extra output v${o} has shape ${shapeToString(types[o]!.shape)}, not ${shapeToString(want)}`,
+      );
+  }
+  return { types, head, prologue };
 }
+
+/** The instruction index of the fusion's head and its op, if it has one. */
+export function fusionHead(attrs: FusionAttrs): { index: number; instr: FusedInstr } | undefined {
+  const index = attrs.program.findIndex((i) => HEAD_OPS.has(i.op));
+  return index < 0 ? undefined : { index, instr: attrs.program[index]! };
+}
+
+/** Every result value of the fusion: the last instruction first, then the extra outputs. */
+export function resultValues(inputs: number, attrs: FusionAttrs): number[] {
+  return [inputs + attrs.program.length - 1, ...(attrs.outputs ?? [])];
+}
+
+// The interpreter hands each node the values of its operands only; a fusion_output reads its
+// fusion's extra results from here (keyed by the fusion's own result array).
+const extraResults = new WeakMap<NDArray, NDArray[]>();
 
 export const fusion = defineOp<FusionAttrs>({
   name: "fusion",
@@ -91,9 +188,46 @@ export const fusion = defineOp<FusionAttrs>({
         ),
       );
     });
-    return values[values.length - 1]!;
+    const result = values[values.length - 1]!;
+    if (attrs.outputs?.length)
+      extraResults.set(
+        result,
+        attrs.outputs.map((o) => values[o]!),
+      );
+    return result;
   },
   // made after differentiation, so it needs no VJP
 });
 
-export type { DType };
+export type FusionOutputAttrs = { index: number; shape: number[]; dtype: DType };
+
+/**
+ * fusion_output: extra result `index` (1-based) of a multi-output fusion, its only operand. It has
+ * no kernel of its own: the fusion's kernel writes it.
+ */
+export const fusionOutput = defineOp<FusionOutputAttrs>({
+  name: "fusion_output",
+  arity: 1,
+  infer([f], attrs) {
+    const producer = f as Partial<Node>;
+    if (producer.op !== undefined) {
+      // a node (not just a type): check against the fusion's program
+      if (producer.op !== "fusion") throw new OpError(`the operand is a ${producer.op}, not a fusion`);
+      const fa = producer.attrs as unknown as FusionAttrs;
+      const o = fa.outputs?.[attrs.index - 1];
+      if (o === undefined) throw new OpError(`the fusion has no extra output ${attrs.index}`);
+      const t = programTypes(producer.inputs!, fa)[o]!;
+      if (!sameShape(t.shape, attrs.shape) || t.dtype !== attrs.dtype)
+        throw new OpError(`extra output ${attrs.index} is ${t.dtype}${shapeToString(t.shape)}`);
+    }
+    return { shape: checkShape(attrs.shape, "fusion_output shape"), dtype: attrs.dtype };
+  },
+  evaluate([f], attrs) {
+    const extra = extraResults.get(f!)?.[attrs.index - 1];
+    if (!extra) throw new Error("internal: a fusion_output evaluated without its fusion's results");
+    return extra;
+  },
+});
+
+/** Whether a node has no kernel of its own because another node's kernel writes it. */
+export const isFusionOutput = (n: Node): boolean => n.op === "fusion_output";

@@ -14,7 +14,7 @@ import { constant } from "./const.js";
 import { div } from "./div.js";
 import { exp } from "./exp.js";
 import { extract } from "./extract.js";
-import { fusion } from "./fusion.js";
+import { fusion, fusionOutput } from "./fusion.js";
 import { gather } from "./gather.js";
 import { iota } from "./iota.js";
 import { input, param, state } from "./leaves.js";
@@ -91,7 +91,7 @@ export const PRIMITIVES: readonly OpDef[] = [
 ];
 
 /** Ops the compiler makes for itself (never written by users, never differentiated). */
-export const INTERNAL_OPS: readonly OpDef[] = [fusion, arg];
+export const INTERNAL_OPS: readonly OpDef[] = [fusion, fusionOutput, arg];
 
 registerPrimitives(PRIMITIVES);
 const BY_NAME = new Map([...PRIMITIVES, ...INTERNAL_OPS].map((op) => [op.name, op]));

@@ -3,7 +3,7 @@
  *
  *   -O0: no passes (every node becomes its own kernel)
  *   -O2: hoist → simplify → fold → cse, repeated until a round changes nothing (at most 4 rounds),
- *        then fuse (elementwise loop fusion) once
+ *        then fuse once (loop fusion, matmul epilogues, reductions with their producers and users)
  *
  * Dead-code elimination needs no pass of its own: a graph is defined by its roots (outputs,
  * grads, updates), so a node nothing refers to any more is gone after every rewrite; the node
@@ -11,12 +11,14 @@
  * after every pass.
  */
 import { graphNodes, type Graph } from "../ir/graph.js";
+import type { Node } from "../ir/node.js";
 import { isKernel } from "../ir/kernels.js";
 import { checkGraph } from "../ir/spec.js";
 import { CSE_RULES } from "./cse.js";
 import { FOLD_RULES } from "./fold.js";
-import { fuse } from "./fuse.js";
+import { fuseGraph } from "./fuse.js";
 import { HOIST_RULES } from "./hoist.js";
+import { fusionHead, type FusionAttrs } from "../ops/fusion.js";
 import { rewrite, type Rule } from "./rewrite.js";
 import { SIMPLIFY_RULES } from "./simplify.js";
 
@@ -48,12 +50,21 @@ export const REWRITE_PASSES: readonly Pass[] = [
 export const FUSE_PASS: Pass = {
   name: "fuse",
   run: (g) => {
-    const graph = fuse(g);
+    const { graph, duplicated } = fuseGraph(g);
     const fusions = graphNodes(graph).filter((n) => n.op === "fusion");
     const absorbed = fusions.reduce((sum, n) => sum + (n.attrs.program as unknown[]).length, 0);
-    const rules: Record<string, number> = fusions.length
-      ? { fusions: fusions.length, "ops-fused": absorbed }
-      : {};
+    const count = (kind: string) => fusions.filter((n) => fusionKind(n) === kind).length;
+    const rules: Record<string, number> = {};
+    if (fusions.length) Object.assign(rules, { fusions: fusions.length, "ops-fused": absorbed });
+    for (const [name, kind] of [
+      ["matmul-epilogues", "matmul epilogue"],
+      ["reduction-fusions", "reduction"],
+    ] as const) {
+      if (count(kind)) rules[name] = count(kind);
+    }
+    const multi = fusions.filter((n) => (n.attrs as unknown as FusionAttrs).outputs?.length).length;
+    if (multi) rules["multi-output"] = multi;
+    if (duplicated) rules.duplicated = duplicated;
     return { graph, rules };
   },
 };
@@ -149,13 +160,23 @@ export function formatPassReport(report: readonly PassReport[]): string {
     .join("\n");
 }
 
-/** One line per fused kernel: its id and the ops it runs in one loop. */
+/** What kind of kernel a fusion is: "loop", "matmul epilogue" or "reduction". */
+export function fusionKind(n: Node): "loop" | "matmul epilogue" | "reduction" {
+  const head = fusionHead(n.attrs as unknown as FusionAttrs);
+  return !head ? "loop" : head.instr.op === "matmul" ? "matmul epilogue" : "reduction";
+}
+
+/** One line per fused kernel: its id, kind, the ops it runs in one kernel, and its extra outputs. */
 export function describeFusions(g: Graph): string {
-  return graphNodes(g)
+  const nodes = graphNodes(g);
+  return nodes
     .filter((n) => n.op === "fusion")
     .map((n) => {
-      const program = n.attrs.program as unknown as { op: string }[];
-      return `%${n.id} fusion of ${program.length} ops: ${program.map((i) => i.op).join(" -> ")}`;
+      const attrs = n.attrs as unknown as FusionAttrs;
+      const kind = fusionKind(n);
+      const extra = nodes.filter((x) => x.op === "fusion_output" && x.inputs[0] === n).map((x) => `%${x.id}`);
+      const outputs = extra.length ? ` (also writes ${extra.join(", ")})` : "";
+      return `%${n.id} ${kind === "loop" ? "fusion" : kind} of ${attrs.program.length} ops: ${attrs.program.map((i) => i.op).join(" -> ")}${outputs}`;
     })
     .join("\n");
 }

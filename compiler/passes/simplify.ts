@@ -9,7 +9,8 @@
  */
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
-import { normalizeAxes, sameShape, sizeOf } from "../ir/shape.js";
+import { normalizeAxes, reducedShape, sameShape, sizeOf } from "../ir/shape.js";
+import { FUSIBLE_OPS as FUSIBLE } from "../ops/fusion.js";
 import type { Rule } from "./rewrite.js";
 
 /** The value of a constant that holds one value everywhere, if `n` is such a constant. */
@@ -108,6 +109,20 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
     },
   },
   {
+    name: "reshape-keepdims",
+    pattern:
+      "reshape(sum(x, axes)) ==> sum(x, axes, keepdims) when the reshape puts the reduced axes back as 1s",
+    apply: (n) => {
+      const r = n.inputs[0]!;
+      if (n.op !== "reshape" || (r.op !== "reduce_sum" && r.op !== "reduce_max") || r.attrs.keepdims)
+        return undefined;
+      const x = r.inputs[0]!;
+      const axes = normalizeAxes(r.attrs.axes as number[], x.shape.length);
+      if (!sameShape(n.shape, reducedShape(x.shape, axes, true))) return undefined;
+      return r.op === "reduce_sum" ? b.sum(x, axes, true) : b.max(x, axes, true);
+    },
+  },
+  {
     name: "scalar-operand",
     pattern: "elementwise(…, broadcast(c), …) ==> elementwise(…, c, …) when the result keeps its shape",
     apply: (n) => {
@@ -132,6 +147,28 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
       const rows = sizeOf(a.shape) / k;
       const flat = b.matmul(b.reshape(a, [rows, k]), w, false, n.attrs.transB as boolean);
       return b.reshape(flat, n.shape);
+    },
+  },
+  {
+    name: "elementwise-before-reshape",
+    pattern:
+      "op(reshape x, v) ==> reshape(op(x, v)) when the reshape keeps the last axis and v is a scalar or a vector along it",
+    apply: (n) => {
+      // so that the op can join the producer of x (a matmul epilogue reads x's own layout)
+      if (!FUSIBLE.has(n.op) || n.op === "broadcast") return undefined;
+      const k = n.inputs.findIndex((i) => i.op === "reshape" && sameShape(i.shape, n.shape));
+      if (k < 0) return undefined;
+      const x = n.inputs[k]!.inputs[0]!;
+      const last = n.shape[n.shape.length - 1];
+      if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== last) return undefined;
+      const alongLast = (o: Node) => o.shape.length === 0 || (o.shape.length === 1 && o.shape[0] === last);
+      if (!n.inputs.every((o, j) => j === k || alongLast(o))) return undefined;
+      const inner = n.ctx.node(
+        n.op,
+        n.inputs.map((o, j) => (j === k ? x : o)),
+        n.attrs,
+      );
+      return sameShape(inner.shape, x.shape) ? b.reshape(inner, n.shape) : undefined;
     },
   },
   {

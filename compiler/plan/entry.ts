@@ -5,19 +5,21 @@
  *
  * The planner does not depend on the backend. The backend describes itself through a `Target`:
  * which nodes sit in persistent memory before the entry runs (leaves, constants), which are views
- * (reshape, stop_gradient), which kernels are elementwise maps that may overwrite an operand, and
- * how much kernel-internal scratch each kernel needs.
+ * (reshape, stop_gradient), which values another node's kernel writes (the extra results of a
+ * multi-output kernel), which operands a kernel reads element by element (so that its output may
+ * overwrite them), and how much kernel-internal scratch each kernel needs.
  *
  * Vocabulary used by every file of compiler/plan:
  *
- *  - a *kernel* is a node that runs code and writes a value of its own;
+ *  - a *kernel* is a node that runs code and writes a value of its own (and, for a multi-output
+ *    kernel, the values of its *extra outputs*, nodes without a kernel of their own);
  *  - the *root* of a node is the node whose bytes its value occupies: a view's root is its
  *    operand's root, every other node is its own root;
  *  - a kernel *reads* a root when one of its operands has that root.
  */
 import { topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { broadcastStrides } from "../ir/shape.js";
+import { broadcastStrides, sizeOf } from "../ir/shape.js";
 
 /** How the backend runs nodes: everything the planner needs to know about it. */
 export interface Target {
@@ -26,11 +28,13 @@ export interface Target {
   /** Views: no kernel, the value is (a contiguous part of) the bytes of the first operand. */
   isView(node: Node): boolean;
   /**
-   * Elementwise kernels: out[i] is computed from the operands' elements at index i only, so the
-   * output may overwrite an operand that has the output's layout (same shape, contiguous, not
-   * broadcast) when that operand is not read afterwards.
+   * Whether the kernel reads operand `index` element by element: its outputs' element i is
+   * computed from that operand's element i only, so an output may overwrite the operand when it
+   * has the output's layout (same shape, contiguous, not broadcast) and is not read afterwards.
    */
-  isElementwise(node: Node): boolean;
+  readsElementwise(node: Node, index: number): boolean;
+  /** For an extra output of a multi-output kernel: that kernel, which writes it (else undefined). */
+  writtenBy(node: Node): Node | undefined;
   /** Bytes of scratch the node's kernel uses internally (packing buffers); 0 for most kernels. */
   scratchBytes(node: Node): number;
 }
@@ -59,17 +63,30 @@ export interface EntryGraph {
   readonly reads: ReadonlyMap<Node, readonly Node[]>;
   /** For each root: the distinct kernels that read it, in topological order. */
   readonly readers: ReadonlyMap<Node, readonly Node[]>;
+  /** The kernel that writes each value: itself, or for an extra output its multi-output kernel. */
+  readonly writer: ReadonlyMap<Node, Node>;
+  /** For each multi-output kernel: its extra outputs. */
+  readonly extras: ReadonlyMap<Node, readonly Node[]>;
 }
 
 export function analyzeEntry(results: readonly Node[], target: Target): EntryGraph {
   const nodes = topologicalOrder(results);
   const root = new Map<Node, Node>();
   const kernels: Node[] = [];
+  const writer = new Map<Node, Node>();
+  const extras = new Map<Node, Node[]>();
   for (const n of nodes) {
     if (target.isView(n)) root.set(n, root.get(n.inputs[0]!)!);
     else {
       root.set(n, n);
-      if (!target.isPersistent(n)) kernels.push(n);
+      const w = target.writtenBy(n);
+      if (w) {
+        writer.set(n, w);
+        extras.set(w, [...(extras.get(w) ?? []), n]);
+      } else if (!target.isPersistent(n)) {
+        kernels.push(n);
+        writer.set(n, n);
+      }
     }
   }
   const reads = new Map<Node, Node[]>();
@@ -83,7 +100,26 @@ export function analyzeEntry(results: readonly Node[], target: Target): EntryGra
       list.push(k);
     }
   }
-  return { nodes, kernels, root, reads, readers };
+  return { nodes, kernels, root, reads, readers, writer, extras };
+}
+
+/**
+ * Whether kernel `k` may write an output of shape `out` over root `r`: every operand of k with
+ * root r is read element by element with the output's layout.
+ */
+export function overwritable(
+  entry: EntryGraph,
+  target: Target,
+  k: Node,
+  r: Node,
+  out: readonly number[],
+): boolean {
+  // the operand must also cover all of r's bytes from its start (a scan's extract is a part)
+  return k.inputs.every(
+    (i, idx) =>
+      entry.root.get(i) !== r ||
+      (target.readsElementwise(k, idx) && sizeOf(i.shape) === sizeOf(r.shape) && sameLayout(i.shape, out)),
+  );
 }
 
 /**

@@ -5,21 +5,25 @@
  *    written straight into its persistent slot (an output, a gradient) instead of into the arena,
  *    unless another result already claimed that node or slot; the others are copied at the end.
  *    An *update* of a param or state is different, because the old value in that slot may still
- *    be read: the update is written into the leaf's slot only when
+ *    be read: the update is written into the leaf's slot by its kernel (for an extra output of a
+ *    multi-output kernel, that kernel: an optimizer's fused update writes θ, m and v in place) only
+ *    when
  *      - every other kernel that reads the leaf (directly or through a view) can run before it;
  *        the planner adds those orderings as scheduling constraints, so the update runs as late
  *        as it must, and rejects the update when a reader depends on the update itself (a cycle);
- *      - if the update reads the leaf, it is an elementwise kernel reading it with its own layout
- *        (element i of the old value is read just before element i of the new one is written);
+ *      - if the update reads the leaf, its kernel reads it element by element with the update's
+ *        layout (element i of the old value is read just before element i of the new one is
+ *        written);
  *      - no copy at the end reads the leaf's old value.
  *    Otherwise it is computed into the arena and copied at the end, as before.
  *
  *        before:  W1' = sub(W1, t) -> arena;  ...;  memcpy(W1 <- W1')
  *        after:   (every other reader of W1)  ...;  W1' = sub(W1, t) -> W1's slot
  *
- * 2. Elementwise kernels (`shareInPlace`, after scheduling). An elementwise kernel whose output
- *    is in the arena takes the buffer of an operand whose lifetime ends at that kernel, when the
- *    operand has the output's layout:
+ * 2. Elementwise kernels (`shareInPlace`, after scheduling). A kernel whose output is in the
+ *    arena takes the buffer of an operand whose lifetime ends at that kernel, when it reads the
+ *    operand element by element (Target.readsElementwise: an elementwise op, a loop fusion, the
+ *    epilogue operands of a matmul fusion) and the operand has the output's layout:
  *
  *        %5 = add(%4, b1)    %4's last reader     ->  %5 written over %4
  *        %6 = maximum(%5, 0) %5's last reader     ->  %6 written over %5 (one buffer for all three)
@@ -27,8 +31,7 @@
  *    The merged buffer lives from the first value's definition to the last value's last use.
  */
 import type { Node } from "../ir/node.js";
-import { sizeOf } from "../ir/shape.js";
-import { sameLayout, type EntryGraph, type PlanResult, type Target } from "./entry.js";
+import { overwritable, type EntryGraph, type PlanResult, type Target } from "./entry.js";
 import type { Interval } from "./liveness.js";
 
 export interface SlotAssignment<S> {
@@ -79,17 +82,14 @@ export function assignSlots<S>(
 
   const updateInPlace = (u: Node, leaf: Node): boolean => {
     if (readAtEnd.has(leaf)) return false;
-    const readsLeaf = entry.reads.get(u)!.includes(leaf);
-    if (
-      readsLeaf &&
-      !(target.isElementwise(u) && u.inputs.every((i) => entry.root.get(i) !== leaf || wholeView(i, leaf, u)))
-    ) {
-      return false;
-    }
-    const others = (entry.readers.get(leaf) ?? []).filter((k) => k !== u);
-    if (reaches(u, new Set(others))) return false;
-    after.set(u, [...(after.get(u) ?? []), ...others]);
-    for (const k of others) before.set(k, [...(before.get(k) ?? []), u]);
+    // the kernel that writes u (u itself, or the multi-output kernel u is an extra output of)
+    const k = entry.writer.get(u)!;
+    const readsLeaf = entry.reads.get(k)!.includes(leaf);
+    if (readsLeaf && !overwritable(entry, target, k, leaf, u.shape)) return false;
+    const others = (entry.readers.get(leaf) ?? []).filter((x) => x !== k);
+    if (reaches(k, new Set(others))) return false;
+    after.set(k, [...(after.get(k) ?? []), ...others]);
+    for (const x of others) before.set(x, [...(before.get(x) ?? []), k]);
     return true;
   };
 
@@ -108,15 +108,6 @@ export function assignSlots<S>(
   const fromLeaf = (c: { node: Node }) => target.isPersistent(entry.root.get(c.node)!);
   copies.sort((a, b) => Number(fromLeaf(b)) - Number(fromLeaf(a)));
   return { homes, copies, updatesInPlace, after };
-}
-
-/**
- * Whether elementwise kernel `k` reads operand `i` (whose bytes are root `r`'s) element by element
- * at its own index, from the first byte of `r`: `i` covers all of `r` (a partial view such as a
- * scan's extract starts elsewhere) and has `k`'s layout.
- */
-function wholeView(i: Node, r: Node, k: Node): boolean {
-  return sizeOf(i.shape) === sizeOf(r.shape) && sameLayout(i.shape, k.shape);
 }
 
 /** A group of values stored in turn in one buffer. */
@@ -143,7 +134,7 @@ export function shareInPlace(
   for (const [r, iv] of intervals) bufferOf.set(r, { nodes: [r], bytes: bytes.get(r)!, ...iv });
   schedule.forEach((k, step) => {
     const own = bufferOf.get(k);
-    if (!own || !target.isElementwise(k)) return;
+    if (!own) return;
     for (const r of entry.reads.get(k)!) {
       const b = bufferOf.get(r);
       if (
@@ -151,7 +142,7 @@ export function shareInPlace(
         b !== own &&
         b.end === step &&
         b.bytes === own.bytes &&
-        k.inputs.every((i) => entry.root.get(i) !== r || wholeView(i, r, k))
+        overwritable(entry, target, k, r, k.shape)
       ) {
         b.nodes.push(k);
         b.end = Math.max(b.end, own.end);

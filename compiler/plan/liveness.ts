@@ -11,6 +11,7 @@
  *    root, so views extend their source's interval.
  *  - A result copied at the end lives until step n.
  *  - A kernel's internal scratch lives only during its own step: [s, s].
+ *  - The extra outputs of a multi-output kernel are defined at that kernel's step.
  *  - Values in persistent memory (leaves, constants, results written into their slots) are not in
  *    the arena and have no interval here.
  */
@@ -39,7 +40,7 @@ export function valueIntervals(
   const start = new Map<Node, number>();
   const end = new Map<Node, number>();
   schedule.forEach((k, s) => {
-    if (arena.has(k)) start.set(k, s);
+    for (const v of [k, ...(entry.extras.get(k) ?? [])]) if (arena.has(v)) start.set(v, s);
     for (const r of entry.reads.get(k)!) if (arena.has(r)) end.set(r, Math.max(end.get(r) ?? -1, s));
   });
   const n = schedule.length;

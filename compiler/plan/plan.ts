@@ -100,7 +100,10 @@ export function planEntry<S>(
   const slots = assignSlots(entry, results, target);
   const kernels = new Set(entry.kernels);
   const bytes = new Map<Node, number>();
-  for (const k of entry.kernels) if (!slots.homes.has(k)) bytes.set(k, bufferBytes(sizeOf(k.shape) * 4));
+  for (const k of entry.kernels) {
+    for (const v of [k, ...(entry.extras.get(k) ?? [])])
+      if (!slots.homes.has(v)) bytes.set(v, bufferBytes(sizeOf(v.shape) * 4));
+  }
   const scratch = new Map<Node, number>();
   for (const k of entry.kernels) {
     const s = target.scratchBytes(k);
@@ -109,14 +112,15 @@ export function planEntry<S>(
   const atEnd = new Set(slots.copies.map((c) => entry.root.get(c.node)!).filter((r) => bytes.has(r)));
   const deps = new Map<Node, Node[]>();
   for (const k of entry.kernels) {
-    deps.set(k, [...entry.reads.get(k)!.filter((r) => kernels.has(r)), ...(slots.after.get(k) ?? [])]);
+    const writers = entry.reads.get(k)!.map((r) => entry.writer.get(r) ?? r);
+    deps.set(k, [...writers.filter((w) => kernels.has(w)), ...(slots.after.get(k) ?? [])]);
   }
   const arena = new Set(bytes.keys());
 
   let best: Candidate | undefined;
   for (const strategy of options.strategies ?? STRATEGIES) {
     const schedule = listSchedule(
-      { kernels: entry.kernels, deps, reads: entry.reads, bytes, liveAtEnd: atEnd },
+      { kernels: entry.kernels, deps, reads: entry.reads, bytes, liveAtEnd: atEnd, extras: entry.extras },
       strategy,
     );
     const c = packSchedule(entry, schedule, arena, atEnd, bytes, scratch, target, strategy);

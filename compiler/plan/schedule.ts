@@ -33,6 +33,8 @@ export interface ScheduleProblem {
   readonly bytes: ReadonlyMap<Node, number>;
   /** Roots that stay live until the end (copied into their slots after the last kernel). */
   readonly liveAtEnd: ReadonlySet<Node>;
+  /** Extra outputs of multi-output kernels (written at the kernel's step). */
+  readonly extras?: ReadonlyMap<Node, readonly Node[]>;
 }
 
 export function listSchedule(p: ScheduleProblem, strategy: Strategy): Node[] {
@@ -57,6 +59,7 @@ export function listSchedule(p: ScheduleProblem, strategy: Strategy): Node[] {
   /** Bytes the kernel adds to the live set. */
   const growth = (k: Node): number => {
     let g = p.bytes.get(k) ?? 0;
+    for (const x of p.extras?.get(k) ?? []) g += p.bytes.get(x) ?? 0;
     for (const r of p.reads.get(k)!) {
       if (remaining.get(r) === 1 && !p.liveAtEnd.has(r)) g -= p.bytes.get(r) ?? 0;
     }

@@ -194,7 +194,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     entries.push({
       name: "forward",
       exportName: "forward",
-      results: [...results(userOutputs, outputSlots), ...updates(forward)],
+      results: [...results(forward.outputs, outputSlots), ...updates(forward)],
     });
     if (backward) {
       entries.push({

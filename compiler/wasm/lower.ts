@@ -9,6 +9,7 @@
  */
 import { ALIASING_OPS, NO_KERNEL_OPS } from "../ir/kernels.js";
 import type { Node } from "../ir/node.js";
+import { fusionHead, programShape, type FusionAttrs } from "../ops/fusion.js";
 import { normalizeAxis, stridesOf } from "../ir/shape.js";
 import type { Buffer } from "./layout.js";
 import type { LowerContext } from "./emit/context.js";
@@ -22,12 +23,21 @@ import { emitReduce } from "./emit/reduce.js";
 export { ALIASING_OPS, NO_KERNEL_OPS };
 
 /**
- * Elementwise kernels: strided maps whose element i reads only element i of each operand (after
- * broadcasting), so the memory planner may let the output overwrite an operand of the same layout.
- * A `fusion` is one such map over its whole program.
+ * Whether `node`'s kernel reads operand `index` element by element: its outputs' element i is
+ * computed from element i of that operand (after broadcasting) and nothing else reads the operand,
+ * so the memory planner may let an output overwrite it (when it has the output's layout). True
+ * for every operand of an elementwise op or loop fusion, and for the operands that only a head
+ * fusion's epilogue reads (at the position of the element it stores): not a matmul's A and B,
+ * which every tile reads, nor what a reduction's prologue reads.
  */
-export function isElementwiseKernel(node: Node): boolean {
-  return (Object.hasOwn(ELEMENTWISE, node.op) || node.op === "fusion") && !ALIASING_OPS.has(node.op);
+export function readsElementwise(node: Node, index: number): boolean {
+  if (ALIASING_OPS.has(node.op)) return false;
+  if (Object.hasOwn(ELEMENTWISE, node.op)) return true;
+  if (node.op !== "fusion") return false;
+  const attrs = node.attrs as unknown as FusionAttrs;
+  const { head, prologue } = programShape(node.inputs, attrs);
+  if (head === undefined) return true;
+  return attrs.program.every((instr, i) => !instr.args.includes(index) || (i !== head && !prologue[i]));
 }
 
 /**
@@ -35,15 +45,38 @@ export function isElementwiseKernel(node: Node): boolean {
  * lowering so that the memory planner can place them; lowering must not ask for more.
  */
 export function kernelScratchBytes(node: Node, simd: boolean): number {
-  if (node.op !== "matmul") return 0;
-  const [a, b] = node.inputs;
+  let mm: { a: Node; b: Node; attrs: Record<string, unknown>; epilogue: boolean } | undefined;
+  if (node.op === "matmul")
+    mm = { a: node.inputs[0]!, b: node.inputs[1]!, attrs: node.attrs, epilogue: false };
+  else if (node.op === "fusion") {
+    const head = fusionHead(node.attrs as unknown as FusionAttrs);
+    if (head?.instr.op === "matmul") {
+      const [a, b] = head.instr.args;
+      mm = { a: node.inputs[a!]!, b: node.inputs[b!]!, attrs: head.instr.attrs, epilogue: true };
+    }
+  }
+  if (!mm) return 0;
   return matmulScratchBytes(
-    a!.shape,
-    b!.shape,
-    node.attrs.transA as boolean,
-    node.attrs.transB as boolean,
+    mm.a.shape,
+    mm.b.shape,
+    mm.attrs.transA as boolean,
+    mm.attrs.transB as boolean,
     simd,
+    mm.epilogue,
   );
+}
+
+/** The extra results of each multi-output fusion among `nodes` (its fusion_output nodes, in order). */
+export function extraOutputs(nodes: readonly Node[]): Map<Node, Node[]> {
+  const extra = new Map<Node, Node[]>();
+  for (const n of nodes) {
+    if (n.op !== "fusion_output") continue;
+    const f = n.inputs[0]!;
+    const list = extra.get(f) ?? [];
+    list[(n.attrs.index as number) - 1] = n;
+    extra.set(f, list);
+  }
+  return extra;
 }
 
 const contiguous = (b: Buffer): Access => ({
@@ -63,14 +96,20 @@ export function operand(input: Node, buffer: Buffer, outShape: readonly number[]
   return { base: buffer.offset, strides: broadcastStrides(buffer.shape, outShape), dtype: buffer.dtype };
 }
 
-export function lowerNode(c: LowerContext, node: Node, ins: readonly Buffer[], out: Buffer): void {
+/**
+ * Emits the kernel of `node` reading `ins` and writing `out`; a multi-output fusion also writes its
+ * extra results into `extraOuts` (the buffers of its fusion_output nodes, see extraOutputs;
+ * undefined for one the entry does not compute).
+ */
+export function lowerNode(
+  c: LowerContext,
+  node: Node,
+  ins: readonly Buffer[],
+  out: Buffer,
+  extraOuts: readonly (Buffer | undefined)[] = [],
+): void {
   if (node.op === "fusion") {
-    emitFusion(
-      c,
-      node,
-      node.inputs.map((input, k) => operand(input, ins[k]!, out.shape)),
-      out,
-    );
+    emitFusion(c, node, ins, [out, ...extraOuts], operand);
     return;
   }
   const ew = ELEMENTWISE[node.op];
@@ -179,4 +218,5 @@ export const LOWERED_OPS = new Set([
   "iota",
   "fusion",
   "scan", // a loop over its step's kernels: compiler/wasm/program.ts
+  "fusion_output", // written by its fusion's kernel
 ]);

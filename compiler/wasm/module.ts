@@ -144,6 +144,15 @@ export class FnBuilder {
     ]);
   }
 
+  /**
+   * `do { body } while (cond)` as a statement: the body runs at least once, and `cond` is
+   * evaluated after it (a loop whose only counter is a pointer the body advances).
+   */
+  doWhile(body: readonly Expr[], cond: Expr): Expr {
+    const top = `loop${this.labels++}`;
+    return this.mod.loop(top, this.mod.block(null, [...body, this.mod.br(top, cond)]));
+  }
+
   /** Adds the function to the module (optionally exported under `exportAs`). */
   finish(result: ValType | "none" = "none", exportAs?: string): void {
     const params = binaryen.createType(this.params.map((p) => TYPES[p]));

@@ -21,7 +21,14 @@ import { optimizeGraph, type OptLevel } from "../passes/pipeline.js";
 import { planEntry, type EntryPlan, type Target } from "../plan/plan.js";
 import { argTypes, instantiate, makeArgs, segments, type ScanAttrs } from "../scan/body.js";
 import { reservedBytes, type Buffer } from "./layout.js";
-import { ALIASING_OPS, isElementwiseKernel, kernelScratchBytes, lowerNode, NO_KERNEL_OPS } from "./lower.js";
+import {
+  ALIASING_OPS,
+  extraOutputs,
+  kernelScratchBytes,
+  lowerNode,
+  NO_KERNEL_OPS,
+  readsElementwise,
+} from "./lower.js";
 import type { Expr, FnBuilder, ModuleBuilder } from "./module.js";
 
 /** A scan's step as a graph, optimized at the module's level. */
@@ -60,7 +67,8 @@ export class ProgramLowering {
     this.target = {
       isPersistent: (n) => NO_KERNEL_OPS.has(n.op),
       isView: (n) => ALIASING_OPS.has(n.op),
-      isElementwise: isElementwiseKernel,
+      readsElementwise,
+      writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
       scratchBytes: (n) => (n.op === "scan" ? this.layout(n).bytes : kernelScratchBytes(n, simd)),
     };
   }
@@ -153,6 +161,7 @@ export class ProgramLowering {
       }
     }
     const calls: string[] = [];
+    const extra = extraOutputs(order);
     for (const node of plan.schedule) {
       const name = `${prefix}_${node.id}_${node.op}`;
       const f = this.mb.fn(name);
@@ -184,6 +193,7 @@ export class ProgramLowering {
           node,
           ins,
           buffers.get(node)!,
+          Array.from(extra.get(node) ?? [], (n) => n && buffers.get(n)),
         );
       }
       f.finish();

@@ -70,7 +70,12 @@ describe.concurrent("wasmgrad inspect", () => {
     );
     expect(fuse).not.toBeNull();
     expect(Number(fuse![4])).toBeLessThan(Number(fuse![3])); // fewer kernels after fusion
-    expect(r.stdout).toMatch(/^fused kernels:\n%\d+ fusion of \d+ ops: \w+( -> \w+)+$/m);
+    expect(r.stdout).toMatch(
+      /^fused kernels:\n%\d+ (fusion|matmul epilogue|reduction) of \d+ ops: \w+( -> \w+)+$/m,
+    );
+    // bias adds and activations run in the matmuls' epilogues, the loss's sums with their producers
+    expect(r.stdout).toMatch(/^%\d+ matmul epilogue of \d+ ops: matmul -> add/m);
+    expect(r.stdout).toMatch(/^%\d+ reduction of \d+ ops: .*reduce_sum/m);
     expect(r.stdout).toMatch(/= fusion .*: f32\[/);
     const dot = await wasmgrad("inspect", "--grad", "--opt", "--dot", MLP);
     expect(dot.stdout).toMatch(/^digraph "mlp" \{/);

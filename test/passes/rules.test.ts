@@ -49,6 +49,8 @@ describe("simplify, fold and cse rules preserve values", () => {
   check("reshape to same shape", (x) => x.exp().reshape([2, 3]).tanh(), "identity-movement");
   check("sum over a unit axis", (x) => x.reshape([2, 1, 3]).sum(1).exp(), "reduce-unit-axes");
   check("max over a unit axis", (x) => x.reshape([2, 3, 1]).max(2).exp(), "reduce-unit-axes");
+  check("sum reshaped to keepdims", (x) => x.exp().sum(1).reshape([2, 1]).mul(x), "reshape-keepdims");
+  check("max reshaped to keepdims", (x) => x.max(0).reshape([1, 3]).sub(x), "reshape-keepdims");
   check("broadcast scalar operand", (x, m) => x.mul(m.constant(3).broadcastTo([2, 3])), "scalar-operand");
   check("constant arithmetic", (x, m) => x.add(m.constant(2).mul(m.constant(3)).exp()), "fold");
   check("iota folded", (x, m) => x.add(m.constant([1, 2, 3], [3]).mul(2)), "fold");
@@ -59,6 +61,16 @@ describe("simplify, fold and cse rules preserve values", () => {
     "kernels",
   );
   check("sum of a sum", (x) => x.exp().sum(1).sum(0), "sum-sum");
+  check(
+    "bias add after a reshape that keeps the last axis",
+    (x, m) =>
+      x
+        .exp()
+        .reshape([1, 2, 3])
+        .add(m.constant([1, 2, 3], [3]))
+        .tanh(),
+    "elementwise-before-reshape",
+  );
   check(
     "sum over t of A_tᵀ·B_t",
     (x) =>

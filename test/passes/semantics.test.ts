@@ -30,7 +30,7 @@ function build(steps: readonly Step[]) {
     for (const { op, k, c } of steps) {
       const other = values[k % values.length]!;
       const s = SPECIAL[c % SPECIAL.length]!;
-      switch (op % 16) {
+      switch (op % 19) {
         case 0:
           x = x.add(s);
           break;
@@ -79,6 +79,15 @@ function build(steps: readonly Step[]) {
         case 15:
           x = x.maximum(other).sub(x.minimum(other));
           break;
+        case 16: // a reduction with a prologue and an epilogue (fused)
+          x = x.square().sum(1, true).mul(0.1).add(x);
+          break;
+        case 17: // a maximum over the outer axis, broadcast back
+          x = x.max(0, true).sub(x).exp().mul(0.1);
+          break;
+        case 18: // a matmul epilogue reading another value
+          x = x.matmul(w).add(other).tanh();
+          break;
       }
       values.push(x);
     }
@@ -87,7 +96,7 @@ function build(steps: readonly Step[]) {
   });
 }
 
-const steps = fc.array(fc.record({ op: fc.nat(15), k: fc.nat(20), c: fc.nat(4) }), {
+const steps = fc.array(fc.record({ op: fc.nat(18), k: fc.nat(20), c: fc.nat(4) }), {
   minLength: 1,
   maxLength: 12,
 });
@@ -103,29 +112,45 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   }
 }
 
+/** Distinct nonzero values for every state (optimizer slots, the step counter). */
+function stateValues(g: Graph): Record<string, number[]> {
+  return Object.fromEntries(
+    g.states.map((st, i) => {
+      const n = st.shape.reduce((a, d) => a * d, 1);
+      return [st.attrs.name as string, Array.from({ length: n }, (_, j) => 0.01 + 0.1 * ((i + j) % 7))];
+    }),
+  );
+}
+
 function sameResults(a: Graph, b: Graph): void {
-  const bind = { inputs: { x: X }, params: { w: W } };
+  const bind = { inputs: { x: X }, params: { w: W }, states: stateValues(a) };
   const ra = interpret(a, bind);
   const rb = interpret(b, bind);
   for (const k of Object.keys(ra.outputs)) close(rb.outputs[k]!.data, ra.outputs[k]!.data, `output ${k}`);
   for (const k of Object.keys(ra.grads)) close(rb.grads[k]!.data, ra.grads[k]!.data, `grad ${k}`);
+  for (const k of Object.keys(ra.updates)) close(rb.updates[k]!.data, ra.updates[k]!.data, `update ${k}`);
 }
 
 describe("passes preserve semantics on random graphs", () => {
-  it("each pass alone, and the pipeline, on forward and gradient graphs", () => {
+  it("each pass alone, and the pipeline, on forward, gradient and training-step graphs", () => {
     fc.assert(
-      fc.property(steps, (s) => {
-        const mdl = build(s);
-        for (const g of [mdl.graph, gradGraph(mdl.graph)]) {
-          for (const pass of PASSES) {
-            const after = runPass(g, pass).graph;
-            checkGraph(after);
-            sameResults(g, after);
+      fc.property(
+        steps,
+        fc.constantFrom("sgd", "momentum", "rmsprop", "adam") as fc.Arbitrary<keyof typeof optim>,
+        (s, opt) => {
+          const mdl = build(s);
+          const optimizer = (optim[opt] as (lr: number) => Parameters<typeof trainGraph>[1])(0.05);
+          for (const g of [mdl.graph, gradGraph(mdl.graph), trainGraph(mdl, optimizer).graph]) {
+            for (const pass of PASSES) {
+              const after = runPass(g, pass).graph;
+              checkGraph(after);
+              sameResults(g, after);
+            }
+            const { graph } = optimizeGraph(g, { check: true });
+            sameResults(g, graph);
           }
-          const { graph } = optimizeGraph(g, { check: true });
-          sameResults(g, graph);
-        }
-      }),
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -9,8 +9,11 @@
  *  - lifetimes are recomputed: a value is live from its kernel's step to its last reader's step
  *    (reads of views count as reads of their source), or to the end when it is copied there; a
  *    kernel's scratch is live during its own step;
- *  - no two values (or scratch buffers) live at a common step share a byte, except an elementwise
- *    kernel written exactly over an operand of its own size whose last reader it is (in place);
+ *  - no two values (or scratch buffers) live at a common step share a byte, except a kernel
+ *    written exactly over an operand of its own size that it reads element by element and
+ *    whose last reader it is (in place);
+ *  - the extra outputs of a multi-output kernel (fusion_output nodes) are values written at that
+ *    kernel's step;
  *  - an update written into its leaf's slot runs after every other kernel that reads the leaf,
  *    and no copy at the end reads the leaf; no two results are computed into one slot.
  */
@@ -19,7 +22,7 @@ import { leafName, topologicalOrder } from "../../compiler/ir/graph.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { EntryPlan } from "../../compiler/plan/plan.js";
 import type { CompiledModel } from "../../compiler/wasm/compile.js";
-import { isElementwiseKernel } from "../../compiler/wasm/lower.js";
+import { readsElementwise } from "../../compiler/wasm/lower.js";
 
 const VIEWS = new Set(["reshape", "stop_gradient", "extract"]); // extract: a contiguous part of its operand
 const PERSISTENT = new Set(["input", "param", "state", "const", "arg"]);
@@ -36,18 +39,22 @@ interface Span {
 }
 
 /**
- * Violations of the plan's invariants (empty when the plan is sound). `isElementwise` says which
- * kernels may write over an operand; `slotOffset` gives a slot's byte address, when slots have one.
+ * Violations of the plan's invariants (empty when the plan is sound). `elementwise(k, i)` says
+ * whether kernel k reads operand i element by element (so it may write over it); `slotOffset`
+ * gives a slot's byte address, when slots have one.
  */
 export function planViolations<S>(
   plan: EntryPlan<S>,
-  isElementwise: (n: Node) => boolean,
+  elementwise: (n: Node, operand: number) => boolean,
   slotOffset?: (slot: S) => number,
 ): string[] {
   const bad: string[] = [];
   const rootOf = (n: Node): Node => (VIEWS.has(n.op) ? rootOf(n.inputs[0]!) : n);
   const results = [...plan.homes.keys(), ...plan.copies.map((c) => c.node)];
-  const kernels = topologicalOrder(results).filter((n) => !VIEWS.has(n.op) && !PERSISTENT.has(n.op));
+  const values = topologicalOrder(results).filter((n) => !VIEWS.has(n.op) && !PERSISTENT.has(n.op));
+  const kernels = values.filter((n) => n.op !== "fusion_output");
+  /** The kernel that writes a value. */
+  const writer = (n: Node): Node => (n.op === "fusion_output" ? n.inputs[0]! : n);
 
   // the schedule
   const step = new Map(plan.schedule.map((k, s) => [k, s]));
@@ -58,8 +65,8 @@ export function planViolations<S>(
   }
   for (const k of kernels) {
     for (const i of k.inputs) {
-      const r = rootOf(i);
-      if (step.has(r) && step.get(r)! >= step.get(k)!) bad.push(`%${k.id} runs before its operand %${r.id}`);
+      const w = writer(rootOf(i));
+      if (step.has(w) && step.get(w)! >= step.get(k)!) bad.push(`%${k.id} runs before its operand %${w.id}`);
     }
   }
 
@@ -75,7 +82,7 @@ export function planViolations<S>(
   for (const c of plan.copies) lastUse.set(rootOf(c.node), n);
 
   const spans: Span[] = [];
-  for (const k of kernels) {
+  for (const k of values) {
     if (plan.homes.has(k)) continue;
     const b = plan.bufferOf.get(k);
     if (!b) {
@@ -85,7 +92,7 @@ export function planViolations<S>(
     if (b.offset % 16 !== 0) bad.push(`%${k.id} is at offset ${b.offset}, not a multiple of 16`);
     if (b.bytes < size(k)) bad.push(`%${k.id} needs ${size(k)} bytes, its buffer has ${b.bytes}`);
     if (b.offset + size(k) > plan.arenaBytes) bad.push(`%${k.id} ends beyond the arena`);
-    const s = step.get(k)!;
+    const s = step.get(writer(k))!;
     spans.push({
       what: `%${k.id} ${k.op}`,
       node: k,
@@ -115,16 +122,17 @@ export function planViolations<S>(
     });
   }
 
-  /** `b` is an elementwise kernel written exactly over `a`, an operand it reads last. */
+  /** `b` is a kernel's value written exactly over `a`, an operand it reads last, element by element. */
   const inPlace = (a: Span, b: Span) =>
     a.kind === "value" &&
     b.kind === "value" &&
     a.end === b.start &&
     a.lo === b.lo &&
     a.hi === b.hi &&
-    isElementwise(b.node) &&
     b.node.inputs.some((i) => rootOf(i) === a.node) &&
-    b.node.inputs.every((i) => rootOf(i) !== a.node || size(i) === size(b.node));
+    b.node.inputs.every(
+      (i, k) => rootOf(i) !== a.node || (elementwise(b.node, k) && size(i) === size(b.node)),
+    );
   for (let i = 0; i < spans.length; i++) {
     for (let j = i + 1; j < spans.length; j++) {
       const [a, b] = [spans[i]!, spans[j]!];
@@ -142,8 +150,9 @@ export function planViolations<S>(
   // updates in place: after every other reader of the leaf
   for (const { leaf, node } of plan.updatesInPlace) {
     if (!plan.homes.has(node)) bad.push(`the update of ${leaf.attrs.name as string} is not in a slot`);
+    const w = writer(node);
     for (const k of kernels) {
-      if (k !== node && k.inputs.some((i) => rootOf(i) === leaf) && step.get(k)! > step.get(node)!) {
+      if (k !== w && k.inputs.some((i) => rootOf(i) === leaf) && step.get(k)! > step.get(w)!) {
         bad.push(`%${k.id} reads ${leaf.attrs.name as string} after its update %${node.id} overwrote it`);
       }
     }
@@ -166,7 +175,7 @@ export function expectSoundPlans(compiled: CompiledModel): void {
   for (const plan of [compiled.plans.forward, compiled.plans.backward, compiled.plans.train]) {
     if (!plan) continue;
     expect(
-      planViolations(plan, isElementwiseKernel, (slot) => slot.offset),
+      planViolations(plan, readsElementwise, (slot) => slot.offset),
       plan.export,
     ).toEqual([]);
     expect(plan.arenaStart % 16).toBe(0);

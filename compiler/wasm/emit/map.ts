@@ -23,15 +23,21 @@ export interface Access {
 /** An operand: a memory access, or a constant splat into every element. */
 export type MapOperand = Access | { readonly immediate: number; readonly dtype: DType };
 
+/** Statements to run first, then one value per output (a map with several outputs). */
+export interface MapResults {
+  readonly stmts: readonly Expr[];
+  readonly results: readonly Expr[];
+}
+
 /**
  * How one element is computed. Binaryen expressions form a tree, so each operand value may be
  * used once: a body that needs a value twice stores it in a local first.
  */
 export interface MapBody {
   /** One element from scalar operand values (f32 or i32); `flat` is the output's flat index. */
-  scalar(f: FnBuilder, values: readonly Expr[], flat: () => Expr): Expr;
+  scalar(f: FnBuilder, values: readonly Expr[], flat: () => Expr): Expr | MapResults;
   /** Four lanes from v128 operand values; absent when the op has no vector form. */
-  vector?(f: FnBuilder, values: readonly Expr[], flat: () => Expr): Expr;
+  vector?(f: FnBuilder, values: readonly Expr[], flat: () => Expr): Expr | MapResults;
 }
 
 const isAccess = (o: MapOperand): o is Access => "base" in o;
@@ -63,23 +69,29 @@ function immediate(f: FnBuilder, dtype: DType, v: number, vector: boolean): Expr
 
 /**
  * Emits `out = body(operands)` over `shape`. The output is an Access too (a pad or concat writes
- * into part of a larger buffer). `simd` enables the vector inner loop.
+ * into part of a larger buffer); with several outputs (all walked alike), the body returns one
+ * value per output. `simd` enables the vector inner loop.
  */
 export function emitMap(
   f: FnBuilder,
   shape: Shape,
-  out: Access,
+  outs: Access | readonly Access[],
   operands: readonly MapOperand[],
   body: MapBody,
   simd: boolean,
 ): void {
-  const accesses = [out, ...operands.filter(isAccess)];
+  const outList: readonly Access[] = Array.isArray(outs) ? outs : [outs as Access];
+  const out = outList[0]!;
+  const accesses = [...outList, ...operands.filter(isAccess)];
   const { shape: dims, strides } = collapse(shape, accesses);
   const rank = dims.length;
   const inner = dims[rank - 1]!;
   const outStrides = strides[0]!;
+  if (strides.slice(1, outList.length).some((s) => s.some((x, i) => x !== outStrides[i]))) {
+    throw new Error("internal: the outputs of a map are walked differently");
+  }
   const opStrides = new Map<MapOperand, number[]>();
-  operands.filter(isAccess).forEach((o, k) => opStrides.set(o, strides[k + 1]!));
+  operands.filter(isAccess).forEach((o, k) => opStrides.set(o, strides[k + outList.length]!));
 
   const vectorize =
     simd &&
@@ -89,7 +101,8 @@ export function emitMap(
     operands.every((o) => !isAccess(o) || [0, 1].includes(opStrides.get(o)![rank - 1]!));
 
   // Row pointers: the address of each access at the start of the current innermost run.
-  const outPtr = f.local("i32");
+  const outPtrs = outList.map(() => f.local("i32"));
+  const outPtr = outPtrs[0]!;
   const ptrs = new Map<MapOperand, Local>();
   for (const o of operands) if (isAccess(o)) ptrs.set(o, f.local("i32"));
   const counters = dims.slice(0, -1).map(() => f.local("i32"));
@@ -117,12 +130,17 @@ export function emitMap(
       return vector ? f.v128.load(0, 4, addr) : load(f, o.dtype, addr);
     });
     const result = vector ? body.vector!(f, values, flatAt(jExpr)) : body.scalar(f, values, flatAt(jExpr));
-    const dst = f.i32.add(f.get(outPtr), f.i32.mul(jExpr(), f.c32(outStrides[rank - 1]! * 4)));
-    return vector ? f.v128.store(0, 4, dst, result) : store(f, out.dtype, dst, result);
+    const dst = (k: number) =>
+      f.i32.add(f.get(outPtrs[k]!), f.i32.mul(jExpr(), f.c32(outStrides[rank - 1]! * 4)));
+    const put = (k: number, v: Expr) =>
+      vector ? f.v128.store(0, 4, dst(k), v) : store(f, outList[k]!.dtype, dst(k), v);
+    if (typeof result === "number") return put(0, result);
+    if (result.results.length !== outList.length) throw new Error("internal: a map body's results");
+    return f.block([...result.stmts, ...result.results.map((v, k) => put(k, v))]);
   };
 
   const row = (): Expr[] => {
-    const stmts: Expr[] = [f.set(outPtr, rowAddress(out.base, outStrides))];
+    const stmts: Expr[] = outList.map((o, k) => f.set(outPtrs[k]!, rowAddress(o.base, outStrides)));
     for (const [o, p] of ptrs) stmts.push(f.set(p, rowAddress((o as Access).base, opStrides.get(o)!)));
     const vecEnd = vectorize ? inner - (inner % 4) : 0;
     if (vecEnd > 0) stmts.push(f.forLoop(j, f.c32(0), f.c32(vecEnd), 4, () => element(true, () => f.get(j))));

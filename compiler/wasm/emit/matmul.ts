@@ -1,21 +1,26 @@
 /**
- * matmul: C[b] = op(A[b]) · op(B[b]) for every batch index b (batch axes broadcast).
+ * matmul: C[b] = op(A[b]) · op(B[b]) for every batch index b (batch axes broadcast), alone or as
+ * the head of a fusion whose epilogue (bias, activation, any elementwise chain) is applied to each
+ * tile of C before it is stored.
  *
  * SIMD: a register-blocked micro-kernel computes a 4×8 tile of C in eight f32x4 accumulators
- * (plus 4×4 tiles and scalar columns at the edges), looping row block → column panel; see
- * matmulTuning for when B is packed first. Per k step it loads one row segment of B (two
- * vectors) and splats one element of A per row (v128.load32_splat), so a transposed A is read in
- * place with a different stride. A transposed B is first packed into row-major order in scratch.
- * Without SIMD: an i-k-j loop with a scalar inner product row.
+ * (plus a 4×4 tile and a zero-padded tail panel for the last N % 4 columns at the edge), looping
+ * row block → column panel; see matmulTuning for when B is packed first. Per k step it loads one
+ * row segment of B (two vectors) and splats one element of A per row (v128.load32_splat), so a
+ * transposed A is read in place with a different stride. A transposed B is first packed into
+ * row-major order in scratch. The tile's stores run the epilogue on the accumulators, reading the
+ * epilogue's operands at the tile's position (so an output may be written over such an operand).
+ *
+ * Without SIMD: an i-k-j loop with a scalar inner product row; with an epilogue, the row is
+ * accumulated in scratch and then stored through the epilogue element by element.
  */
 import { broadcastShapes, type Shape } from "../../ir/shape.js";
 import { reservedBytes, type Buffer } from "../layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { address, nest } from "./loops.js";
-import { broadcastStrides } from "./map.js";
-
-const MR = 4;
+import { broadcastStrides, contiguousStrides, type Access, type MapOperand } from "./map.js";
+import type { Results } from "./reduce.js";
 
 /** M, K, N of op(A)·op(B): op(A) is M×K, op(B) is K×N. */
 function matmulDims(
@@ -33,16 +38,18 @@ function matmulDims(
   };
 }
 
-/** Whether the SIMD core packs the full 8-column panels of B (see matmulTuning). */
+/** Whether the SIMD core packs the full column panels of B (see matmulTuning). */
 function packsPanels(M: number, N: number): boolean {
-  return matmulTuning.packB && M >= matmulTuning.packMinRows && N - (N % 8) > 0;
+  const W = 4 * matmulTuning.nv;
+  return matmulTuning.packB && M >= matmulTuning.packMinRows && N - (N % W) > 0;
 }
 
 /**
  * The kernel-internal scratch a matmul needs, in bytes, known before lowering so that the memory
- * planner can give it a place in the arena: the transposed-B pack (K·N floats) when transB, and
- * with SIMD the panel pack of B (N8·K floats) when packing applies. Each is one `c.scratch`
- * request of emitMatmul, in that order; both are live during the whole kernel.
+ * planner can give it a place in the arena: the transposed-B pack (K·N floats) when transB; with
+ * SIMD the panel pack of B (N8·K floats) when packing applies and the padded tail panel (4·K
+ * floats) when N % 4 ≠ 0; without SIMD, with an epilogue, one accumulator row (N floats). Each is
+ * one `c.scratch` request of emitMatmul, in that order; all are live during the whole kernel.
  */
 export function matmulScratchBytes(
   a: Shape,
@@ -50,39 +57,109 @@ export function matmulScratchBytes(
   transA: boolean,
   transB: boolean,
   simd: boolean,
+  epilogue = false,
 ): number {
   const { M, K, N } = matmulDims(a, b, transA, transB);
   let bytes = 0;
   if (transB) bytes += reservedBytes(K * N * 4);
-  if (simd && packsPanels(M, N)) bytes += reservedBytes((N - (N % 8)) * K * 4);
+  if (simd && packsPanels(M, N)) bytes += reservedBytes((N - (N % (4 * matmulTuning.nv))) * K * 4);
+  if (simd && N % 4 !== 0) bytes += reservedBytes(K * 16);
+  if (!simd && epilogue) bytes += reservedBytes(N * 4);
   return bytes;
 }
 
+/**
+ * What happens to the product before it is stored (a fusion's epilogue, see emit/fusion.ts): the
+ * values written into each output at the current element (or, `vector`, four columns), computed
+ * from the product `acc`; `load(o)` reads an epilogue operand there (its strides are over the
+ * product's shape; 0 or 1 along the columns).
+ */
+export interface Epilogue {
+  /** Whether every instruction has a vector form; if not, tiles are stored lane by lane. */
+  readonly vectorizable: boolean;
+  apply(acc: Expr, load: (o: MapOperand) => Expr, vector: boolean): Results;
+}
+
+const IDENTITY: Epilogue = { vectorizable: true, apply: (acc) => ({ stmts: [], results: [acc] }) };
+
+/**
+ * Emits C = op(A)·op(B) into `outs` (the product, or with an epilogue the fusion's results; all of
+ * the product's shape).
+ */
 export function emitMatmul(
   c: LowerContext,
   a: Buffer,
   b: Buffer,
-  out: Buffer,
+  outs: Buffer | readonly Buffer[],
   transA: boolean,
   transB: boolean,
+  epilogue?: Epilogue,
 ): void {
   const { f } = c;
+  const outList: readonly Buffer[] = Array.isArray(outs) ? outs : [outs as Buffer];
+  const out = outList[0]!;
   const { M, K, N } = matmulDims(a.shape, b.shape, transA, transB);
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const aStrides = broadcastStrides(a.shape.slice(0, -2), batch).map((s) => s * M * K);
   const bStrides = broadcastStrides(b.shape.slice(0, -2), batch).map((s) => s * K * N);
-  const cStrides = broadcastStrides(batch, batch).map((s) => s * M * N);
   const packed = transB ? c.scratch(K * N * 4) : 0;
 
   const aBase = f.local("i32");
   const bBase = f.local("i32");
-  const cBase = f.local("i32");
+  // every access the stores make, positioned at the current batch element: outputs, operands
+  const sites = new Map<Access, Local>();
+  const siteOf = (o: Access): Local => {
+    let l = sites.get(o);
+    if (!l) sites.set(o, (l = f.local("i32")));
+    return l;
+  };
+  const outAccess: Access[] = outList.map((o) => ({
+    base: o.offset,
+    strides: contiguousStrides(o.shape),
+    dtype: o.dtype,
+  }));
+  const rank = out.shape.length;
+  /** Byte address of access `o` at (row, col) of the current batch element (+ constant elements). */
+  const at = (o: Access, row: Expr, col: Expr): Expr =>
+    f.i32.add(
+      f.get(siteOf(o)),
+      f.i32.add(
+        f.i32.mul(row, f.c32(o.strides[rank - 2]! * 4)),
+        f.i32.mul(col, f.c32(o.strides[rank - 1]! * 4)),
+      ),
+    );
+  const store = (o: Access, p: Expr, v: Expr, vector: boolean): Expr =>
+    vector ? f.v128.store(0, 4, p, v) : o.dtype === "f32" ? f.f32.store(0, 4, p, v) : f.i32.store(0, 4, p, v);
+  /** Stores the (epilogue of the) product value `acc` at (row, col): 4 columns when `vector`. */
+  const put = (acc: Expr, row: () => Expr, col: () => Expr, vector: boolean): Expr[] => {
+    const epi = epilogue ?? IDENTITY;
+    const load = (o: MapOperand): Expr => {
+      if (!("base" in o)) {
+        if (o.dtype === "f32") return vector ? f.splatF32(o.immediate) : f.cf32(o.immediate);
+        return vector ? f.splatI32(o.immediate) : f.c32(o.immediate);
+      }
+      const p = at(o, row(), col());
+      if (!vector) return o.dtype === "f32" ? f.f32.load(0, 4, p) : f.i32.load(0, 4, p);
+      return o.strides[rank - 1] === 0 ? f.v128.load32_splat(0, 4, p) : f.v128.load(0, 4, p);
+    };
+    const { stmts, results } = epi.apply(acc, load, vector);
+    return [...stmts, ...outAccess.map((o, k) => store(o, at(o, row(), col()), results[k]!, vector))];
+  };
+  const stores: Stores = {
+    tile: (acc, row, col, lanes) => {
+      if (lanes === 4 && (epilogue?.vectorizable ?? true)) return put(f.get(acc), row, col, true);
+      return Array.from({ length: lanes }, (_, l) =>
+        put(f.f32x4.extract_lane(f.get(acc), l), row, () => f.i32.add(col(), f.c32(l)), false),
+      ).flat();
+    },
+    scalar: (acc, row, col) => put(acc, row, col, false),
+  };
+
   f.emit(
     ...nest(f, batch, (bc) => {
       const stmts: Expr[] = [
         f.set(aBase, address(f, f.c32(a.offset), bc, aStrides)),
         f.set(bBase, address(f, f.c32(b.offset), bc, bStrides)),
-        f.set(cBase, address(f, f.c32(out.offset), bc, cStrides)),
       ];
       if (transB) {
         // pack Bᵀ: P[k, n] = B[n, k]
@@ -108,14 +185,51 @@ export function emitMatmul(
           f.set(bBase, f.c32(packed)),
         );
       }
-      stmts.push(
-        ...(c.simd
-          ? simdCore(c, aBase, bBase, cBase, M, K, N, transA)
-          : scalarCore(c, aBase, bBase, cBase, M, K, N, transA)),
-      );
+      let core: Expr[];
+      if (c.simd) core = simdCore(c, aBase, bBase, stores, M, K, N, transA);
+      else if (!epilogue && outList.length === 1) {
+        // accumulate straight into the output's rows
+        core = scalarCore(c, aBase, bBase, M, K, N, transA, (i) => at(outAccess[0]!, i, f.c32(0)));
+      } else {
+        // accumulate a row in scratch, then store its epilogue (an epilogue operand may share
+        // the output's bytes: it must be read before the output row is written)
+        const row = c.scratch(N * 4);
+        const j = f.local("i32");
+        core = scalarCore(
+          c,
+          aBase,
+          bBase,
+          M,
+          K,
+          N,
+          transA,
+          () => f.c32(row),
+          (i) => [
+            f.forLoop(j, f.c32(0), f.c32(N), 1, () =>
+              stores.scalar(
+                f.f32.load(0, 4, f.i32.add(f.c32(row), f.i32.shl(f.get(j), f.c32(2)))),
+                () => f.get(i),
+                () => f.get(j),
+              ),
+            ),
+          ],
+        );
+      }
+      // positions of the stores' accesses at this batch element (known once the core is built)
+      for (const [o, l] of sites) {
+        const batchStrides = o.strides.slice(0, rank - 2);
+        stmts.push(f.set(l, address(f, f.c32(o.base), bc, batchStrides)));
+      }
+      stmts.push(...core);
       return stmts;
     }),
   );
+}
+
+/** How the cores store results: a tile vector (lanes valid columns), or one scalar. */
+interface Stores {
+  tile(acc: Local, row: () => Expr, col: () => Expr, lanes: number): Expr[];
+  scalar(acc: Expr, row: () => Expr, col: () => Expr): Expr[];
 }
 
 /** Address of A'(i, k) for A' = op(A), as a base pointer plus per-row / per-k steps in bytes. */
@@ -128,15 +242,20 @@ function aSteps(M: number, K: number, transA: boolean): { row: number; k: number
  * into panel-major order ([N/8][K][8]), so that each tile streams one contiguous panel and uses
  * whole cache lines (row-major B gives a tile only 32 bytes of each row, 4·N bytes apart). With
  * few rows (batch-1 inference) the copy would cost as much as the product, so B is read in place.
+ * `mr` × `nv`: the register tile, mr rows × nv vectors of 4 columns. V8 (x64, 16 xmm registers,
+ * one reserved) loads the mr splats and nv B vectors of a k step before the multiplies, so a tile
+ * needs mr·nv + mr + nv + 1 registers: 4×2 (15) and 2×4 (15) fit, 5×2 or 3×3 spill in the inner
+ * loop and run 15–50% slower; explicit k unrolling made V8 hoist the loads of every step and
+ * spill as well (measured on W1's and W4's shapes, see bench/README.md).
  * Exposed so that benchmarks can compare settings; bench/RESULTS.md has the measurements.
  */
-export const matmulTuning = { packB: true, packMinRows: 16 };
+export const matmulTuning = { packB: true, packMinRows: 16, mr: 4, nv: 2 };
 
 function simdCore(
   c: LowerContext,
   aBase: Local,
   bBase: Local,
-  cBase: Local,
+  stores: Stores,
   M: number,
   K: number,
   N: number,
@@ -144,113 +263,138 @@ function simdCore(
 ): Expr[] {
   const { f } = c;
   const step = aSteps(M, K, transA);
-  const N8 = N - (N % 8);
+  const { mr: MR, nv: NV } = matmulTuning;
+  const W = 4 * NV;
+  const NW = N - (N % W);
   const N4 = N - (N % 4);
   const M4 = M - (M % MR);
-  const packed = packsPanels(M, N) ? c.scratch(N8 * K * 4) : -1;
+  const packed = packsPanels(M, N) ? c.scratch(NW * K * 4) : -1;
+  // the last N % 4 columns, zero-padded to one vector per k
+  const tailPanel = N4 < N ? c.scratch(K * 16) : -1;
   const i0 = f.local("i32");
   const j0 = f.local("i32");
   const k = f.local("i32");
   const pa = f.local("i32");
   const pb = f.local("i32");
-  const cAt = (row: Expr, col: Expr) =>
-    f.i32.add(f.get(cBase), f.i32.shl(f.i32.add(f.i32.mul(row, f.c32(N)), col), f.c32(2)));
+  const pEnd = f.local("i32");
 
-  /** A tile of mr rows × nv vectors (4 columns each) at (i0, j0); `panel` reads packed B. */
-  const tile = (mr: number, nv: number, panel: boolean): Expr[] => {
+  /**
+   * A tile of mr rows × nv vectors (4 columns each) at (i0, j0), reading B' from `from`: B' in
+   * place, the packed panels, or the padded tail panel; `lanes` columns of the last vector are valid.
+   */
+  const tile = (mr: number, nv: number, from: "b" | "panel" | "tail", lanes = 4): Expr[] => {
     const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => f.local("v128")));
     const bv = Array.from({ length: nv }, () => f.local("v128"));
     const av = f.local("v128");
-    const bStep = panel ? 32 : N * 4;
+    const bStep = from === "panel" ? nv * 16 : from === "tail" ? 16 : N * 4;
     return [
       ...acc.flat().map((l) => f.set(l, f.splatF32(0))),
       f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.get(i0), f.c32(step.row)))),
-      // packed panel j0/8 starts at packed + (j0/8)·K·32 = packed + j0·K·4
+      // packed panel j0/W starts at packed + (j0/W)·K·W·4 = packed + j0·K·4
       f.set(
         pb,
-        panel
+        from === "panel"
           ? f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4)))
-          : f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2))),
+          : from === "tail"
+            ? f.c32(tailPanel)
+            : f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2))),
       ),
-      f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
-        ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
-        ...acc.flatMap((row, r) => [
-          f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
-          ...row.map((l, q) => f.set(l, f.f32x4.add(f.get(l), f.f32x4.mul(f.get(av), f.get(bv[q]!))))),
-        ]),
-        f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
-        f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
-      ]),
-      ...acc.flatMap((row, r) =>
-        row.map((l, q) => f.v128.store((r * N + q * 4) * 4, 4, cAt(f.get(i0), f.get(j0)), f.get(l))),
-      ),
-    ];
-  };
-
-  /** Columns from `from` to N (fewer than four): scalar dot products, every row. */
-  const narrowColumns = (from: number): Expr[] => {
-    if (from >= N) return [];
-    const acc = f.local("f32");
-    const i = f.local("i32");
-    const j = f.local("i32");
-    return [
-      f.forLoop(j, f.c32(from), f.c32(N), 1, () =>
-        f.forLoop(i, f.c32(0), f.c32(M), 1, () => [
-          f.set(acc, f.cf32(0)),
-          f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.get(i), f.c32(step.row)))),
-          f.set(pb, f.i32.add(f.get(bBase), f.i32.shl(f.get(j), f.c32(2)))),
-          f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
-            f.set(
-              acc,
-              f.f32.add(f.get(acc), f.f32.mul(f.f32.load(0, 4, f.get(pa)), f.f32.load(0, 4, f.get(pb)))),
+      // the k loop: its only counter is pb, which ends at pEnd
+      ...(K > 0
+        ? [
+            f.set(pEnd, f.i32.add(f.get(pb), f.c32(K * bStep))),
+            f.doWhile(
+              [
+                ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
+                ...acc.flatMap((row, r) => [
+                  f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
+                  ...row.map((l, q) =>
+                    f.set(l, f.f32x4.add(f.get(l), f.f32x4.mul(f.get(av), f.get(bv[q]!)))),
+                  ),
+                ]),
+                f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
+                f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
+              ],
+              f.i32.lt_u(f.get(pb), f.get(pEnd)),
             ),
-            f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
-            f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
-          ]),
-          f.f32.store(0, 4, cAt(f.get(i), f.get(j)), f.get(acc)),
-        ]),
+          ]
+        : []),
+      ...acc.flatMap((row, r) =>
+        row.flatMap((l, q) =>
+          stores.tile(
+            l,
+            () => f.i32.add(f.get(i0), f.c32(r)),
+            () => f.i32.add(f.get(j0), f.c32(q * 4)),
+            q === nv - 1 ? lanes : 4,
+          ),
+        ),
       ),
     ];
   };
 
   /** Every column panel of the row block at i0, mr rows high. */
   const columns = (mr: number): Expr[] => [
-    ...(N8 > 0 ? [f.forLoop(j0, f.c32(0), f.c32(N8), 8, () => tile(mr, 2, packed >= 0))] : []),
-    ...(N4 > N8 ? [f.set(j0, f.c32(N8)), ...tile(mr, 1, false)] : []),
+    ...(NW > 0
+      ? [f.forLoop(j0, f.c32(0), f.c32(NW), W, () => tile(mr, NV, packed >= 0 ? "panel" : "b"))]
+      : []),
+    ...(N4 > NW ? [f.set(j0, f.c32(NW)), ...tile(mr, (N4 - NW) / 4, "b")] : []),
+    ...(N4 < N ? [f.set(j0, f.c32(N4)), ...tile(mr, 1, "tail", N - N4)] : []),
   ];
   const pack: Expr[] =
     packed < 0
       ? []
       : [
-          // P[j0/8][k][0..8] = B'[k][j0..j0+8], two vectors per (panel, k)
-          f.forLoop(j0, f.c32(0), f.c32(N8), 8, () => [
+          // P[j0/W][k][0..W] = B'[k][j0..j0+W], NV vectors per (panel, k)
+          f.forLoop(j0, f.c32(0), f.c32(NW), W, () => [
             f.set(pa, f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4)))),
             f.set(pb, f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2)))),
             f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
-              f.v128.store(0, 4, f.get(pa), f.v128.load(0, 4, f.get(pb))),
-              f.v128.store(16, 4, f.get(pa), f.v128.load(16, 4, f.get(pb))),
-              f.set(pa, f.i32.add(f.get(pa), f.c32(32))),
+              ...Array.from({ length: NV }, (_, q) =>
+                f.v128.store(q * 16, 4, f.get(pa), f.v128.load(q * 16, 4, f.get(pb))),
+              ),
+              f.set(pa, f.i32.add(f.get(pa), f.c32(W * 4))),
               f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
             ]),
           ]),
         ];
+  const packTail: Expr[] =
+    tailPanel < 0
+      ? []
+      : [
+          // T[k][0..4] = B'[k][N4..N], then zeros
+          f.memfill(f.c32(tailPanel), f.c32(0), f.c32(K * 16)),
+          f.set(pa, f.c32(tailPanel)),
+          f.set(pb, f.i32.add(f.get(bBase), f.c32(N4 * 4))),
+          f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
+            ...Array.from({ length: N - N4 }, (_, t) =>
+              f.f32.store(t * 4, 4, f.get(pa), f.f32.load(t * 4, 4, f.get(pb))),
+            ),
+            f.set(pa, f.i32.add(f.get(pa), f.c32(16))),
+            f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
+          ]),
+        ];
   return [
     ...pack,
+    ...packTail,
     ...(M4 > 0 ? [f.forLoop(i0, f.c32(0), f.c32(M4), MR, () => columns(MR))] : []),
     ...(M4 < M ? [f.set(i0, f.c32(M4)), ...columns(M - M4)] : []),
-    ...narrowColumns(N4),
   ];
 }
 
+/**
+ * i-k-j: each row of C is accumulated at `rowAt(i)` (the output's row, or a scratch row that
+ * `finishRow` then stores through the epilogue).
+ */
 function scalarCore(
   c: LowerContext,
   aBase: Local,
   bBase: Local,
-  cBase: Local,
   M: number,
   K: number,
   N: number,
   transA: boolean,
+  rowAt: (i: Expr) => Expr,
+  finishRow?: (i: Local) => Expr[],
 ): Expr[] {
   const { f } = c;
   const step = aSteps(M, K, transA);
@@ -260,7 +404,7 @@ function scalarCore(
   const brow = f.local("i32");
   return [
     f.forLoop(i, f.c32(0), f.c32(M), 1, () => [
-      f.set(crow, f.i32.add(f.get(cBase), f.i32.mul(f.get(i), f.c32(N * 4)))),
+      f.set(crow, rowAt(f.get(i))),
       f.memfill(f.get(crow), f.c32(0), f.c32(N * 4)),
       f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
         f.set(
@@ -288,6 +432,7 @@ function scalarCore(
           );
         }),
       ]),
+      ...(finishRow ? finishRow(i) : []),
     ]),
   ];
 }

@@ -1,0 +1,239 @@
+// Fusions with a head: matmul epilogues (bias, activations, any elementwise chain applied to the
+// product's tiles before they are stored) and reductions fused with their elementwise producers
+// (prologue) and users (epilogue). Compiled at -O2, with SIMD and without, every case must agree
+// with the float64 interpreter (outputs, loss and gradients, whose backward graphs hold more
+// fused matmuls with transposed operands and fused reductions), and the optimized graph must hold
+// the expected kind of fusion. Shapes cover the matmul's edge paths: rows not a multiple of the
+// 4-row tile, 16 or more rows (packed panels), column counts with 1, 2 or 3 columns past the last
+// vector (the zero-padded tail panel), a batch axis; and reductions whose innermost axis is
+// reduced or kept, with lengths that are not multiples of 4, over f32 and i32 values.
+import { describe, expect, it } from "vitest";
+import {
+  compile,
+  graphNodes,
+  model,
+  nn,
+  optim,
+  type ModelBuilder,
+  type Tensor,
+} from "../../compiler/index.js";
+import type { FusionAttrs } from "../../compiler/ops/fusion.js";
+import { fusionKind, optimizeGraph } from "../../compiler/passes/pipeline.js";
+import { expectSoundPlans } from "../plan/check.js";
+import { checkAgainstInterpreter, randomValues } from "../wasm/harness.js";
+
+type Kind = "matmul epilogue" | "reduction";
+interface Case {
+  readonly name: string;
+  readonly x: readonly number[];
+  readonly build: (x: Tensor, m: ModelBuilder) => Tensor;
+  /** Kinds of fusion the optimized forward graph must hold. */
+  readonly kinds: readonly Kind[];
+}
+
+const dense = (M: number, K: number, N: number): Case => ({
+  name: `x·W + b, relu (${M}×${K}·${K}×${N})`,
+  x: [M, K],
+  build: (x, m) =>
+    x
+      .matmul(m.param("W", [K, N]))
+      .add(m.param("b", [N]))
+      .relu(),
+  kinds: ["matmul epilogue"],
+});
+
+const cases: Case[] = [
+  dense(5, 7, 3),
+  dense(4, 8, 8),
+  dense(16, 9, 10),
+  dense(17, 12, 13),
+  dense(20, 5, 1),
+  dense(3, 4, 6),
+  {
+    name: "batched product, bias and tanh",
+    x: [2, 5, 6],
+    build: (x, m) =>
+      x
+        .matmul(m.param("W", [6, 7]))
+        .add(m.param("b", [7]))
+        .tanh(),
+    kinds: ["matmul epilogue"],
+  },
+  {
+    name: "per-row scale, a scalar constant and sigmoid",
+    x: [6, 5],
+    build: (x, m) =>
+      x
+        .matmul(m.param("W", [5, 9]))
+        .mul(m.param("s", [6, 1]))
+        .add(0.25)
+        .sigmoid(),
+    kinds: ["matmul epilogue"],
+  },
+  {
+    name: "the product used twice (swish) and divided by a column vector",
+    x: [18, 4],
+    build: (x, m) => {
+      const z = x.matmul(m.param("W", [4, 11]));
+      return z.mul(z.sigmoid()).div(m.param("d", [11]).abs().add(1));
+    },
+    kinds: ["matmul epilogue"],
+  },
+  {
+    name: "sum of squares over rows",
+    x: [5, 7],
+    build: (x) => x.square().sum(1),
+    kinds: ["reduction"],
+  },
+  {
+    name: "log-sum-exp over rows (prologue and epilogue)",
+    x: [6, 10],
+    build: (x) => x.logsumexp(1).mul(2),
+    kinds: ["reduction"],
+  },
+  {
+    name: "column maxima of 2x (innermost axis kept)",
+    x: [6, 9],
+    build: (x) => x.mul(2).max(0).sub(1),
+    kinds: ["reduction"],
+  },
+  {
+    name: "middle axis of a rank-3 tensor",
+    x: [3, 5, 6],
+    build: (x) => x.abs().sum(1),
+    kinds: ["reduction"],
+  },
+  {
+    name: "the norm of everything (a scalar)",
+    x: [4, 9],
+    build: (x) => x.square().sum().sqrt(),
+    kinds: ["reduction"],
+  },
+  {
+    name: "counting positive entries in i32",
+    x: [7, 6],
+    build: (x) => x.gt(0.1).cast("i32").sum(1).cast("f32").add(x.sum(1)),
+    kinds: ["reduction"],
+  },
+  {
+    name: "softmax over rows: exp(x - max) stored while its sums are taken",
+    x: [5, 11],
+    build: (x, m) => x.mul(m.param("s", [11])).softmax(1),
+    kinds: ["reduction"],
+  },
+  {
+    name: "softmax over columns (innermost axis kept), exp stored in the prologue",
+    x: [7, 9],
+    build: (x, m) =>
+      x
+        .mul(m.param("s", [7, 1]))
+        .softmax(0)
+        .mul(x),
+    kinds: ["reduction"],
+  },
+  {
+    name: "softmax cross-entropy of a dense layer",
+    x: [9, 6],
+    build: (x, m) => {
+      const logits = x.matmul(m.param("W", [6, 5])).add(m.param("b", [5]));
+      const labels = m.constant([0, 1, 2, 3, 4, 0, 1, 2, 3], [9], "i32");
+      return nn.softmaxCrossEntropy(logits, labels, { reduction: "none" });
+    },
+    kinds: ["matmul epilogue", "reduction"],
+  },
+];
+
+describe("fusions with a matmul or reduction head agree with the interpreter", () => {
+  for (const c of cases) {
+    for (const simd of [true, false]) {
+      it(`${c.name} (simd ${simd})`, async () => {
+        const size = c.x.reduce((a, d) => a * d, 1);
+        const mdl = model("heads", (m) => {
+          const y = c.build(m.input("x", c.x), m);
+          m.output("y", y);
+          m.loss(y.mul(m.input("R", y.shape)).sum());
+        });
+        const kinds = new Set(
+          graphNodes(optimizeGraph(mdl.graph).graph)
+            .filter((n) => n.op === "fusion")
+            .map(fusionKind),
+        );
+        for (const k of c.kinds) expect(kinds, `the optimized graph has a ${k}`).toContain(k);
+        const ySize = mdl.graph.outputs.get("y")!.shape.reduce((a, d) => a * d, 1);
+        const params = Object.fromEntries(
+          mdl.graph.params.map((p, i) => [
+            p.attrs.name as string,
+            randomValues(
+              p.shape.reduce((a, d) => a * d, 1),
+              10 + i,
+              -1,
+              1,
+            ),
+          ]),
+        );
+        const { wasm } = await checkAgainstInterpreter(
+          mdl,
+          { inputs: { x: randomValues(size, 1, -2, 2), R: randomValues(ySize, 2) }, params },
+          simd,
+          { optLevel: 2 },
+        );
+        expectSoundPlans(wasm.compiled);
+      });
+    }
+  }
+});
+
+describe("the fuse pass", () => {
+  const mlp = model("mlp", (m) => {
+    const x = m.input("x", [16, 12]);
+    const y = m.input("y", [16], "i32");
+    const h = x
+      .matmul(m.param("W1", [12, 32]))
+      .add(m.param("b1", [32]))
+      .relu();
+    m.loss(nn.softmaxCrossEntropy(h.matmul(m.param("W2", [32, 5])).add(m.param("b2", [5])), y));
+  });
+
+  it("fuses bias adds into the matmuls, and the relu mask into the backward matmul", () => {
+    const c = compile(mlp, { optimizer: optim.sgd(0.1) });
+    const fuse = c.passReports.train!.find((r) => r.pass === "fuse")!;
+    expect(fuse.rules["matmul-epilogues"]).toBeGreaterThanOrEqual(3);
+    expect(fuse.rules["reduction-fusions"]).toBeGreaterThanOrEqual(2);
+    // the mask relu'(z) = z > 0 is recomputed by the forward relu and the backward product
+    expect(fuse.rules.duplicated).toBeGreaterThanOrEqual(1);
+    const programs = graphNodes(c.graphs.train!)
+      .filter((n) => n.op === "fusion")
+      .map((n) => (n.attrs as unknown as FusionAttrs).program.map((i) => i.op).join(" "));
+    expect(programs).toContain("matmul add");
+    expect(programs).toContain("compare matmul select");
+    expectSoundPlans(c);
+  });
+
+  it("computes exp(x - max), its row sums and log-sum-exp of softmax cross-entropy in one kernel", () => {
+    const c = compile(mlp, { optimizer: optim.sgd(0.1) });
+    const g = c.graphs.train!;
+    const lse = graphNodes(g).filter((n) => {
+      if (n.op !== "fusion" || fusionKind(n) !== "reduction") return false;
+      const { program, outputs } = n.attrs as unknown as FusionAttrs;
+      const ops = program.map((i) => i.op).join(" ");
+      // exp(x - max) is an extra output computed in the reduction's prologue
+      return ops === "sub exp reduce_sum log add" && outputs?.includes(n.inputs.length + 1);
+    });
+    expect(lse.length).toBe(1);
+    expectSoundPlans(c);
+  });
+
+  it("keeps every matmul's operands out of its epilogue, and heads apart", () => {
+    for (const entry of ["forward", "backward", "train"] as const) {
+      const g = compile(mlp, { optimizer: optim.adam(0.01) }).graphs[entry]!;
+      for (const n of graphNodes(g).filter((x) => x.op === "fusion")) {
+        const { program } = n.attrs as unknown as FusionAttrs;
+        expect(
+          program.filter((i) => ["matmul", "reduce_sum", "reduce_max"].includes(i.op)).length,
+        ).toBeLessThanOrEqual(1);
+        for (const i of program.filter((x) => x.op === "matmul"))
+          for (const a of i.args) expect(a).toBeLessThan(n.inputs.length);
+      }
+    }
+  });
+});
