@@ -189,7 +189,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     const entries: Entry[] = [];
     const results = (m: ReadonlyMap<string, Node>, slots: ReadonlyMap<string, Buffer>) =>
       [...m].map(([name, node]) => ({ node, slot: slots.get(name)! }));
-    entries.push({ name: "forward", exportName: "forward", results: results(userOutputs, outputSlots) });
+    entries.push({ name: "forward", exportName: "forward", results: results(forward.outputs, outputSlots) });
     if (backward) {
       entries.push({
         name: "backward",
