@@ -31,6 +31,7 @@ import type {
 } from "../lib/types.js";
 
 interface PlanLike {
+  readonly schedule?: readonly unknown[];
   readonly arenaBytes: number;
   readonly naiveBytes: number;
   readonly lowerBoundBytes: number;
@@ -48,7 +49,7 @@ interface CompilerApi {
   optim: { sgd(lr: number): Optimizer };
   compile?: (
     m: Model,
-    options: { optimizer?: Optimizer; simd?: boolean; optLevel?: OptLevel },
+    options: { optimizer?: Optimizer; simd?: boolean; optLevel?: OptLevel; passes?: readonly string[] },
   ) => CompiledLike;
 }
 
@@ -56,7 +57,25 @@ type View = Float32Array | Int32Array;
 
 /** Graph optimization level: -O2 (the default) or -O0 (no passes, every node its own kernel). */
 export type OptLevel = 0 | 2;
-const LEVELS: readonly OptLevel[] = [2, 0];
+
+/**
+ * The compiler configurations measured, one row each, so that the report can give the speedup of
+ * each pass group: -O0 (no passes) → the rewrite passes only (simplify, fold, cse; every remaining
+ * node its own kernel) → the whole -O2 pipeline (plus fuse).
+ */
+export interface Variant {
+  readonly id: string;
+  readonly level: OptLevel;
+  /** At -O2: only these passes. */
+  readonly passes?: readonly string[];
+  /** Part of the module cache key. */
+  readonly key: string;
+}
+export const VARIANTS: readonly Variant[] = [
+  { id: "wasmgrad", level: 2, key: "O2" },
+  { id: "wasmgrad-nofuse", level: 2, passes: ["simplify", "fold", "cse"], key: "O2-nofuse" },
+  { id: "wasmgrad-O0", level: 0, key: "O0" },
+];
 
 interface NetLike {
   readonly params: Readonly<Record<string, View>>;
@@ -158,21 +177,27 @@ async function importCompiler(): Promise<CompilerApi> {
   return compiler;
 }
 
-const keyFor = (spec: Spec, level: OptLevel) => `${spec.key}-O${level}`;
+const keyFor = (spec: Spec, v: Variant) => `${spec.key}-${v.key}`;
 
-async function compileSpec(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Array; notes: string[] }> {
+async function compileSpec(spec: Spec, v: Variant): Promise<{ wasm: Uint8Array; notes: string[] }> {
   const api = await importCompiler();
   if (typeof api.compile !== "function") throw new Error("compiler/index.ts does not export compile()");
   const t0 = performance.now();
   const { model, optimizer } = spec.build(api);
-  const compiled = api.compile(model, { ...(optimizer ? { optimizer } : {}), simd: true, optLevel: level });
+  const compiled = api.compile(model, {
+    ...(optimizer ? { optimizer } : {}),
+    simd: true,
+    optLevel: v.level,
+    ...(v.passes ? { passes: v.passes } : {}),
+  });
   const ms = performance.now() - t0;
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
   const memory = compiled.manifest.memoryBytes;
   // the memory plan of the entry the workload times: arena / naive / lower bound (issue 4's numbers)
   const plan = optimizer ? compiled.plans?.train : compiled.plans?.forward;
   const planNote = plan
-    ? `; arena ${kib(plan.arenaBytes)} (naive ${kib(plan.naiveBytes)}, lower bound ${kib(plan.lowerBoundBytes)})`
+    ? (plan.schedule ? `; ${plan.schedule.length} kernels` : "") +
+      `; arena ${kib(plan.arenaBytes)} (naive ${kib(plan.naiveBytes)}, lower bound ${kib(plan.lowerBoundBytes)})`
     : "";
   return {
     wasm: compiled.wasm,
@@ -185,18 +210,18 @@ async function compileSpec(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Ar
 }
 
 /** The module for a spec: from the harness's cache when there is one, else compiled here. */
-async function moduleFor(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Array; notes: string[] }> {
+async function moduleFor(spec: Spec, v: Variant): Promise<{ wasm: Uint8Array; notes: string[] }> {
   if (cacheDir) {
     const index = JSON.parse(readFileSync(join(cacheDir, "index.json"), "utf8")) as CacheIndex;
-    const entry = index[keyFor(spec, level)];
+    const entry = index[keyFor(spec, v)];
     if (entry && !entry.ok) throw new Error(`compile failed: ${entry.error}`);
     if (entry) return { wasm: new Uint8Array(readFileSync(join(cacheDir, entry.file))), notes: entry.notes };
   }
-  return compileSpec(spec, level);
+  return compileSpec(spec, v);
 }
 
-async function load(spec: Spec, level: OptLevel): Promise<{ net: NetLike; notes: string[] }> {
-  const { wasm, notes } = await moduleFor(spec, level);
+async function load(spec: Spec, v: Variant): Promise<{ net: NetLike; notes: string[] }> {
+  const { wasm, notes } = await moduleFor(spec, v);
   const t0 = performance.now();
   const net = await runtime!.load(wasm);
   return { net, notes: [`${notes.join("; ")}; loaded in ${(performance.now() - t0).toFixed(1)} ms`] };
@@ -216,8 +241,8 @@ function view(
 
 // ---- the runners ---------------------------------------------------------------------------------
 
-async function mlpTrain(d: W1Data, level: OptLevel): Promise<TrainRunner & { notes: string[] }> {
-  const { net, notes } = await load(w1Spec(d), level);
+async function mlpTrain(d: W1Data, v: Variant): Promise<TrainRunner & { notes: string[] }> {
+  const { net, notes } = await load(w1Spec(d), v);
   view(net, "inputs", "x", "f32").set(d.x);
   view(net, "inputs", "y", "i32").set(d.y);
   const names = ["W1", "b1", "W2", "b2"];
@@ -241,8 +266,8 @@ async function mlpTrain(d: W1Data, level: OptLevel): Promise<TrainRunner & { not
   };
 }
 
-async function mlpInfer(d: W3Data, level: OptLevel): Promise<InferRunner & { notes: string[] }> {
-  const { net, notes } = await load(w3Spec(d), level);
+async function mlpInfer(d: W3Data, v: Variant): Promise<InferRunner & { notes: string[] }> {
+  const { net, notes } = await load(w3Spec(d), v);
   net.init(0);
   for (const k of Object.keys(d.params)) view(net, "params", k, "f32").set(d.params[k]!);
   const x = view(net, "inputs", "x", "f32") as Float32Array;
@@ -257,8 +282,8 @@ async function mlpInfer(d: W3Data, level: OptLevel): Promise<InferRunner & { not
   };
 }
 
-async function matmulRunner(d: W4Data, level: OptLevel): Promise<MatmulRunner & { notes: string[] }> {
-  const { net, notes } = await load(w4Spec(d.n), level);
+async function matmulRunner(d: W4Data, v: Variant): Promise<MatmulRunner & { notes: string[] }> {
+  const { net, notes } = await load(w4Spec(d.n), v);
   net.init(0);
   view(net, "inputs", "a", "f32").set(d.a);
   view(net, "inputs", "b", "f32").set(d.b);
@@ -270,10 +295,10 @@ async function matmulRunner(d: W4Data, level: OptLevel): Promise<MatmulRunner & 
   };
 }
 
-/** wasmgrad at one optimization level ("wasmgrad" is -O2, the default; "wasmgrad-O0" has no passes). */
-function wasmgradImpl(level: OptLevel): Impl {
+/** wasmgrad in one configuration ("wasmgrad" is -O2, the default; see VARIANTS). */
+function wasmgradImpl(v: Variant): Impl {
   return {
-    id: level === 2 ? "wasmgrad" : `wasmgrad-O${level}`,
+    id: v.id,
     async setup() {
       const inherited = process.env[CACHE_ENV];
       if (!inherited) {
@@ -301,7 +326,7 @@ function wasmgradImpl(level: OptLevel): Impl {
       if (typeof runtime.load !== "function")
         return { notes: [], skip: "runtime/index.ts does not export load()" };
       const notes = [
-        `compile(model, { optimizer: optim.sgd(lr), simd: true, optLevel: ${level} }) + load(wasm); raw exports, zero-copy views`,
+        `compile(model, { optimizer: optim.sgd(lr), simd: true, optLevel: ${v.level}${v.passes ? `, passes: [${v.passes.join(", ")}]` : ""} }) + load(wasm); raw exports, zero-copy views`,
       ];
       if (inherited) {
         cacheDir = inherited;
@@ -312,9 +337,9 @@ function wasmgradImpl(level: OptLevel): Impl {
       ownsCache = true;
       const index: CacheIndex = {};
       const specs = [w1Spec(makeW1Data()), w3Spec(makeW3Data()), w4Spec(256), w4Spec(512)];
-      // every level at once, so that one cache serves the -O2 and the -O0 rows
+      // every variant at once, so that one cache serves all the wasmgrad rows
       for (const spec of specs) {
-        for (const l of LEVELS) {
+        for (const l of VARIANTS) {
           const key = keyFor(spec, l);
           try {
             const { wasm, notes } = await compileSpec(spec, l);
@@ -331,9 +356,9 @@ function wasmgradImpl(level: OptLevel): Impl {
       if (failed.length) notes.push(`models that failed to compile: ${failed.map(([k]) => k).join(", ")}`);
       return { notes };
     },
-    w1: (d: W1Data) => mlpTrain(d, level),
-    w3: (d: W3Data) => mlpInfer(d, level),
-    w4: (d: W4Data) => matmulRunner(d, level),
+    w1: (d: W1Data) => mlpTrain(d, v),
+    w3: (d: W3Data) => mlpInfer(d, v),
+    w4: (d: W4Data) => matmulRunner(d, v),
     async teardown() {
       if (ownsCache && cacheDir) {
         rmSync(cacheDir, { recursive: true, force: true });
@@ -345,5 +370,4 @@ function wasmgradImpl(level: OptLevel): Impl {
   };
 }
 
-export const wasmgrad = wasmgradImpl(2);
-export const wasmgradO0 = wasmgradImpl(0);
+export const [wasmgrad, wasmgradNoFuse, wasmgradO0] = VARIANTS.map(wasmgradImpl) as [Impl, Impl, Impl];
