@@ -23,7 +23,7 @@ import {
   type WorkloadData,
 } from "./lib/protocol.js";
 import { IMPL_IDS, loadImpl, OUT_OF_PROCESS } from "./lib/registry.js";
-import { consoleTable, markdown, sig, writeMarkdown, type Row } from "./lib/report.js";
+import { consoleTable, markdown, passGroupTable, sig, writeMarkdown, type Row } from "./lib/report.js";
 import { summarize } from "./lib/timing.js";
 import type { F32, Impl, TimingPlan, TrainCheck, TrainRunner } from "./lib/types.js";
 import type { WorkerReply } from "./lib/worker.js";
@@ -248,6 +248,8 @@ console.log(`\n${consoleTable(rows)}\n`);
 console.log(
   "vs X = t(X) / t(implementation): > 1 is faster than X. Disagreeing or failed rows get no ratios.",
 );
+const groups = passGroupTable(rows);
+if (groups) console.log(`\nwhat each group of graph passes brings (wasmgrad rows):\n${groups}\n`);
 if (outFile) {
   await writeMarkdown(
     outFile,

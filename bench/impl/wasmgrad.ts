@@ -32,6 +32,7 @@ import type {
 } from "../lib/types.js";
 
 interface PlanLike {
+  readonly schedule?: readonly unknown[];
   readonly arenaBytes: number;
   readonly naiveBytes: number;
   readonly lowerBoundBytes: number;
@@ -49,7 +50,7 @@ interface CompilerApi {
   optim: { sgd(lr: number): Optimizer };
   compile?: (
     m: Model,
-    options: { optimizer?: Optimizer; simd?: boolean; optLevel?: OptLevel },
+    options: { optimizer?: Optimizer; simd?: boolean; optLevel?: OptLevel; passes?: readonly string[] },
   ) => CompiledLike;
 }
 
@@ -57,7 +58,25 @@ type View = Float32Array | Int32Array;
 
 /** Graph optimization level: -O2 (the default) or -O0 (no passes, every node its own kernel). */
 export type OptLevel = 0 | 2;
-const LEVELS: readonly OptLevel[] = [2, 0];
+
+/**
+ * The compiler configurations measured, one row each, so that the report can give the speedup of
+ * each pass group: -O0 (no passes) → the rewrite passes only (simplify, fold, cse; every remaining
+ * node its own kernel) → the whole -O2 pipeline (plus fuse).
+ */
+export interface Variant {
+  readonly id: string;
+  readonly level: OptLevel;
+  /** At -O2: only these passes. */
+  readonly passes?: readonly string[];
+  /** Part of the module cache key. */
+  readonly key: string;
+}
+export const VARIANTS: readonly Variant[] = [
+  { id: "wasmgrad", level: 2, key: "O2" },
+  { id: "wasmgrad-nofuse", level: 2, passes: ["hoist", "simplify", "fold", "cse"], key: "O2-nofuse" },
+  { id: "wasmgrad-O0", level: 0, key: "O0" },
+];
 
 interface NetLike {
   readonly params: Readonly<Record<string, View>>;
@@ -186,21 +205,27 @@ async function importCompiler(): Promise<CompilerApi> {
   return compiler;
 }
 
-const keyFor = (spec: Spec, level: OptLevel) => `${spec.key}-O${level}`;
+const keyFor = (spec: Spec, v: Variant) => `${spec.key}-${v.key}`;
 
-async function compileSpec(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Array; notes: string[] }> {
+async function compileSpec(spec: Spec, v: Variant): Promise<{ wasm: Uint8Array; notes: string[] }> {
   const api = await importCompiler();
   if (typeof api.compile !== "function") throw new Error("compiler/index.ts does not export compile()");
   const t0 = performance.now();
   const { model, optimizer } = spec.build(api);
-  const compiled = api.compile(model, { ...(optimizer ? { optimizer } : {}), simd: true, optLevel: level });
+  const compiled = api.compile(model, {
+    ...(optimizer ? { optimizer } : {}),
+    simd: true,
+    optLevel: v.level,
+    ...(v.passes ? { passes: v.passes } : {}),
+  });
   const ms = performance.now() - t0;
   const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
   const memory = compiled.manifest.memoryBytes;
   // the memory plan of the entry the workload times: arena / naive / lower bound (issue 4's numbers)
   const plan = optimizer ? compiled.plans?.train : compiled.plans?.forward;
   const planNote = plan
-    ? `; arena ${kib(plan.arenaBytes)} (naive ${kib(plan.naiveBytes)}, lower bound ${kib(plan.lowerBoundBytes)})`
+    ? (plan.schedule ? `; ${plan.schedule.length} kernels` : "") +
+      `; arena ${kib(plan.arenaBytes)} (naive ${kib(plan.naiveBytes)}, lower bound ${kib(plan.lowerBoundBytes)})`
     : "";
   return {
     wasm: compiled.wasm,
@@ -213,18 +238,18 @@ async function compileSpec(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Ar
 }
 
 /** The module for a spec: from the harness's cache when there is one, else compiled here. */
-async function moduleFor(spec: Spec, level: OptLevel): Promise<{ wasm: Uint8Array; notes: string[] }> {
+async function moduleFor(spec: Spec, v: Variant): Promise<{ wasm: Uint8Array; notes: string[] }> {
   if (cacheDir) {
     const index = JSON.parse(readFileSync(join(cacheDir, "index.json"), "utf8")) as CacheIndex;
-    const entry = index[keyFor(spec, level)];
+    const entry = index[keyFor(spec, v)];
     if (entry && !entry.ok) throw new Error(`compile failed: ${entry.error}`);
     if (entry) return { wasm: new Uint8Array(readFileSync(join(cacheDir, entry.file))), notes: entry.notes };
   }
-  return compileSpec(spec, level);
+  return compileSpec(spec, v);
 }
 
-async function load(spec: Spec, level: OptLevel): Promise<{ net: NetLike; notes: string[] }> {
-  const { wasm, notes } = await moduleFor(spec, level);
+async function load(spec: Spec, v: Variant): Promise<{ net: NetLike; notes: string[] }> {
+  const { wasm, notes } = await moduleFor(spec, v);
   const t0 = performance.now();
   const net = await runtime!.load(wasm);
   return { net, notes: [`${notes.join("; ")}; loaded in ${(performance.now() - t0).toFixed(1)} ms`] };
@@ -250,11 +275,11 @@ function view(
  */
 async function trainRunner(
   spec: Spec,
-  level: OptLevel,
+  v: Variant,
   d: { readonly x: Float32Array; readonly y: Int32Array; readonly params: Params },
   names: readonly string[],
 ): Promise<TrainRunner & { notes: string[] }> {
-  const { net, notes } = await load(spec, level);
+  const { net, notes } = await load(spec, v);
   view(net, "inputs", "x", "f32").set(d.x);
   view(net, "inputs", "y", "i32").set(d.y);
   const params = names.map((k) => view(net, "params", k, "f32"));
@@ -277,12 +302,11 @@ async function trainRunner(
   };
 }
 
-const mlpTrain = (d: W1Data, level: OptLevel) => trainRunner(w1Spec(d), level, d, ["W1", "b1", "W2", "b2"]);
-const rnnTrain = (d: W2Data, level: OptLevel) =>
-  trainRunner(w2Spec(d), level, d, ["Wx", "Wh", "bh", "Wy", "by"]);
+const mlpTrain = (d: W1Data, v: Variant) => trainRunner(w1Spec(d), v, d, ["W1", "b1", "W2", "b2"]);
+const rnnTrain = (d: W2Data, v: Variant) => trainRunner(w2Spec(d), v, d, ["Wx", "Wh", "bh", "Wy", "by"]);
 
-async function mlpInfer(d: W3Data, level: OptLevel): Promise<InferRunner & { notes: string[] }> {
-  const { net, notes } = await load(w3Spec(d), level);
+async function mlpInfer(d: W3Data, v: Variant): Promise<InferRunner & { notes: string[] }> {
+  const { net, notes } = await load(w3Spec(d), v);
   net.init(0);
   for (const k of Object.keys(d.params)) view(net, "params", k, "f32").set(d.params[k]!);
   const x = view(net, "inputs", "x", "f32") as Float32Array;
@@ -297,8 +321,8 @@ async function mlpInfer(d: W3Data, level: OptLevel): Promise<InferRunner & { not
   };
 }
 
-async function matmulRunner(d: W4Data, level: OptLevel): Promise<MatmulRunner & { notes: string[] }> {
-  const { net, notes } = await load(w4Spec(d.n), level);
+async function matmulRunner(d: W4Data, v: Variant): Promise<MatmulRunner & { notes: string[] }> {
+  const { net, notes } = await load(w4Spec(d.n), v);
   net.init(0);
   view(net, "inputs", "a", "f32").set(d.a);
   view(net, "inputs", "b", "f32").set(d.b);
@@ -310,10 +334,10 @@ async function matmulRunner(d: W4Data, level: OptLevel): Promise<MatmulRunner & 
   };
 }
 
-/** wasmgrad at one optimization level ("wasmgrad" is -O2, the default; "wasmgrad-O0" has no passes). */
-function wasmgradImpl(level: OptLevel): Impl {
+/** wasmgrad in one configuration ("wasmgrad" is -O2, the default; see VARIANTS). */
+function wasmgradImpl(v: Variant): Impl {
   return {
-    id: level === 2 ? "wasmgrad" : `wasmgrad-O${level}`,
+    id: v.id,
     async setup() {
       const inherited = process.env[CACHE_ENV];
       if (!inherited) {
@@ -341,7 +365,7 @@ function wasmgradImpl(level: OptLevel): Impl {
       if (typeof runtime.load !== "function")
         return { notes: [], skip: "runtime/index.ts does not export load()" };
       const notes = [
-        `compile(model, { optimizer: optim.sgd(lr), simd: true, optLevel: ${level} }) + load(wasm); raw exports, zero-copy views`,
+        `compile(model, { optimizer: optim.sgd(lr), simd: true, optLevel: ${v.level}${v.passes ? `, passes: [${v.passes.join(", ")}]` : ""} }) + load(wasm); raw exports, zero-copy views`,
       ];
       if (inherited) {
         cacheDir = inherited;
@@ -358,9 +382,9 @@ function wasmgradImpl(level: OptLevel): Impl {
         w4Spec(256),
         w4Spec(512),
       ];
-      // every level at once, so that one cache serves the -O2 and the -O0 rows
+      // every variant at once, so that one cache serves all the wasmgrad rows
       for (const spec of specs) {
-        for (const l of LEVELS) {
+        for (const l of VARIANTS) {
           const key = keyFor(spec, l);
           try {
             const { wasm, notes } = await compileSpec(spec, l);
@@ -377,9 +401,15 @@ function wasmgradImpl(level: OptLevel): Impl {
         const sizes = [8, 32, 128].map((T) => {
           const spec = w2Spec({ ...makeW2Data(), steps: T });
           const { model, optimizer } = spec.build(compiler!);
-          return `T=${T}: ${compiler!.compile!(model, { optimizer, simd: true, optLevel: level }).wasm.byteLength} B`;
+          const options = {
+            optimizer,
+            simd: true,
+            optLevel: v.level,
+            ...(v.passes ? { passes: v.passes } : {}),
+          };
+          return `T=${T}: ${compiler!.compile!(model, options).wasm.byteLength} B`;
         });
-        notes.push(`W2 module size by unroll length (-O${level}): ${sizes.join(", ")}`);
+        notes.push(`W2 module size by unroll length (${v.id}): ${sizes.join(", ")}`);
       } catch (e) {
         notes.push(`W2 module sizes by T: failed (${message(e)})`);
       }
@@ -388,10 +418,10 @@ function wasmgradImpl(level: OptLevel): Impl {
       if (failed.length) notes.push(`models that failed to compile: ${failed.map(([k]) => k).join(", ")}`);
       return { notes };
     },
-    w1: (d: W1Data) => mlpTrain(d, level),
-    w2: (d: W2Data) => rnnTrain(d, level),
-    w3: (d: W3Data) => mlpInfer(d, level),
-    w4: (d: W4Data) => matmulRunner(d, level),
+    w1: (d: W1Data) => mlpTrain(d, v),
+    w2: (d: W2Data) => rnnTrain(d, v),
+    w3: (d: W3Data) => mlpInfer(d, v),
+    w4: (d: W4Data) => matmulRunner(d, v),
     async teardown() {
       if (ownsCache && cacheDir) {
         rmSync(cacheDir, { recursive: true, force: true });
@@ -403,5 +433,4 @@ function wasmgradImpl(level: OptLevel): Impl {
   };
 }
 
-export const wasmgrad = wasmgradImpl(2);
-export const wasmgradO0 = wasmgradImpl(0);
+export const [wasmgrad, wasmgradNoFuse, wasmgradO0] = VARIANTS.map(wasmgradImpl) as [Impl, Impl, Impl];

@@ -6,6 +6,7 @@ import type { Impl } from "./types.js";
 
 export const IMPL_IDS = [
   "wasmgrad",
+  "wasmgrad-nofuse",
   "wasmgrad-O0",
   "tfjs-wasm",
   "tfjs-cpu",
@@ -22,6 +23,8 @@ export async function loadImpl(id: string): Promise<Impl> {
   switch (id) {
     case "wasmgrad":
       return (await import("../impl/wasmgrad.js")).wasmgrad;
+    case "wasmgrad-nofuse":
+      return (await import("../impl/wasmgrad.js")).wasmgradNoFuse;
     case "wasmgrad-O0":
       return (await import("../impl/wasmgrad.js")).wasmgradO0;
     case "tfjs-wasm":

@@ -73,6 +73,54 @@ function cells(rows: readonly Row[], row: Row): string[] {
   ];
 }
 
+/**
+ * What each group of graph passes brings, from the wasmgrad rows of one workload: the rewrite
+ * passes (simplify, fold, cse: wasmgrad-O0 → wasmgrad-nofuse) and fusion (wasmgrad-nofuse →
+ * wasmgrad), as speedups t(before) / t(after) of the medians.
+ */
+export const PASS_GROUPS = [
+  { name: "simplify + fold + cse", from: "wasmgrad-O0", to: "wasmgrad-nofuse" },
+  { name: "fuse", from: "wasmgrad-nofuse", to: "wasmgrad" },
+  { name: "whole -O2 pipeline", from: "wasmgrad-O0", to: "wasmgrad" },
+] as const;
+
+/** One line per (workload, pass group) whose two rows were measured and agree. */
+export function passGroupRows(rows: readonly Row[]): string[][] {
+  const out: string[][] = [];
+  const workloads = [...new Set(rows.map((r) => r.workload))];
+  for (const w of workloads) {
+    const at = (impl: string) =>
+      rows.find((r) => r.workload === w && r.impl === impl && r.status === "ok" && r.ms !== undefined);
+    for (const g of PASS_GROUPS) {
+      const [a, b] = [at(g.from), at(g.to)];
+      if (!a || !b) continue;
+      const kernels = (r: Row) => /(\d+) kernels/.exec(r.notes?.join("; ") ?? "")?.[1] ?? "?";
+      out.push([
+        `${w.id} ${w.title}`,
+        g.name,
+        `${timeText(a.ms!.median)} → ${timeText(b.ms!.median)}`,
+        `${kernels(a)} → ${kernels(b)}`,
+        `${sig(a.ms!.median / b.ms!.median)}×`,
+      ]);
+    }
+  }
+  return out;
+}
+
+const PASS_HEADER = ["workload", "passes", "time per iteration", "kernels", "speedup"];
+
+export function passGroupTable(rows: readonly Row[]): string {
+  const body = passGroupRows(rows);
+  if (!body.length) return "";
+  const widths = PASS_HEADER.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]) =>
+    c
+      .map((x, i) => (i === 4 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(PASS_HEADER), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
 const HEADER = [
   "workload",
   "implementation",
@@ -167,6 +215,24 @@ export function markdown(r: ReportInput): string {
   );
   for (const row of r.rows) out.push(`| ${cells(r.rows, row).map(mdEscape).join(" | ")} |`);
   out.push("");
+
+  const groups = passGroupRows(r.rows);
+  if (groups.length) {
+    out.push("## What each pass group brings", "");
+    out.push(
+      "Speedup of each group of graph passes on the wasmgrad rows above (medians): the rewrite passes " +
+        "(`wasmgrad-O0` → `wasmgrad-nofuse`, which runs simplify, fold and cse but leaves every node its own " +
+        "kernel), then fusion (`wasmgrad-nofuse` → `wasmgrad`: loop fusion, matmul epilogues, reductions with " +
+        "their producers, multi-output kernels such as the fused optimizer updates). Kernels: the timed entry's.",
+      "",
+    );
+    out.push(
+      `| ${PASS_HEADER.join(" | ")} |`,
+      `| ${PASS_HEADER.map((_, i) => (i === 4 ? "---:" : "---")).join(" | ")} |`,
+    );
+    for (const g of groups) out.push(`| ${g.map(mdEscape).join(" | ")} |`);
+    out.push("");
+  }
 
   out.push("## Workloads", "");
   for (const w of WORKLOADS) {

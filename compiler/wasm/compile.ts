@@ -50,6 +50,8 @@ export interface CompileOptions {
   readonly optimize?: boolean;
   /** Graph optimization level: 0 (no passes, every node its own kernel) or 2 (default). */
   readonly optLevel?: OptLevel;
+  /** At -O2, run only these passes (by name, e.g. without "fuse"), to measure what each brings. */
+  readonly passes?: readonly string[];
   /** Also return the WebAssembly text (costly for large modules). */
   readonly wat?: boolean;
 }
@@ -112,7 +114,10 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
   // each entry's graph goes through the optimization pipeline (-O0: none) before scheduling
   const passReports: Partial<Record<"forward" | "backward" | "train", PassReport[]>> = {};
   const optimized = (entry: "forward" | "backward" | "train", graph: Graph): Graph => {
-    const { graph: result, report } = optimizeGraph(graph, { level: options.optLevel ?? 2 });
+    const { graph: result, report } = optimizeGraph(graph, {
+      level: options.optLevel ?? 2,
+      ...(options.passes ? { passes: options.passes } : {}),
+    });
     passReports[entry] = report;
     return result;
   };

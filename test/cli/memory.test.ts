@@ -70,7 +70,8 @@ describe.concurrent("wasmgrad inspect --memory", () => {
     }
     expect(out).not.toContain("train_step");
     expect(out).toMatch(/^ {2}buffer +offset +bytes +steps +values$/m);
-    expect(out).toMatch(/^ {2}b0 +\d+ +\d+ +\d+-(\d+|end) +f32\[4,2\] %\d+ matmul/m);
+    // the first layer: its matmul, whose epilogue (bias, relu) is fused at -O2
+    expect(out).toMatch(/^ {2}b0 +\d+ +\d+ +\d+-(\d+|end) +f32\[4,2\] %\d+ (matmul|fusion)/m);
     expect(out).toMatch(/elementwise in place: %\d+ \w+ over %\d+/);
   });
 

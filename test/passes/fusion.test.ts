@@ -77,6 +77,32 @@ describe("fused kernels agree with the interpreter", () => {
     }
   }
 
+  it("every entry runs its optimized graph (the forward entry too)", () => {
+    const mlp = model("mlp", (m) => {
+      const x = m.input("x", [4, 3]);
+      const h = x
+        .matmul(m.param("W", [3, 5]))
+        .add(m.param("b", [5]))
+        .tanh();
+      m.output("y", h);
+      m.loss(h.sum());
+    });
+    const c = compile(mlp);
+    for (const entry of ["forward", "backward"] as const) {
+      const nodes = new Set(graphNodes(c.graphs[entry]!));
+      const schedule = c.plans[entry]!.schedule;
+      expect(
+        schedule.every((k) => nodes.has(k)),
+        entry,
+      ).toBe(true);
+      expect(
+        schedule.some((k) => k.op === "fusion"),
+        entry,
+      ).toBe(true);
+    }
+    expect(c.plans.forward.schedule.length).toBe(1); // x·W + b, tanh: one matmul epilogue
+  });
+
   it("a training step of an MLP needs fewer kernels and less memory at -O2", () => {
     const mlp = model("mlp", (m) => {
       const x = m.input("x", [16, 12]);
