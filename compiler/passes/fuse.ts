@@ -33,6 +33,10 @@
  * stored for the softmax gradient while its row sums are taken). So an optimizer's update of m, v
  * and θ reads g, m, v and θ once and writes all three:
  *
+ * Last, a cluster whose result is stored anyway merges into a cluster that reads that result
+ * element by element, as an extra output of the reader's kernel: relu(x·W + b) and the x·W + b
+ * that the backward pass reads come from one matmul kernel.
+ *
  *        before:  m' = fusion(m, g) {...} ; v' = fusion(v, g) {...} ; θ' = fusion(θ, m', v') {...}
  *        after:   θ' = fusion(g, m, v, θ) { ... } outputs=[m', v'] ; m' = fusion_output(θ') {1} ; ...
  */
@@ -105,7 +109,10 @@ export function fuse(g: Graph, options: FuseOptions = {}): Graph {
 }
 
 /** `fuse`, also saying how many cheap nodes it duplicated into several kernels. */
-export function fuseGraph(g: Graph, options: FuseOptions = {}): { graph: Graph; duplicated: number } {
+export function fuseGraph(
+  g: Graph,
+  options: FuseOptions = {},
+): { graph: Graph; duplicated: number; merged: number } {
   const multiOutput = options.multiOutput ?? true;
   const duplicate = options.duplicate ?? true;
   const roots = [...g.outputs.values(), ...g.grads.values(), ...g.updates.values()];
@@ -249,6 +256,51 @@ export function fuseGraph(g: Graph, options: FuseOptions = {}): { graph: Graph; 
     }
   }
 
+  // merge a cluster whose result is stored anyway into a cluster that reads it element by element:
+  // the reader's kernel computes it too and stores it as an extra output (x·W + b stored for the
+  // backward pass is computed by the kernel of relu(x·W + b))
+  let merged = 0;
+  if (multiOutput) {
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const p = nodes[i]!;
+      const own = clustersOf.get(p);
+      if (own?.length !== 1 || own[0]!.root !== p) continue;
+      const P = own[0]!;
+      const us = users.get(p) ?? [];
+      const candidates = [...new Set(us.flatMap((u) => clustersOf.get(u) ?? []))].filter((c) => c !== P);
+      for (const C of candidates) {
+        if (P.head && C.head) continue;
+        const inside = us.filter((u) => C.members.has(u));
+        const domains = new Set(inside.map((u) => domainVia(C, u, p)));
+        if (domains.size !== 1) continue;
+        const [d] = domains;
+        if (d === undefined || (d === "in" && (P.head || results.has(p)))) continue;
+        // no value P stores may be read by another kernel that leads back into C (a node
+        // duplicated into C and other clusters is read by each of those kernels)
+        const stored = [p, ...P.extra];
+        const blocked = stored.some((x) =>
+          (users.get(x) ?? []).some((u) => {
+            const cs = clustersOf.get(u);
+            if (!cs) return reaches(u, C.root);
+            return cs.some((Q) => Q !== C && Q !== P && [Q.root, ...Q.extra].some((v) => reaches(v, C.root)));
+          }),
+        );
+        if (blocked) continue;
+        for (const [x, dx] of P.members) {
+          C.members.set(x, d === "in" ? "in" : dx);
+          clustersOf.set(x, [...clustersOf.get(x)!.filter((c) => c !== P), C]);
+        }
+        if (P.head) {
+          C.head = P.head;
+          C.inShape = P.inShape;
+        }
+        for (const x of stored) if (!C.extra.includes(x)) C.extra.push(x);
+        merged++;
+        break;
+      }
+    }
+  }
+
   // rebuild: every cluster of two or more nodes becomes one fusion node. An extra output may be
   // read by a node that comes before its cluster's root in graph order, so units (fusions and
   // single nodes) are rebuilt in an order of their own dependencies.
@@ -310,12 +362,14 @@ export function fuseGraph(g: Graph, options: FuseOptions = {}): { graph: Graph; 
       if (w === 0) ready.push(d);
     }
   }
-  if (rebuilt.size < units.length)
+  if (units.some((u) => !rebuilt.has(u))) {
     throw new Error("internal: the fused kernels depend on each other in a cycle");
+  }
   const map = (m: ReadonlyMap<string, Node>) => new Map([...m].map(([k, v]) => [k, rebuilt.get(v)!]));
   return {
     graph: { ...g, outputs: map(g.outputs), grads: map(g.grads), updates: map(g.updates) },
     duplicated,
+    merged,
   };
 }
 

@@ -50,7 +50,7 @@ export const REWRITE_PASSES: readonly Pass[] = [
 export const FUSE_PASS: Pass = {
   name: "fuse",
   run: (g) => {
-    const { graph, duplicated } = fuseGraph(g);
+    const { graph, duplicated, merged } = fuseGraph(g);
     const fusions = graphNodes(graph).filter((n) => n.op === "fusion");
     const absorbed = fusions.reduce((sum, n) => sum + (n.attrs.program as unknown[]).length, 0);
     const count = (kind: string) => fusions.filter((n) => fusionKind(n) === kind).length;
@@ -65,6 +65,7 @@ export const FUSE_PASS: Pass = {
     const multi = fusions.filter((n) => (n.attrs as unknown as FusionAttrs).outputs?.length).length;
     if (multi) rules["multi-output"] = multi;
     if (duplicated) rules.duplicated = duplicated;
+    if (merged) rules["merged-into-readers"] = merged;
     return { graph, rules };
   },
 };

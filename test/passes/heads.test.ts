@@ -223,6 +223,38 @@ describe("the fuse pass", () => {
     expectSoundPlans(c);
   });
 
+  it("computes relu(x·W + b) and the x·W + b the backward pass reads in one matmul kernel", () => {
+    const g = compile(mlp, { optimizer: optim.sgd(0.1) }).graphs.train!;
+    const first = graphNodes(g).filter((n) => {
+      const attrs = n.attrs as unknown as FusionAttrs;
+      return n.op === "fusion" && attrs.program.map((i) => i.op).join(" ") === "matmul add compare select";
+    });
+    expect(first.length).toBe(1);
+    expect((first[0]!.attrs as unknown as FusionAttrs).outputs).toEqual([first[0]!.inputs.length + 1]);
+  });
+
+  it("never makes kernels that depend on each other (a stored value read by duplicated nodes)", async () => {
+    // found by the semantics property: y = x·w, then y + 0.1·Σ y² over rows; its gradient
+    // duplicates a cheap cluster into two reductions that both read y
+    const mdl = model("cycle", (m) => {
+      const x = m.input("x", [2, 3]);
+      const y0 = x.matmul(m.param("w", [3, 3]));
+      const y = y0.square().sum(1, true).mul(0.1).add(y0);
+      m.output("y", y);
+      m.loss(y.square().sum().mul(0.01));
+    });
+    const params = { w: randomValues(9, 3) };
+    for (const simd of [true, false]) {
+      const { wasm } = await checkAgainstInterpreter(
+        mdl,
+        { inputs: { x: randomValues(6, 4) }, params },
+        simd,
+        { optLevel: 2 },
+      );
+      expectSoundPlans(wasm.compiled);
+    }
+  });
+
   it("keeps every matmul's operands out of its epilogue, and heads apart", () => {
     for (const entry of ["forward", "backward", "train"] as const) {
       const g = compile(mlp, { optimizer: optim.adam(0.01) }).graphs[entry]!;

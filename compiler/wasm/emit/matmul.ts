@@ -287,8 +287,18 @@ function simdCore(
     const bv = Array.from({ length: nv }, () => f.local("v128"));
     const av = f.local("v128");
     const bStep = from === "panel" ? nv * 16 : from === "tail" ? 16 : N * 4;
+    /** One k step: acc = next(acc, a·b) for every accumulator, then advance pa and pb. */
+    const kStep = (next: (l: Local, product: Expr) => Expr): Expr[] => [
+      ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
+      ...acc.flatMap((row, r) => [
+        f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
+        ...row.map((l, q) => f.set(l, next(l, f.f32x4.mul(f.get(av), f.get(bv[q]!))))),
+      ]),
+      f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
+      f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
+    ];
     return [
-      ...acc.flat().map((l) => f.set(l, f.splatF32(0))),
+      ...(K === 0 ? acc.flat().map((l) => f.set(l, f.splatF32(0))) : []),
       f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.get(i0), f.c32(step.row)))),
       // packed panel j0/W starts at packed + (j0/W)·K·W·4 = packed + j0·K·4
       f.set(
@@ -299,22 +309,14 @@ function simdCore(
             ? f.c32(tailPanel)
             : f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2))),
       ),
-      // the k loop: its only counter is pb, which ends at pEnd
-      ...(K > 0
+      // the first k step sets the accumulators (no zeroing, no adds), the k loop does the rest:
+      // its only counter is pb, which ends at pEnd
+      ...(K > 0 ? kStep((l, product) => product) : []),
+      ...(K > 1
         ? [
-            f.set(pEnd, f.i32.add(f.get(pb), f.c32(K * bStep))),
+            f.set(pEnd, f.i32.add(f.get(pb), f.c32((K - 1) * bStep))),
             f.doWhile(
-              [
-                ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
-                ...acc.flatMap((row, r) => [
-                  f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
-                  ...row.map((l, q) =>
-                    f.set(l, f.f32x4.add(f.get(l), f.f32x4.mul(f.get(av), f.get(bv[q]!)))),
-                  ),
-                ]),
-                f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
-                f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
-              ],
+              kStep((l, product) => f.f32x4.add(f.get(l), product)),
               f.i32.lt_u(f.get(pb), f.get(pEnd)),
             ),
           ]
