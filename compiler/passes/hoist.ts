@@ -4,6 +4,8 @@
  *  - before the loop: a step's node that depends on the sequences and loop-invariants only is
  *    computed for all T steps at once (compiler/scan/batch.ts) and enters the loop as a new
  *    sequence. The input projection x_t·W of every step becomes one matmul over T·B rows.
+ *  - a product in the loop that reads a loop-invariant matrix transposed (dz·Whᵀ) gets the
+ *    transpose once, before the loop, instead of a transposing copy at every step;
  *  - after the loop: a per-step output is computed from the stored carry sequence, batched, when
  *    that does not recompute a matmul the carries need. In the backward scan of an RNN this turns
  *    the per-step weight-gradient terms h_{t-1}ᵀ·dz_t into one batched product, which `simplify`
@@ -129,7 +131,40 @@ function hoist(scan: Node): Hoisted | null {
     }
     return true;
   });
-  if (hoistedInstrs === 0 && !ysOut.some(Boolean)) return null;
+  // a product in the loop that reads a loop-invariant operand transposed (dz·Whᵀ in the backward
+  // step) would transpose it at every step: transpose it once, before the loop
+  const invariant = (a: number) => kind[a] === "const" && outside[a] !== undefined;
+  const retransposed = (v: number): boolean => {
+    const { op, args: ins, attrs: at } = instr(v);
+    return (
+      op === "matmul" &&
+      !outside[v] &&
+      ((at.transB === true && invariant(ins[1]!)) || (at.transA === true && invariant(ins[0]!)))
+    );
+  };
+  const transposes = values.map((_, v) => v >= nArgs && retransposed(v)).filter(Boolean).length;
+  if (hoistedInstrs === 0 && transposes === 0 && !ysOut.some(Boolean)) return null;
+  const swapLast = (n: Node) => {
+    const r = n.shape.length;
+    return b.transpose(
+      n,
+      n.shape.map((_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i)),
+    );
+  };
+  /** Instruction v inside the new loop, over its operands there. */
+  const build = (v: number, get: (v: number) => Node): Node => {
+    const { op, args: ins, attrs: at } = instr(v);
+    if (!retransposed(v)) return ctx.node(op, ins.map(get), at);
+    const [x, y] = ins as [number, number];
+    const ta = at.transA === true && invariant(x);
+    const tb = at.transB === true && invariant(y);
+    return b.matmul(
+      ta ? swapLast(outside[x]!.node) : get(x),
+      tb ? swapLast(outside[y]!.node) : get(y),
+      at.transA === true && !ta,
+      at.transB === true && !tb,
+    );
+  };
 
   const hoistedSeqs = [...outside.keys()].filter((v) => v >= nArgs && outside[v]?.stacked);
   const keptYs = attrs.results.slice(nc).filter((_, j) => !ysOut[j]);
@@ -149,7 +184,7 @@ function hoist(scan: Node): Hoisted | null {
         if (map.has(v)) continue;
         const out = outside[v];
         if (out && !out.stacked) map.set(v, out.node);
-        else if (needed.has(v)) map.set(v, ctx.node(instr(v).op, instr(v).args.map(get), instr(v).attrs));
+        else if (needed.has(v)) map.set(v, build(v, get));
       }
       return { carries: attrs.results.slice(0, nc).map(get), ys: keptYs.map(get) };
     },

@@ -102,6 +102,10 @@ describe("hoist: the loop keeps only what depends on its carries", () => {
       expect(opsInLoop(fwd!, "matmul")).toBe(1); // h·Wh; x_t·Wx left the loop
       expect(opsInLoop(bwd!, "matmul")).toBe(1); // dz·Whᵀ; dWh, dWx left the loop
       expect((bwd!.attrs as ScanAttrs).reverse).toBe(!reverse);
+      // dz·Whᵀ reads Whᵀ, transposed once before the loop, not at every step
+      const inLoop = (bwd!.attrs as ScanAttrs).program.find((i) => i.op === "matmul")!;
+      expect(inLoop.attrs).toEqual({ transA: false, transB: false });
+      expect(bwd!.inputs.some((i) => i.op === "transpose" && i.inputs[0]!.op === "param")).toBe(true);
       const grad = (name: string) => g.grads.get(name)!;
       for (const name of ["Wh", "Wx"]) {
         expect(grad(name).op, name).toBe("matmul");
