@@ -63,13 +63,15 @@ export function assignSlots<S>(
   // kernel -> kernels constrained to run after it (the reverse of `after`), for reachability
   const before = new Map<Node, Node[]>();
 
-  /** Whether `to` is reachable from `from` through data dependencies and the constraints so far. */
+  /** Whether `to` is reachable from kernel `from` through data dependencies and the constraints so far. */
   const reaches = (from: Node, to: ReadonlySet<Node>): boolean => {
     const seen = new Set<Node>([from]);
     const stack = [from];
     while (stack.length) {
       const k = stack.pop()!;
-      for (const next of [...(entry.readers.get(k) ?? []), ...(before.get(k) ?? [])]) {
+      // readers of the kernel's value and of its extra outputs, and the kernels ordered after it
+      const values = [k, ...(entry.extras.get(k) ?? [])];
+      for (const next of [...values.flatMap((v) => entry.readers.get(v) ?? []), ...(before.get(k) ?? [])]) {
         if (to.has(next)) return true;
         if (!seen.has(next)) {
           seen.add(next);

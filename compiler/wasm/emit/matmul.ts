@@ -7,8 +7,8 @@
  * (plus a 4×4 tile and a zero-padded tail panel for the last N % 4 columns at the edge), looping
  * row block → column panel; see matmulTuning for when B is packed first. Per k step it loads one
  * row segment of B (two vectors) and splats one element of A per row (v128.load32_splat), so a
- * transposed A is read in place with a different stride. A transposed B is first packed into
- * row-major order in scratch. The tile's stores run the epilogue on the accumulators, reading the
+ * transposed A is read in place with a different stride. A transposed B (the products the
+ * matmul VJPs create) is gathered straight into the panels, every column, in one pass. The tile's stores run the epilogue on the accumulators, reading the
  * epilogue's operands at the tile's position (so an output may be written over such an operand).
  *
  * Without SIMD: an i-k-j loop with a scalar inner product row; with an epilogue, the row is
@@ -46,10 +46,11 @@ function packsPanels(M: number, N: number): boolean {
 
 /**
  * The kernel-internal scratch a matmul needs, in bytes, known before lowering so that the memory
- * planner can give it a place in the arena: the transposed-B pack (K·N floats) when transB; with
- * SIMD the panel pack of B (N8·K floats) when packing applies and the padded tail panel (4·K
- * floats) when N % 4 ≠ 0; without SIMD, with an epilogue, one accumulator row (N floats). Each is
- * one `c.scratch` request of emitMatmul, in that order; all are live during the whole kernel.
+ * planner can give it a place in the arena. With SIMD: for a transposed B, its panels with every
+ * column (K·roundup(N, 4) floats); otherwise the panel pack of B (N8·K floats) when packing applies
+ * and the padded tail panel (4·K floats) when N % 4 ≠ 0. Without SIMD: the row-major pack of a
+ * transposed B (K·N floats) and, with an epilogue, one accumulator row (N floats). Each is one
+ * `c.scratch` request of emitMatmul, in that order; all are live during the whole kernel.
  */
 export function matmulScratchBytes(
   a: Shape,
@@ -60,11 +61,13 @@ export function matmulScratchBytes(
   epilogue = false,
 ): number {
   const { M, K, N } = matmulDims(a, b, transA, transB);
+  const N4 = N - (N % 4);
+  if (!simd) return (transB ? reservedBytes(K * N * 4) : 0) + (epilogue ? reservedBytes(N * 4) : 0);
+  // a transposed B: every column in one request (see simdCore)
+  if (transB) return reservedBytes(K * (N4 < N ? N4 + 4 : N4) * 4);
   let bytes = 0;
-  if (transB) bytes += reservedBytes(K * N * 4);
-  if (simd && packsPanels(M, N)) bytes += reservedBytes((N - (N % (4 * matmulTuning.nv))) * K * 4);
-  if (simd && N % 4 !== 0) bytes += reservedBytes(K * 16);
-  if (!simd && epilogue) bytes += reservedBytes(N * 4);
+  if (packsPanels(M, N)) bytes += reservedBytes((N - (N % (4 * matmulTuning.nv))) * K * 4);
+  if (N4 < N) bytes += reservedBytes(K * 16);
   return bytes;
 }
 
@@ -102,7 +105,9 @@ export function emitMatmul(
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const aStrides = broadcastStrides(a.shape.slice(0, -2), batch).map((s) => s * M * K);
   const bStrides = broadcastStrides(b.shape.slice(0, -2), batch).map((s) => s * K * N);
-  const packed = transB ? c.scratch(K * N * 4) : 0;
+  // without SIMD, a transposed B is first packed into row-major order (the SIMD core packs it
+  // straight into its panels)
+  const packed = transB && !c.simd ? c.scratch(K * N * 4) : 0;
 
   const aBase = f.local("i32");
   const bBase = f.local("i32");
@@ -161,7 +166,7 @@ export function emitMatmul(
         f.set(aBase, address(f, f.c32(a.offset), bc, aStrides)),
         f.set(bBase, address(f, f.c32(b.offset), bc, bStrides)),
       ];
-      if (transB) {
+      if (transB && !c.simd) {
         // pack Bᵀ: P[k, n] = B[n, k]
         stmts.push(
           ...nest(f, [N, K], ([n, k]) => [
@@ -186,7 +191,7 @@ export function emitMatmul(
         );
       }
       let core: Expr[];
-      if (c.simd) core = simdCore(c, aBase, bBase, stores, M, K, N, transA);
+      if (c.simd) core = simdCore(c, aBase, bBase, stores, M, K, N, transA, transB);
       else if (!epilogue && outList.length === 1) {
         // accumulate straight into the output's rows
         core = scalarCore(c, aBase, bBase, M, K, N, transA, (i) => at(outAccess[0]!, i, f.c32(0)));
@@ -260,6 +265,7 @@ function simdCore(
   K: number,
   N: number,
   transA: boolean,
+  transB: boolean,
 ): Expr[] {
   const { f } = c;
   const step = aSteps(M, K, transA);
@@ -268,9 +274,13 @@ function simdCore(
   const NW = N - (N % W);
   const N4 = N - (N % 4);
   const M4 = M - (M % MR);
-  const packed = packsPanels(M, N) ? c.scratch(NW * K * 4) : -1;
-  // the last N % 4 columns, zero-padded to one vector per k
-  const tailPanel = N4 < N ? c.scratch(K * 16) : -1;
+  // B' = op(B) in panels of W columns ([N/W][K][W]; panel j0/W at packed + j0·K·4), then with a
+  // transposed B the N4 - NW remaining full vectors in one narrower panel at the same formula,
+  // and the last N % 4 columns zero-padded to one vector per k. A transposed B is always packed
+  // (every column, in one request); otherwise the full panels when packsPanels says so.
+  const all = transB ? c.scratch(K * (N4 < N ? N4 + 4 : N4) * 4) : -1;
+  const packed = transB ? all : packsPanels(M, N) ? c.scratch(NW * K * 4) : -1;
+  const tailPanel = N4 < N ? (transB ? all + N4 * K * 4 : c.scratch(K * 16)) : -1;
   const i0 = f.local("i32");
   const j0 = f.local("i32");
   const k = f.local("i32");
@@ -339,45 +349,49 @@ function simdCore(
     ...(NW > 0
       ? [f.forLoop(j0, f.c32(0), f.c32(NW), W, () => tile(mr, NV, packed >= 0 ? "panel" : "b"))]
       : []),
-    ...(N4 > NW ? [f.set(j0, f.c32(NW)), ...tile(mr, (N4 - NW) / 4, "b")] : []),
+    ...(N4 > NW ? [f.set(j0, f.c32(NW)), ...tile(mr, (N4 - NW) / 4, transB ? "panel" : "b")] : []),
     ...(N4 < N ? [f.set(j0, f.c32(N4)), ...tile(mr, 1, "tail", N - N4)] : []),
   ];
-  const pack: Expr[] =
-    packed < 0
-      ? []
-      : [
-          // P[j0/W][k][0..W] = B'[k][j0..j0+W], NV vectors per (panel, k)
-          f.forLoop(j0, f.c32(0), f.c32(NW), W, () => [
-            f.set(pa, f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4)))),
-            f.set(pb, f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2)))),
-            f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
-              ...Array.from({ length: NV }, (_, q) =>
-                f.v128.store(q * 16, 4, f.get(pa), f.v128.load(q * 16, 4, f.get(pb))),
-              ),
-              f.set(pa, f.i32.add(f.get(pa), f.c32(W * 4))),
-              f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
-            ]),
-          ]),
-        ];
-  const packTail: Expr[] =
-    tailPanel < 0
-      ? []
-      : [
-          // T[k][0..4] = B'[k][N4..N], then zeros
+  /**
+   * Copies B'[k][j + c] (c < width) to P[k][c] (rows of `stride` floats from `to`) for every k;
+   * `to` and `j` are expressions (evaluated once).
+   */
+  const packColumns = (to: Expr, j: Expr, width: number, stride: number): Expr[] => {
+    return [
+      f.set(pa, to),
+      // B'[k][j] is B[j][k] (transposed) or B[k][j]
+      f.set(pb, f.i32.add(f.get(bBase), f.i32.shl(transB ? f.i32.mul(j, f.c32(K)) : j, f.c32(2)))),
+      f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
+        ...(transB || width % 4 !== 0
+          ? Array.from({ length: width }, (_, c) =>
+              f.f32.store(c * 4, 4, f.get(pa), f.f32.load(transB ? c * K * 4 : c * 4, 4, f.get(pb))),
+            )
+          : Array.from({ length: width / 4 }, (_, q) =>
+              f.v128.store(q * 16, 4, f.get(pa), f.v128.load(q * 16, 4, f.get(pb))),
+            )),
+        f.set(pa, f.i32.add(f.get(pa), f.c32(stride * 4))),
+        f.set(pb, f.i32.add(f.get(pb), f.c32(transB ? 4 : N * 4))),
+      ]),
+    ];
+  };
+  const pack: Expr[] = [
+    ...(packed >= 0 && NW > 0
+      ? [
+          f.forLoop(j0, f.c32(0), f.c32(NW), W, () =>
+            packColumns(f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4))), f.get(j0), W, W),
+          ),
+        ]
+      : []),
+    ...(transB && N4 > NW ? packColumns(f.c32(packed + NW * K * 4), f.c32(NW), N4 - NW, N4 - NW) : []),
+    ...(tailPanel >= 0
+      ? [
           f.memfill(f.c32(tailPanel), f.c32(0), f.c32(K * 16)),
-          f.set(pa, f.c32(tailPanel)),
-          f.set(pb, f.i32.add(f.get(bBase), f.c32(N4 * 4))),
-          f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
-            ...Array.from({ length: N - N4 }, (_, t) =>
-              f.f32.store(t * 4, 4, f.get(pa), f.f32.load(t * 4, 4, f.get(pb))),
-            ),
-            f.set(pa, f.i32.add(f.get(pa), f.c32(16))),
-            f.set(pb, f.i32.add(f.get(pb), f.c32(N * 4))),
-          ]),
-        ];
+          ...packColumns(f.c32(tailPanel), f.c32(N4), N - N4, 4),
+        ]
+      : []),
+  ];
   return [
     ...pack,
-    ...packTail,
     ...(M4 > 0 ? [f.forLoop(i0, f.c32(0), f.c32(M4), MR, () => columns(MR))] : []),
     ...(M4 < M ? [f.set(i0, f.c32(M4)), ...columns(M - M4)] : []),
   ];
