@@ -312,19 +312,29 @@ function simdCore(
   const pa = f.local("i32");
   const pb = f.local("i32");
   const pEnd = f.local("i32");
+  const pp = f.local("i32");
 
   /**
    * A tile of mr rows × nv vectors (4 columns each) at (i0, j0), reading B' from `from`: B' in
    * place, the packed panels, or the padded tail panel; `lanes` columns of the last vector are valid.
    */
-  const tile = (mr: number, nv: number, from: "b" | "panel" | "tail", lanes = 4): Expr[] => {
+  const tile = (mr: number, nv: number, from: "b" | "b+pack" | "panel" | "tail", lanes = 4): Expr[] => {
     const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => f.local("v128")));
     const bv = Array.from({ length: nv }, () => f.local("v128"));
     const av = f.local("v128");
     const bStep = from === "panel" ? nv * 16 : from === "tail" ? 16 : N * 4;
-    /** One k step: acc = next(acc, a·b) for every accumulator, then advance pa and pb. */
+    /**
+     * One k step: acc = next(acc, a·b) for every accumulator, then advance pa and pb; with
+     * "b+pack", the B vectors read in place are also stored into the panel at pp.
+     */
     const kStep = (next: (l: Local, product: Expr) => Expr): Expr[] => [
       ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
+      ...(from === "b+pack"
+        ? [
+            ...bv.map((v, q) => f.v128.store(q * 16, 4, f.get(pp), f.get(v))),
+            f.set(pp, f.i32.add(f.get(pp), f.c32(nv * 16))),
+          ]
+        : []),
       ...acc.flatMap((row, r) => [
         f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
         ...row.map((l, q) => f.set(l, next(l, f.f32x4.mul(f.get(av), f.get(bv[q]!))))),
@@ -348,6 +358,7 @@ function simdCore(
             ? f.c32(tailPanel)
             : f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2))),
       ),
+      ...(from === "b+pack" ? [f.set(pp, f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4))))] : []),
       // the first k step sets the accumulators (no zeroing, no adds), the k loop does the rest:
       // its only counter is pb, which ends at pEnd
       ...(K > 0 ? kStep((l, product) => product) : []),
@@ -365,10 +376,17 @@ function simdCore(
     ];
   };
 
-  /** Every column panel of the row block at i0, mr rows high. */
-  const columns = (mr: number): Expr[] => [
+  // Without a transposed B, the first row block reads B in place and packs each panel as it
+  // goes ("b+pack"), and the other row blocks read the panels: no separate pass over B.
+  const packAsWeGo = packed >= 0 && !transB && M4 > 0;
+  /** Every column panel of the row block at i0, mr rows high (the first block packs, see above). */
+  const columns = (mr: number, first = false): Expr[] => [
     ...(NW > 0
-      ? [f.forLoop(j0, f.c32(0), f.c32(NW), W, () => tile(mr, NV, packed >= 0 ? "panel" : "b"))]
+      ? [
+          f.forLoop(j0, f.c32(0), f.c32(NW), W, () =>
+            tile(mr, NV, packed < 0 ? "b" : first && packAsWeGo ? "b+pack" : "panel"),
+          ),
+        ]
       : []),
     ...(N4 > NW ? [f.set(j0, f.c32(NW)), ...tile(mr, (N4 - NW) / 4, transB ? "panel" : "b")] : []),
     ...(N4 < N ? [f.set(j0, f.c32(N4)), ...tile(mr, 1, "tail", N - N4)] : []),
@@ -396,7 +414,7 @@ function simdCore(
     ];
   };
   const pack: Expr[] = [
-    ...(packed >= 0 && NW > 0
+    ...(packed >= 0 && !packAsWeGo && NW > 0
       ? [
           f.forLoop(j0, f.c32(0), f.c32(NW), W, () =>
             packColumns(f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4))), f.get(j0), W, W),
@@ -413,7 +431,16 @@ function simdCore(
   ];
   return [
     ...pack,
-    ...(M4 > 0 ? [f.forLoop(i0, f.c32(0), f.c32(M4), MR, () => columns(MR))] : []),
+    ...(packAsWeGo
+      ? // the first row block (a full one) packs
+        [
+          f.set(i0, f.c32(0)),
+          ...columns(MR, true),
+          f.forLoop(i0, f.c32(MR), f.c32(M4), MR, () => columns(MR)),
+        ]
+      : M4 > 0
+        ? [f.forLoop(i0, f.c32(0), f.c32(M4), MR, () => columns(MR))]
+        : []),
     ...(M4 < M ? [f.set(i0, f.c32(M4)), ...columns(M - M4)] : []),
   ];
 }
