@@ -33,12 +33,12 @@
  * stored for the softmax gradient while its row sums are taken). So an optimizer's update of m, v
  * and θ reads g, m, v and θ once and writes all three:
  *
+ *        before:  m' = fusion(m, g) {...} ; v' = fusion(v, g) {...} ; θ' = fusion(θ, m', v') {...}
+ *        after:   θ' = fusion(g, m, v, θ) { ... } outputs=[m', v'] ; m' = fusion_output(θ') {1} ; ...
+ *
  * Last, a cluster whose result is stored anyway merges into a cluster that reads that result
  * element by element, as an extra output of the reader's kernel: relu(x·W + b) and the x·W + b
  * that the backward pass reads come from one matmul kernel.
- *
- *        before:  m' = fusion(m, g) {...} ; v' = fusion(v, g) {...} ; θ' = fusion(θ, m', v') {...}
- *        after:   θ' = fusion(g, m, v, θ) { ... } outputs=[m', v'] ; m' = fusion_output(θ') {1} ; ...
  */
 import { topologicalOrder, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
@@ -90,7 +90,7 @@ interface Cluster {
   readonly shape: Shape;
   /** The reduction head's input shape (the prologue's shape). */
   inShape: Shape | undefined;
-  /** Members that are graph results too (extra outputs), in the order they joined. */
+  /** Members whose values are stored too (extra outputs), in the order they joined. */
   readonly extra: Node[];
 }
 
@@ -108,7 +108,7 @@ export function fuse(g: Graph, options: FuseOptions = {}): Graph {
   return fuseGraph(g, options).graph;
 }
 
-/** `fuse`, also saying how many cheap nodes it duplicated into several kernels. */
+/** `fuse`, also saying how many cheap nodes it duplicated and how many clusters it merged. */
 export function fuseGraph(
   g: Graph,
   options: FuseOptions = {},

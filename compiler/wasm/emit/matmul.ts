@@ -124,7 +124,7 @@ export function emitMatmul(
     dtype: o.dtype,
   }));
   const rank = out.shape.length;
-  /** Byte address of access `o` at (row, col) of the current batch element (+ constant elements). */
+  /** Byte address of access `o` at (row, col) of the current batch element. */
   const at = (o: Access, row: Expr, col: Expr): Expr =>
     f.i32.add(
       f.get(siteOf(o)),
@@ -133,31 +133,51 @@ export function emitMatmul(
         f.i32.mul(col, f.c32(o.strides[rank - 1]! * 4)),
       ),
     );
-  const store = (o: Access, p: Expr, v: Expr, vector: boolean): Expr =>
-    vector ? f.v128.store(0, 4, p, v) : o.dtype === "f32" ? f.f32.store(0, 4, p, v) : f.i32.store(0, 4, p, v);
-  /** Stores the (epilogue of the) product value `acc` at (row, col): 4 columns when `vector`. */
-  const put = (acc: Expr, row: () => Expr, col: () => Expr, vector: boolean): Expr[] => {
+  // In the SIMD tiles every access is addressed from its position at the tile's corner (i0, j0),
+  // set once per tile, plus a constant offset: no address arithmetic per store.
+  const corners = new Map<Access, Local>();
+  const cornerOf = (o: Access): Local => {
+    let l = corners.get(o);
+    if (!l) corners.set(o, (l = f.local("i32")));
+    return l;
+  };
+  /** Where an element is: anywhere (row and column expressions), or (r, c) from the tile's corner. */
+  type Place = { row: () => Expr; col: () => Expr } | { r: number; c: number };
+  /** Pointer and constant offset of access `o` at `place`. */
+  const addressOf = (o: Access, place: Place): [Expr, number] =>
+    "r" in place
+      ? [f.get(cornerOf(o)), (place.r * o.strides[rank - 2]! + place.c * o.strides[rank - 1]!) * 4]
+      : [at(o, place.row(), place.col()), 0];
+  const store = (o: Access, [p, off]: [Expr, number], v: Expr, vector: boolean): Expr =>
+    vector
+      ? f.v128.store(off, 4, p, v)
+      : o.dtype === "f32"
+        ? f.f32.store(off, 4, p, v)
+        : f.i32.store(off, 4, p, v);
+  /** Stores the (epilogue of the) product value `acc` at `place`: 4 columns when `vector`. */
+  const put = (acc: Expr, place: Place, vector: boolean): Expr[] => {
     const epi = epilogue ?? IDENTITY;
     const load = (o: MapOperand): Expr => {
       if (!("base" in o)) {
         if (o.dtype === "f32") return vector ? f.splatF32(o.immediate) : f.cf32(o.immediate);
         return vector ? f.splatI32(o.immediate) : f.c32(o.immediate);
       }
-      const p = at(o, row(), col());
-      if (!vector) return o.dtype === "f32" ? f.f32.load(0, 4, p) : f.i32.load(0, 4, p);
-      return o.strides[rank - 1] === 0 ? f.v128.load32_splat(0, 4, p) : f.v128.load(0, 4, p);
+      const [p, off] = addressOf(o, place);
+      if (!vector) return o.dtype === "f32" ? f.f32.load(off, 4, p) : f.i32.load(off, 4, p);
+      return o.strides[rank - 1] === 0 ? f.v128.load32_splat(off, 4, p) : f.v128.load(off, 4, p);
     };
     const { stmts, results } = epi.apply(acc, load, vector);
-    return [...stmts, ...outAccess.map((o, k) => store(o, at(o, row(), col()), results[k]!, vector))];
+    return [...stmts, ...outAccess.map((o, k) => store(o, addressOf(o, place), results[k]!, vector))];
   };
   const stores: Stores = {
-    tile: (acc, row, col, lanes) => {
-      if (lanes === 4 && (epilogue?.vectorizable ?? true)) return put(f.get(acc), row, col, true);
+    tile: (acc, r, c, lanes) => {
+      if (lanes === 4 && (epilogue?.vectorizable ?? true)) return put(f.get(acc), { r, c }, true);
       return Array.from({ length: lanes }, (_, l) =>
-        put(f.f32x4.extract_lane(f.get(acc), l), row, () => f.i32.add(col(), f.c32(l)), false),
+        put(f.f32x4.extract_lane(f.get(acc), l), { r, c: c + l }, false),
       ).flat();
     },
-    scalar: (acc, row, col) => put(acc, row, col, false),
+    corner: (i0, j0) => [...corners].map(([o, l]) => f.set(l, at(o, f.get(i0), f.get(j0)))),
+    scalar: (acc, row, col) => put(acc, { row, col }, false),
   };
 
   f.emit(
@@ -231,9 +251,14 @@ export function emitMatmul(
   );
 }
 
-/** How the cores store results: a tile vector (lanes valid columns), or one scalar. */
+/**
+ * How the cores store results: a tile vector at (r, c) from the tile's corner (`lanes` valid
+ * columns), after `corner` has positioned every access the tile stores use at the corner (i0, j0);
+ * or one scalar anywhere.
+ */
 interface Stores {
-  tile(acc: Local, row: () => Expr, col: () => Expr, lanes: number): Expr[];
+  tile(acc: Local, r: number, c: number, lanes: number): Expr[];
+  corner(i0: Local, j0: Local): Expr[];
   scalar(acc: Expr, row: () => Expr, col: () => Expr): Expr[];
 }
 
@@ -287,19 +312,29 @@ function simdCore(
   const pa = f.local("i32");
   const pb = f.local("i32");
   const pEnd = f.local("i32");
+  const pp = f.local("i32");
 
   /**
    * A tile of mr rows × nv vectors (4 columns each) at (i0, j0), reading B' from `from`: B' in
    * place, the packed panels, or the padded tail panel; `lanes` columns of the last vector are valid.
    */
-  const tile = (mr: number, nv: number, from: "b" | "panel" | "tail", lanes = 4): Expr[] => {
+  const tile = (mr: number, nv: number, from: "b" | "b+pack" | "panel" | "tail", lanes = 4): Expr[] => {
     const acc = Array.from({ length: mr }, () => Array.from({ length: nv }, () => f.local("v128")));
     const bv = Array.from({ length: nv }, () => f.local("v128"));
     const av = f.local("v128");
     const bStep = from === "panel" ? nv * 16 : from === "tail" ? 16 : N * 4;
-    /** One k step: acc = next(acc, a·b) for every accumulator, then advance pa and pb. */
+    /**
+     * One k step: acc = next(acc, a·b) for every accumulator, then advance pa and pb; with
+     * "b+pack", the B vectors read in place are also stored into the panel at pp.
+     */
     const kStep = (next: (l: Local, product: Expr) => Expr): Expr[] => [
       ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
+      ...(from === "b+pack"
+        ? [
+            ...bv.map((v, q) => f.v128.store(q * 16, 4, f.get(pp), f.get(v))),
+            f.set(pp, f.i32.add(f.get(pp), f.c32(nv * 16))),
+          ]
+        : []),
       ...acc.flatMap((row, r) => [
         f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
         ...row.map((l, q) => f.set(l, next(l, f.f32x4.mul(f.get(av), f.get(bv[q]!))))),
@@ -307,6 +342,10 @@ function simdCore(
       f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
       f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
     ];
+    // the stores are built first, so that `stores.corner` knows every access they use
+    const storeExprs = acc.flatMap((row, r) =>
+      row.flatMap((l, q) => stores.tile(l, r, q * 4, q === nv - 1 ? lanes : 4)),
+    );
     return [
       ...(K === 0 ? acc.flat().map((l) => f.set(l, f.splatF32(0))) : []),
       f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.get(i0), f.c32(step.row)))),
@@ -319,6 +358,7 @@ function simdCore(
             ? f.c32(tailPanel)
             : f.i32.add(f.get(bBase), f.i32.shl(f.get(j0), f.c32(2))),
       ),
+      ...(from === "b+pack" ? [f.set(pp, f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4))))] : []),
       // the first k step sets the accumulators (no zeroing, no adds), the k loop does the rest:
       // its only counter is pb, which ends at pEnd
       ...(K > 0 ? kStep((l, product) => product) : []),
@@ -331,23 +371,22 @@ function simdCore(
             ),
           ]
         : []),
-      ...acc.flatMap((row, r) =>
-        row.flatMap((l, q) =>
-          stores.tile(
-            l,
-            () => f.i32.add(f.get(i0), f.c32(r)),
-            () => f.i32.add(f.get(j0), f.c32(q * 4)),
-            q === nv - 1 ? lanes : 4,
-          ),
-        ),
-      ),
+      ...stores.corner(i0, j0),
+      ...storeExprs,
     ];
   };
 
-  /** Every column panel of the row block at i0, mr rows high. */
-  const columns = (mr: number): Expr[] => [
+  // Without a transposed B, the first row block reads B in place and packs each panel as it
+  // goes ("b+pack"), and the other row blocks read the panels: no separate pass over B.
+  const packAsWeGo = packed >= 0 && !transB && M4 > 0;
+  /** Every column panel of the row block at i0, mr rows high (the first block packs, see above). */
+  const columns = (mr: number, first = false): Expr[] => [
     ...(NW > 0
-      ? [f.forLoop(j0, f.c32(0), f.c32(NW), W, () => tile(mr, NV, packed >= 0 ? "panel" : "b"))]
+      ? [
+          f.forLoop(j0, f.c32(0), f.c32(NW), W, () =>
+            tile(mr, NV, packed < 0 ? "b" : first && packAsWeGo ? "b+pack" : "panel"),
+          ),
+        ]
       : []),
     ...(N4 > NW ? [f.set(j0, f.c32(NW)), ...tile(mr, (N4 - NW) / 4, transB ? "panel" : "b")] : []),
     ...(N4 < N ? [f.set(j0, f.c32(N4)), ...tile(mr, 1, "tail", N - N4)] : []),
@@ -375,7 +414,7 @@ function simdCore(
     ];
   };
   const pack: Expr[] = [
-    ...(packed >= 0 && NW > 0
+    ...(packed >= 0 && !packAsWeGo && NW > 0
       ? [
           f.forLoop(j0, f.c32(0), f.c32(NW), W, () =>
             packColumns(f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4))), f.get(j0), W, W),
@@ -392,7 +431,16 @@ function simdCore(
   ];
   return [
     ...pack,
-    ...(M4 > 0 ? [f.forLoop(i0, f.c32(0), f.c32(M4), MR, () => columns(MR))] : []),
+    ...(packAsWeGo
+      ? // the first row block (a full one) packs
+        [
+          f.set(i0, f.c32(0)),
+          ...columns(MR, true),
+          f.forLoop(i0, f.c32(MR), f.c32(M4), MR, () => columns(MR)),
+        ]
+      : M4 > 0
+        ? [f.forLoop(i0, f.c32(0), f.c32(M4), MR, () => columns(MR))]
+        : []),
     ...(M4 < M ? [f.set(i0, f.c32(M4)), ...columns(M - M4)] : []),
   ];
 }
