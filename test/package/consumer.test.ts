@@ -31,11 +31,27 @@ interface Result {
   readonly stderr: string;
 }
 
+// A consumer process loads binaryen (seconds) and, under tsx, transpiles on the fly: on two busy
+// cores this took more than the former 30 s, and the killed process left empty output that the
+// tests then misread. A kill is now reported as what it is.
+const CHILD_TIMEOUT_MS = 120_000;
+
 function run(args: readonly string[], cwd: string = consumer): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd, encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      args,
+      { cwd, encoding: "utf8", timeout: CHILD_TIMEOUT_MS },
+      (error, stdout, stderr) => {
+        if (error?.killed) {
+          reject(
+            new Error(`node ${args.join(" ")} was killed after ${CHILD_TIMEOUT_MS} ms (stderr: ${stderr})`),
+          );
+          return;
+        }
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -153,7 +169,7 @@ afterAll(() => {
   if (consumer) rmSync(consumer, { recursive: true, force: true });
 });
 
-describe.concurrent("the built package", () => {
+describe.concurrent("the built package", { timeout: 150_000 }, () => {
   it("has declarations and an executable entry for the bin", () => {
     expect(existsSync(join(repoRoot, "dist/compiler/index.d.ts"))).toBe(true);
     const dts = readFileSync(join(repoRoot, "dist/compiler/index.d.ts"), "utf8");
