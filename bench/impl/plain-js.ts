@@ -64,6 +64,35 @@ function softmaxRows(z: F32, m: number, n: number): void {
   }
 }
 
+/**
+ * Mean softmax cross-entropy of `rows` rows of `classes` logits against the labels `y`, and its
+ * gradient (p - onehot(y)) / rows written to `dl` (which may be `logits` itself: each element is
+ * read before it is overwritten).
+ */
+function softmaxCrossEntropy(
+  logits: Float32Array,
+  y: Int32Array,
+  rows: number,
+  classes: number,
+  dl: Float32Array,
+): number {
+  let loss = 0;
+  for (let i = 0; i < rows; i++) {
+    const o = i * classes;
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[o + j]!);
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += Math.exp(logits[o + j]! - max);
+    const lse = max + Math.log(sum);
+    const label = y[i]!;
+    loss += lse - logits[o + label]!;
+    for (let j = 0; j < classes; j++) {
+      dl[o + j] = (Math.exp(logits[o + j]! - lse) - (j === label ? 1 : 0)) / rows;
+    }
+  }
+  return loss / rows;
+}
+
 export function mlpTrain(d: W1Data): TrainRunner {
   const { batch: B, inDim: D, hidden: H, classes: C, lr, x, y } = d;
   let p = cloneParams(d.params);
@@ -85,21 +114,7 @@ export function mlpTrain(d: W1Data): TrainRunner {
     dense(x, W1, b1, z, B, D, H, true); // z now holds h = relu(x W1 + b1)
     dense(z, W2, b2, logits, B, H, C, false);
     // softmax cross-entropy (mean over the batch) and dlogits = (p - onehot(y)) / B
-    let loss = 0;
-    for (let i = 0; i < B; i++) {
-      const o = i * C;
-      let max = -Infinity;
-      for (let j = 0; j < C; j++) max = Math.max(max, logits[o + j]!);
-      let sum = 0;
-      for (let j = 0; j < C; j++) sum += Math.exp(logits[o + j]! - max);
-      const lse = max + Math.log(sum);
-      const label = y[i]!;
-      loss += lse - logits[o + label]!;
-      for (let j = 0; j < C; j++) {
-        dl[o + j] = (Math.exp(logits[o + j]! - lse) - (j === label ? 1 : 0)) / B;
-      }
-    }
-    loss /= B;
+    const loss = softmaxCrossEntropy(logits, y, B, C, dl);
     // dW2 = hᵀ dl (i-k-j: row i of hᵀ is column i of h), db2 = Σ dl
     gW2.fill(0);
     for (let i = 0; i < H; i++) {
@@ -226,21 +241,7 @@ export function rnnTrain(d: W2Data): TrainRunner {
     }
     // output layer over all steps, softmax cross-entropy (mean over T·B), dlogits in place
     dense(hsOut, Wy, by, logits, TB, H, V, false);
-    let loss = 0;
-    for (let i = 0; i < TB; i++) {
-      const o = i * V;
-      let max = -Infinity;
-      for (let j = 0; j < V; j++) max = Math.max(max, logits[o + j]!);
-      let sum = 0;
-      for (let j = 0; j < V; j++) sum += Math.exp(logits[o + j]! - max);
-      const lse = max + Math.log(sum);
-      const label = y[i]!;
-      loss += lse - logits[o + label]!;
-      for (let j = 0; j < V; j++) {
-        logits[o + j] = (Math.exp(logits[o + j]! - lse) - (j === label ? 1 : 0)) / TB;
-      }
-    }
-    loss /= TB;
+    const loss = softmaxCrossEntropy(logits, y, TB, V, logits);
     const dl = logits;
     // backward through time: dh_{t+1} = dl_t Wyᵀ + da_{t+1} Whᵀ; da_t = dh_{t+1} (1 - h_{t+1}²)
     transpose(Wy, WyT, H, V);
