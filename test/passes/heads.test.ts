@@ -4,8 +4,8 @@
 // with the float64 interpreter (outputs, loss and gradients, whose backward graphs hold more
 // fused matmuls with transposed operands and fused reductions), and the optimized graph must hold
 // the expected kind of fusion. Shapes cover the matmul's edge paths: rows not a multiple of the
-// 4-row tile, 16 or more rows (packed panels), column counts with 1, 2 or 3 columns past the last
-// vector (the zero-padded tail panel), a batch axis; and reductions whose innermost axis is
+// 4-row tile, 16 or more rows (packed panels), 1 or 2 rows (wider tiles), column counts with 1, 2
+// or 3 columns past the last vector (the zero-padded tail panel), a batch axis; and reductions whose innermost axis is
 // reduced or kept, with lengths that are not multiples of 4, over f32 and i32 values.
 import { describe, expect, it } from "vitest";
 import {
@@ -49,6 +49,8 @@ const cases: Case[] = [
   dense(17, 12, 13),
   dense(20, 5, 1),
   dense(3, 4, 6),
+  dense(1, 9, 30), // one row: 6-vector tiles, then a 1-vector tile and a 2-column tail
+  dense(2, 5, 21), // two rows: 4-vector tiles
   {
     name: "batched product, bias and tanh",
     x: [2, 5, 6],

@@ -4,8 +4,8 @@
  * tile of C before it is stored.
  *
  * SIMD: a register-blocked micro-kernel computes a 4×8 tile of C in eight f32x4 accumulators
- * (plus a 4×4 tile and a zero-padded tail panel for the last N % 4 columns at the edge), looping
- * row block → column panel; see matmulTuning for when B is packed first. Per k step it loads one
+ * (plus a 4×4 tile and a zero-padded tail panel for the last N % 4 columns at the edge; blocks of
+ * 1 or 2 rows reading B in place use 1×24 and 2×16 tiles), looping row block → column panel; see matmulTuning for when B is packed first. Per k step it loads one
  * row segment of B (two vectors) and splats one element of A per row (v128.load32_splat), so a
  * transposed A is read in place with a different stride. A transposed B (the products the
  * matmul VJPs create) is gathered straight into the panels, every column, in one pass. The tile's stores run the epilogue on the accumulators, reading the
@@ -279,7 +279,19 @@ function aSteps(M: number, K: number, transA: boolean): { row: number; k: number
  * spill as well (measured on W1's and W4's shapes, see bench/README.md).
  * Exposed so that benchmarks can compare settings; bench/RESULTS.md has the measurements.
  */
-export const matmulTuning = { packB: true, packMinRows: 16, mr: 4, nv: 2 };
+export const matmulTuning = {
+  packB: true,
+  packMinRows: 16,
+  mr: 4,
+  nv: 2,
+  /**
+   * Vectors per tile for a block of 1, 2, 3 rows reading B in place (few rows: batch-1 inference,
+   * the last M % 4 rows): 1×6, 2×4 and 3×2 fit the same registers, and a single row needs several
+   * independent accumulators to hide the latency of its additions (two chains of 3-cycle adds
+   * would otherwise bound it).
+   */
+  wide: [6, 4, 2] as readonly number[],
+};
 
 function simdCore(
   c: LowerContext,
@@ -380,17 +392,31 @@ function simdCore(
   // goes ("b+pack"), and the other row blocks read the panels: no separate pass over B.
   const packAsWeGo = packed >= 0 && !transB && M4 > 0;
   /** Every column panel of the row block at i0, mr rows high (the first block packs, see above). */
-  const columns = (mr: number, first = false): Expr[] => [
-    ...(NW > 0
-      ? [
-          f.forLoop(j0, f.c32(0), f.c32(NW), W, () =>
-            tile(mr, NV, packed < 0 ? "b" : first && packAsWeGo ? "b+pack" : "panel"),
-          ),
-        ]
-      : []),
-    ...(N4 > NW ? [f.set(j0, f.c32(NW)), ...tile(mr, (N4 - NW) / 4, transB ? "panel" : "b")] : []),
-    ...(N4 < N ? [f.set(j0, f.c32(N4)), ...tile(mr, 1, "tail", N - N4)] : []),
-  ];
+  const columns = (mr: number, first = false): Expr[] => {
+    if (packed < 0) {
+      // B read in place: with fewer rows, a wider tile (more independent accumulators; see
+      // matmulTuning.wide) in the same registers
+      const nvb = Math.max(NV, matmulTuning.wide[mr - 1] ?? NV);
+      const Wb = 4 * nvb;
+      const NWb = N4 - (N4 % Wb);
+      return [
+        ...(NWb > 0 ? [f.forLoop(j0, f.c32(0), f.c32(NWb), Wb, () => tile(mr, nvb, "b"))] : []),
+        ...(N4 > NWb ? [f.set(j0, f.c32(NWb)), ...tile(mr, (N4 - NWb) / 4, "b")] : []),
+        ...(N4 < N ? [f.set(j0, f.c32(N4)), ...tile(mr, 1, "tail", N - N4)] : []),
+      ];
+    }
+    return [
+      ...(NW > 0
+        ? [
+            f.forLoop(j0, f.c32(0), f.c32(NW), W, () =>
+              tile(mr, NV, first && packAsWeGo ? "b+pack" : "panel"),
+            ),
+          ]
+        : []),
+      ...(N4 > NW ? [f.set(j0, f.c32(NW)), ...tile(mr, (N4 - NW) / 4, transB ? "panel" : "b")] : []),
+      ...(N4 < N ? [f.set(j0, f.c32(N4)), ...tile(mr, 1, "tail", N - N4)] : []),
+    ];
+  };
   /**
    * Copies B'[k][j + c] (c < width) to P[k][c] (rows of `stride` floats from `to`) for every k;
    * `to` and `j` are expressions (evaluated once).
