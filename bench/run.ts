@@ -37,8 +37,13 @@ const QUICK: TimingPlan = { warmupMs: 100, targetMs: 25, repeats: 3 };
 const RESULTS_FILE = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
 const WORKER = fileURLToPath(new URL("./lib/worker.ts", import.meta.url));
 
-const USAGE = `usage: npm run bench -- [--quick] [--only W1,W2,W3,W4] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
-  --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms)
+const FULL_ROUNDS = 3;
+const QUICK_ROUNDS = 1;
+
+const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
+  --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms, ${QUICK_ROUNDS} round)
+  --rounds  measure every implementation N times, interleaved, each time in a fresh process, and
+            pool the repeats (default ${FULL_ROUNDS}; ${QUICK_ROUNDS} with --quick)
   --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512
   --impl    implementations to run (the plain-JS reference is always computed)
   --out     write the Markdown report to FILE (a full run writes bench/RESULTS.md by default)`;
@@ -58,6 +63,7 @@ const { values: opts } = parseArgs({
     only: { type: "string" },
     impl: { type: "string" },
     out: { type: "string" },
+    rounds: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -67,6 +73,9 @@ if (opts.help) {
 }
 
 const plan = opts.quick ? QUICK : FULL;
+const rounds = opts.rounds === undefined ? (opts.quick ? QUICK_ROUNDS : FULL_ROUNDS) : Number(opts.rounds);
+if (!Number.isInteger(rounds) || rounds < 1)
+  fail(`--rounds must be a positive integer (got '${opts.rounds}')`);
 const selected = new Set<string>(WORKLOADS.map((w) => w.id));
 if (opts.only) {
   selected.clear();
@@ -84,7 +93,7 @@ if (opts.impl) {
   implIds = IMPL_IDS.filter((i) => ids.includes(i));
 }
 const outFile = opts.out ?? (opts.quick || opts.only || opts.impl ? undefined : RESULTS_FILE);
-const mode = `${opts.quick ? "--quick" : "full"}${opts.only ? ` --only ${opts.only}` : ""}${opts.impl ? ` --impl ${opts.impl}` : ""}`;
+const mode = `${opts.quick ? "--quick" : "full"}${opts.rounds ? ` --rounds ${rounds}` : ""}${opts.only ? ` --only ${opts.only}` : ""}${opts.impl ? ` --impl ${opts.impl}` : ""}`;
 
 // ---- machine and set-up ---------------------------------------------------------------------
 
@@ -99,8 +108,8 @@ if (loadStart > 0.5) {
   );
 }
 console.log(
-  `timing: warm-up >= ${plan.warmupMs} ms, ${plan.repeats} repeats of >= ${plan.targetMs} ms; median and min–max per iteration;` +
-    ` each measurement in a fresh process\n`,
+  `timing: warm-up >= ${plan.warmupMs} ms, ${plan.repeats} repeats of >= ${plan.targetMs} ms, in ${rounds} interleaved round(s);` +
+    ` median and min–max per iteration over all repeats; each measurement in a fresh process\n`,
 );
 
 // Set-up in this process: it reports each peer's configuration (or why it is skipped) and builds
@@ -187,6 +196,36 @@ function reference(wd: WorkloadData): (got: CheckValues) => Agreement {
   }
 }
 
+/** One implementation's results on one workload, pooled over the rounds. */
+interface Pooled {
+  readonly impl: Impl;
+  readonly outcomes: RawOutcome[];
+  readonly agreements: Agreement[];
+  error?: string;
+}
+
+/** All rounds' repeats as one measurement; the lowest CPU share of any round. */
+function pooledRow(w: Workload, p: Pooled): Row {
+  if (p.error !== undefined) return { workload: w, impl: p.impl.id, status: "error", reason: p.error };
+  const bad = p.agreements.find((a) => !a.ok);
+  const agreement = bad ?? p.agreements[p.agreements.length - 1]!;
+  const perIterMs = p.outcomes.flatMap((o) => o.measurement.perIterMs);
+  const shares = p.outcomes.flatMap((o) =>
+    o.measurement.cpuShare !== undefined ? [o.measurement.cpuShare] : [],
+  );
+  const first = p.outcomes[0]!;
+  return {
+    workload: w,
+    impl: p.impl.id,
+    status: agreement.ok ? "ok" : "disagrees",
+    agreement: agreement.summary,
+    ms: summarize({ ...first.measurement, perIterMs }),
+    iterationsPerRepeat: first.measurement.iterationsPerRepeat,
+    ...(shares.length ? { cpuShare: Math.min(...shares) } : {}),
+    ...(first.notes ? { notes: first.notes } : {}),
+  };
+}
+
 const rows: Row[] = [];
 try {
   for (const w of WORKLOADS) {
@@ -203,41 +242,45 @@ try {
     for (const s of setups.filter((s) => s.skip)) {
       rows.push({ workload: w, impl: s.id, status: "skipped", reason: s.skip! });
     }
+    const pooled: Pooled[] = [];
     for (const impl of active) {
-      const label = `  ${impl.id.padEnd(10)}`;
-      if (!supports(impl, w)) {
-        console.log(`${label} not implemented`);
+      if (supports(impl, w)) pooled.push({ impl, outcomes: [], agreements: [] });
+      else {
+        console.log(`  ${impl.id.padEnd(10)} not implemented`);
         rows.push({ workload: w, impl: impl.id, status: "skipped", reason: "not implemented" });
-        continue;
-      }
-      try {
-        const o = await measureOne(impl, w, wd);
-        const agreement = compare(o.check);
-        const s = summarize(o.measurement);
-        rows.push({
-          workload: w,
-          impl: impl.id,
-          status: agreement.ok ? "ok" : "disagrees",
-          agreement: agreement.summary,
-          ms: s,
-          iterationsPerRepeat: o.measurement.iterationsPerRepeat,
-          ...(o.measurement.cpuShare !== undefined ? { cpuShare: o.measurement.cpuShare } : {}),
-          ...(o.notes ? { notes: o.notes } : {}),
-        });
-        const lo = inUnit(w, w.unit === "GFLOP/s" ? s.max : s.min);
-        const hi = inUnit(w, w.unit === "GFLOP/s" ? s.min : s.max);
-        console.log(
-          `${label} ${agreement.ok ? "agrees" : "DISAGREES"} (${agreement.summary}); ` +
-            `${sig(inUnit(w, s.median))} ${w.unit} (${sig(lo)}–${sig(hi)}), ` +
-            `${o.measurement.iterationsPerRepeat} iterations × ${o.measurement.perIterMs.length} repeats` +
-            (o.measurement.cpuShare !== undefined ? `, cpu/wall ${o.measurement.cpuShare.toFixed(2)}` : "") +
-            (o.notes ? `; ${o.notes.join("; ")}` : ""),
-        );
-      } catch (e) {
-        console.log(`${label} ERROR: ${message(e)}`);
-        rows.push({ workload: w, impl: impl.id, status: "error", reason: message(e) });
       }
     }
+    // Rounds interleave the implementations (A B C, A B C, ...), so that a slow phase of the
+    // machine (another tenant on a shared core or cache; it can last seconds and slow
+    // memory-bound SIMD code by half) lands on every implementation rather than on one.
+    for (let round = 1; round <= rounds; round++) {
+      for (const p of pooled) {
+        if (p.error !== undefined) continue;
+        const label = `  ${p.impl.id.padEnd(10)}${rounds > 1 ? ` [${round}/${rounds}]` : ""}`;
+        try {
+          const o = await measureOne(p.impl, w, wd);
+          const agreement = compare(o.check);
+          p.outcomes.push(o);
+          p.agreements.push(agreement);
+          const s = summarize(o.measurement);
+          const lo = inUnit(w, w.unit === "GFLOP/s" ? s.max : s.min);
+          const hi = inUnit(w, w.unit === "GFLOP/s" ? s.min : s.max);
+          console.log(
+            `${label} ${agreement.ok ? "agrees" : "DISAGREES"} (${agreement.summary}); ` +
+              `${sig(inUnit(w, s.median))} ${w.unit} (${sig(lo)}–${sig(hi)}), ` +
+              `${o.measurement.iterationsPerRepeat} iterations × ${o.measurement.perIterMs.length} repeats` +
+              (o.measurement.cpuShare !== undefined
+                ? `, cpu/wall ${o.measurement.cpuShare.toFixed(2)}`
+                : "") +
+              (o.notes && round === 1 ? `; ${o.notes.join("; ")}` : ""),
+          );
+        } catch (e) {
+          p.error = message(e);
+          console.log(`${label} ERROR: ${p.error}`);
+        }
+      }
+    }
+    for (const p of pooled) rows.push(pooledRow(w, p));
   }
 } finally {
   for (const impl of active) await impl.teardown?.();
@@ -253,7 +296,7 @@ if (groups) console.log(`\nwhat each group of graph passes brings (wasmgrad rows
 if (outFile) {
   await writeMarkdown(
     outFile,
-    markdown({ machine, plan, mode, load: { start: loadStart, end: loadEnd }, rows, impls: setups }),
+    markdown({ machine, plan, rounds, mode, load: { start: loadStart, end: loadEnd }, rows, impls: setups }),
   );
   console.log(`wrote ${outFile}`);
 } else {

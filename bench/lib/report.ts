@@ -165,6 +165,8 @@ function mdEscape(s: string): string {
 export interface ReportInput {
   readonly machine: MachineInfo;
   readonly plan: TimingPlan;
+  /** Interleaved rounds: each implementation measured this many times, each in a fresh process. */
+  readonly rounds: number;
   readonly mode: string;
   /** 1-minute load average when the run started and ended. */
   readonly load: { readonly start: number; readonly end: number };
@@ -201,7 +203,7 @@ export function markdown(r: ReportInput): string {
 
   out.push("## Results", "");
   out.push(
-    "Median over the repeats, with the fastest and slowest repeat. “vs X” is the speed relative to X: " +
+    "Median over the repeats of all rounds, with the fastest and slowest repeat. “vs X” is the speed relative to X: " +
       "t(X) / t(implementation), so 2× means twice as fast as X and 0.5× half as fast. " +
       "Implementations that disagree with the reference, fail or are skipped have no ratios. " +
       "“cpu/wall” is the CPU time the measuring process got during the repeats divided by the wall time: " +
@@ -256,7 +258,7 @@ export function markdown(r: ReportInput): string {
   out.push(
     `- Data: inputs, labels and initial weights come from one seeded PRNG (bench/lib/data.ts). Each measuring process regenerates them deterministically and the harness checks a checksum of every array; native C reads the harness's arrays from a binary file.`,
     `- Agreement, before timing, on a fresh state, against the plain-JS reference: W1 losses of steps 1–3 within ${sci(TOLERANCE.w1Loss)} relative and the first update within ${sci(TOLERANCE.w1Update)} of the largest update; W2 the same with ${sci(TOLERANCE.w2Loss)} and ${sci(TOLERANCE.w2Update)} (per parameter tensor); W3 probabilities within ${sci(TOLERANCE.w3Output)} absolute (16 inputs); W4 max |ΔC| / max |C| within ${sci(TOLERANCE.w4Result)}.`,
-    `- Timing: each (workload, implementation) runs in a fresh Node process (native C: its own program), so no peer inherits JIT or heap state from another. Warm up for at least ${r.plan.warmupMs} ms (batches of 1, 2, 4, … iterations), then ${r.plan.repeats} repeats of enough back-to-back iterations for at least ${r.plan.targetMs} ms each (calibrated from the warm-up). Before each repeat the W1 and W2 parameters are reset to the initial ones (not timed).`,
+    `- Timing: each (workload, implementation) runs in a fresh Node process (native C: its own program), so no peer inherits JIT or heap state from another. Warm up for at least ${r.plan.warmupMs} ms (batches of 1, 2, 4, … iterations), then ${r.plan.repeats} repeats of enough back-to-back iterations for at least ${r.plan.targetMs} ms each (calibrated from the warm-up). Before each repeat the W1 and W2 parameters are reset to the initial ones (not timed). This runs in ${r.rounds} round(s) that interleave the implementations (all of them once, then all again, …), each round a fresh process; the table pools every round's repeats. The machine has slow phases lasting up to seconds (another tenant on the shared core or cache: throughput-bound SIMD code such as W1 then takes up to 1.5× as long, a latency-bound scalar loop does not slow down), and interleaving spreads them over all implementations instead of one.`,
     "- W1: one step is forward + backward + SGD update with the loss read back to JavaScript (`dataSync()` for tfjs and jax-js), so it is complete when the call returns. The batch stays resident in each peer.",
     "- W2: one step is the forward pass over the 32 time steps from h_0 = 0, full backpropagation through time, and the SGD update of Wx, Wh, bh, Wy, by, with the loss read back the same way. The sequence and its labels stay resident; no hidden state is carried from one step to the next.",
     "- W3: one call writes the 64 inputs (cycling through 16 input vectors), runs the network and copies the 10 probabilities into a JavaScript Float32Array.",
