@@ -40,6 +40,7 @@ export { checkGraph } from "./ir/spec.js";
 export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./ir/serialize.js";
 export { compile, type CompileOptions, type CompiledModel } from "./wasm/compile.js";
 export type { MemoryPlan } from "./wasm/compile.js";
+export type { StepPlan } from "./wasm/program.js";
 export { describePlan, planToSvg, type EntryPlan, type PlannedBuffer } from "./plan/index.js";
 export { emitDts, type DtsOptions } from "./wasm/dts.js";
 export { VERSION } from "./version.js";

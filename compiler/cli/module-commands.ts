@@ -103,10 +103,10 @@ function optimizerFor(
     : makeOptimizer(opts.optimizer, opts.lr ?? defaultLearningRate(opts.optimizer));
 }
 
-/** Each entry's memory plan, under the name of its exported function. */
+/** Each entry's memory plan under the name of its exported function, then each scan step's. */
 export function namedPlans(compiled: CompiledModel): NamedPlan[] {
-  const { forward, backward, train } = compiled.plans;
-  return [forward, backward, train].flatMap((p) => (p ? [{ name: p.export, plan: p }] : []));
+  const { forward, backward, train, steps } = compiled.plans;
+  return [forward, backward, train, ...steps].flatMap((p) => (p ? [{ name: p.export, plan: p }] : []));
 }
 
 /** Compiles a model file and writes the module and the requested side files; returns the summary. */
@@ -224,9 +224,15 @@ export async function memoryCommand(
     `  memory ${compiled.manifest.memoryBytes} bytes: persistent tensors below byte ${arenaStart}, then ` +
       `the arena, shared by the entries (they run one at a time)`,
     `  naive: every intermediate its own bytes; lower bound: the most bytes live at one step`,
+    ...(compiled.plans.steps.length
+      ? [
+          `  a scan step (<entry>_<id>_scan_step) has its own arena inside its scan kernel's scratch, ` +
+            `after the step's carry, row and result buffers`,
+        ]
+      : []),
     ``,
     ...table(
-      ["entry", "kernels", "arena", "naive", "lower bound", "arena/bound"],
+      ["entry or scan step", "kernels", "arena", "naive", "lower bound", "arena/bound"],
       rows,
       new Set([1, 2, 3, 4, 5]),
     ).map((l) => `  ${l}`),

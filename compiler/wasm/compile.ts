@@ -37,7 +37,7 @@ import { planEntry, type EntryPlan, type PlanResult, type Target } from "../plan
 import { loadKernels } from "./kernels.js";
 import { Region, reservedBytes, type Buffer } from "./layout.js";
 import { ModuleBuilder, type Expr, type FnBuilder } from "./module.js";
-import { ProgramLowering } from "./program.js";
+import { ProgramLowering, type StepPlan } from "./program.js";
 
 export interface CompileOptions {
   /** Bakes a train_step into the module (needs a loss). */
@@ -77,6 +77,8 @@ export interface CompiledModel {
     readonly forward: MemoryPlan;
     readonly backward?: MemoryPlan;
     readonly train?: MemoryPlan;
+    /** The plan of every scan step (see StepPlan), nested ones too. */
+    readonly steps: readonly StepPlan[];
   };
   /** What the optimization passes did to each entry's graph (empty at -O0). */
   readonly passReports: Partial<Record<"forward" | "backward" | "train", readonly PassReport[]>>;
@@ -349,6 +351,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
         forward: plans.forward!,
         ...(plans.backward ? { backward: plans.backward } : {}),
         ...(plans.train ? { train: plans.train } : {}),
+        steps: lowering.stepPlans,
       },
       passReports,
       ...(options.wat ? { wat: text() } : {}),

@@ -51,12 +51,29 @@ interface ScanLayout {
   readonly bytes: number;
 }
 
+/**
+ * The memory plan of one lowered scan step, with absolute addresses: its result slots (`homes`)
+ * and staging buffers sit at the start of the scan kernel's scratch block, its arena after them.
+ */
+export interface StepPlan extends EntryPlan<Buffer> {
+  /** The step's function-name prefix, e.g. `train_12_scan_step`. */
+  readonly export: string;
+  /** Byte address of the step's arena. */
+  readonly arenaStart: number;
+  /** The scan kernel's scratch block: staging buffers, result slots, then the step's arena. */
+  readonly block: { readonly start: number; readonly bytes: number };
+  /** Carry-in buffers, then one row buffer per sequence. */
+  readonly staging: readonly Buffer[];
+}
+
 const dtypeOf = (n: { dtype: string }): "f32" | "i32" => (n.dtype === "f32" ? "f32" : "i32");
 const at = (b: Buffer, base: number): Buffer => ({ ...b, offset: b.offset + base });
 
 export class ProgramLowering {
   private readonly bodies = new Map<Node, ScanBody>();
   private readonly layouts = new Map<Node, ScanLayout>();
+  /** The plan of every scan step lowered so far (nested ones too), in lowering order. */
+  readonly stepPlans: StepPlan[] = [];
   readonly target: Target;
 
   constructor(
@@ -227,9 +244,17 @@ export class ProgramLowering {
     const nStaged = nc + attrs.xs;
     const preset = new Map<Node, Buffer>();
     body.args.forEach((a, i) => preset.set(a, i < nStaged ? at(layout.staging[i]!, base) : ins[i]!));
+    const plan = { ...layout.plan, homes: new Map([...layout.plan.homes].map(([n, s]) => [n, at(s, base)])) };
+    this.stepPlans.push({
+      ...plan,
+      export: `${name}_step`,
+      arenaStart: base + layout.arenaStart,
+      block: { start: base, bytes: layout.bytes },
+      staging: layout.staging.map((b) => at(b, base)),
+    });
     const { calls, buffers } = this.lowerSchedule(
       `${name}_step`,
-      { ...layout.plan, homes: new Map([...layout.plan.homes].map(([n, s]) => [n, at(s, base)])) },
+      plan,
       body.order,
       preset,
       base + layout.arenaStart,

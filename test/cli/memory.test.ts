@@ -14,6 +14,7 @@ const svgFile = join(scratch, "plan.svg");
 const noLoss = join(scratch, "forward-only.model.mts");
 
 let inspect: CliResult;
+let inspectRnn: CliResult;
 let inspectTrain: CliResult;
 let compiled: CliResult;
 
@@ -23,8 +24,9 @@ beforeAll(async () => {
     `import { model } from ${JSON.stringify(join(repoRoot, "compiler/index.ts"))};\n` +
       `export default model("fwd", (m) => { m.output("y", m.input("x", [2, 3]).tanh()); });\n`,
   );
-  [inspect, inspectTrain, compiled] = await Promise.all([
+  [inspect, inspectRnn, inspectTrain, compiled] = await Promise.all([
     wasmgrad("inspect", "examples/xor/model.ts", "--memory"),
+    wasmgrad("inspect", "test/fixtures/rnn.model.ts", "--memory"),
     wasmgrad(
       "inspect",
       "examples/xor/model.ts",
@@ -56,7 +58,7 @@ describe.concurrent("wasmgrad inspect --memory", () => {
     expect(inspect.code).toBe(0);
     const out = inspect.stdout;
     expect(out).toMatch(/^memory plan of model 'xor' \(examples\/xor\/model\.ts\), optimizer none$/m);
-    expect(out).toMatch(/^ {2}entry +kernels +arena +naive +lower bound +arena\/bound$/m);
+    expect(out).toMatch(/^ {2}entry or scan step +kernels +arena +naive +lower bound +arena\/bound$/m);
     const plans = compile(xor).plans;
     for (const plan of [plans.forward, plans.backward!]) {
       expect(out).toMatch(
@@ -73,6 +75,29 @@ describe.concurrent("wasmgrad inspect --memory", () => {
     // the first layer: its matmul, whose epilogue (bias, relu) is fused at -O2
     expect(out).toMatch(/^ {2}b0 +\d+ +\d+ +\d+-(\d+|end) +f32\[4,2\] %\d+ (matmul|fusion)/m);
     expect(out).toMatch(/elementwise in place: %\d+ \w+ over %\d+/);
+  });
+
+  it("lists the plan of each scan step after the entries, as compile plans them", async () => {
+    expect(inspectRnn.stderr).toBe("");
+    expect(inspectRnn.code).toBe(0);
+    const out = inspectRnn.stdout;
+    const rnn = (await import("../fixtures/rnn.model.js")).default;
+    const steps = compile(rnn).plans.steps;
+    // the forward loop, and in the backward entry its replay and the reverse (BPTT) loop
+    expect(steps.map((s) => s.export)).toEqual([
+      expect.stringMatching(/^forward_\d+_scan_step$/),
+      expect.stringMatching(/^backward_\d+_scan_step$/),
+      expect.stringMatching(/^backward_\d+_scan_step$/),
+    ]);
+    for (const step of steps) {
+      expect(out).toMatch(
+        new RegExp(
+          `^ {2}${step.export} +${step.steps} +${step.arenaBytes} +${step.naiveBytes} +${step.lowerBoundBytes} +`,
+          "m",
+        ),
+      );
+      expect(out).toContain(`${step.export}: arena ${step.arenaBytes} bytes`);
+    }
   });
 
   it("--optimizer adds train_step with its updates in place; -o writes the SVG picture", () => {

@@ -16,12 +16,15 @@
  *    kernel's step;
  *  - an update written into its leaf's slot runs after every other kernel that reads the leaf,
  *    and no copy at the end reads the leaf; no two results are computed into one slot.
+ *
+ * `expectSoundPlans` applies it to every entry of a compiled model and to every scan step.
  */
 import { expect } from "vitest";
 import { leafName, topologicalOrder } from "../../compiler/ir/graph.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { EntryPlan } from "../../compiler/plan/plan.js";
 import type { CompiledModel } from "../../compiler/wasm/compile.js";
+import type { StepPlan } from "../../compiler/wasm/program.js";
 import { readsElementwise } from "../../compiler/wasm/lower.js";
 
 const VIEWS = new Set(["reshape", "stop_gradient", "extract"]); // extract: a contiguous part of its operand
@@ -191,4 +194,37 @@ export function expectSoundPlans(compiled: CompiledModel): void {
       expect(plan.homes.get(node)!.offset).toBe(t.offset);
     }
   }
+  for (const step of compiled.plans.steps) expectSoundStepPlan(step, memoryBytes);
+}
+
+/**
+ * A scan step's plan passes the same check, and its block is laid out as the lowering says:
+ * staging buffers and result slots at the start, disjoint from each other, then the arena, all
+ * inside the block (which the enclosing plan checked as the scan kernel's scratch).
+ */
+function expectSoundStepPlan(step: StepPlan, memoryBytes: number): void {
+  expect(
+    planViolations(step, readsElementwise, (slot) => slot.offset),
+    step.export,
+  ).toEqual([]);
+  const { start, bytes } = step.block;
+  const end = start + bytes;
+  expect(start % 16, step.export).toBe(0);
+  expect(end, step.export).toBeLessThanOrEqual(memoryBytes);
+  expect(step.arenaStart % 16, step.export).toBe(0);
+  expect(step.arenaStart + step.arenaBytes, step.export).toBeLessThanOrEqual(end);
+  expect(step.arenaBytes, step.export).toBeGreaterThanOrEqual(step.lowerBoundBytes);
+  expect(step.arenaBytes, step.export).toBeLessThanOrEqual(step.naiveBytes);
+  const fixed = [...step.staging, ...step.homes.values()]
+    .map((b) => ({ lo: b.offset, hi: b.offset + 4 * b.shape.reduce((a, d) => a * d, 1) }))
+    .sort((a, b) => a.lo - b.lo);
+  fixed.forEach(({ lo, hi }, k) => {
+    expect(lo % 16, step.export).toBe(0);
+    expect(lo, step.export).toBeGreaterThanOrEqual(start);
+    expect(hi, step.export).toBeLessThanOrEqual(step.arenaStart);
+    if (k > 0)
+      expect(lo, `${step.export}: staging and result buffers overlap`).toBeGreaterThanOrEqual(
+        fixed[k - 1]!.hi,
+      );
+  });
 }

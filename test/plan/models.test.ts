@@ -108,20 +108,25 @@ async function fixtureCases(): Promise<Case[]> {
   return cases;
 }
 
-const plansOf = (c: CompiledModel) =>
-  [c.plans.forward, c.plans.backward, c.plans.train].filter((p) => p !== undefined);
+/** Every entry's plan and every scan step's. */
+const plansOf = (c: CompiledModel) => [
+  ...[c.plans.forward, c.plans.backward, c.plans.train].filter((p) => p !== undefined),
+  ...c.plans.steps,
+];
 
 describe("memory plans of the examples, the fixtures and W1", () => {
   it("are sound, and each entry's arena is within 10% of its lower bound", async () => {
     const rows: string[] = [];
+    let steps = 0;
     for (const { label, model: mdl, options } of [...CASES, ...(await fixtureCases())]) {
       const compiled = compile(mdl, options);
       expectSoundPlans(compiled);
+      steps += compiled.plans.steps.length;
       for (const plan of plansOf(compiled)) {
         rows.push(
           [
             label.padEnd(34),
-            plan.export.padEnd(11),
+            plan.export.padEnd(20),
             String(plan.arenaBytes).padStart(8),
             String(plan.naiveBytes).padStart(9),
             String(plan.lowerBoundBytes).padStart(8),
@@ -133,9 +138,11 @@ describe("memory plans of the examples, the fixtures and W1", () => {
         expect(plan.arenaBytes, `${label} ${plan.export}`).toBeLessThanOrEqual(1.1 * plan.lowerBoundBytes);
       }
     }
+    // the recurrent fixture's forward and training steps (and its gradient's reverse scan)
+    expect(steps).toBeGreaterThanOrEqual(3);
     console.log(
       [
-        "model                              entry         arena     naive    bound   ratio strategy    memory",
+        "model                              entry (or scan step) arena     naive    bound   ratio strategy    memory",
         ...rows,
       ].join("\n"),
     );
