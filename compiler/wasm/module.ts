@@ -249,7 +249,13 @@ export class ModuleBuilder {
     if (options.optimize) {
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
-      this.mod.optimize();
+      const flexible = binaryen.getFlexibleInlineMaxSize();
+      this.markVectorMathInlinable();
+      try {
+        this.mod.optimize();
+      } finally {
+        binaryen.setFlexibleInlineMaxSize(flexible);
+      }
     } else {
       this.mod.runPasses(["remove-unused-module-elements"]);
     }
@@ -258,10 +264,35 @@ export class ModuleBuilder {
     return { binary, text: () => this.mod.emitText() };
   }
 
+  /**
+   * Lets Binaryen inline the f32x4 math helpers (exp_v128, tanh_v128, ...) into the kernels that
+   * call them, and no other AssemblyScript function. A helper is called once per 4 elements from
+   * the hottest loops (tanh in an RNN step's matmul epilogue, exp in softmax), and V8 spills every
+   * live v128 register around a call, so the call cost about as much as the polynomial: inlining
+   * made W2 (bench) 5% faster. Their size (tanh_v128 with exp_v128 inside: 90-120 Binaryen IR
+   * nodes) is above Binaryen's default limit for functions with several callers (20), so the
+   * limit is raised to 128 for this optimization; the scalar helpers, which only run in the
+   * tails of loops, are marked not to be inlined, and so are the initializers. Cost: W2's module
+   * grows from 19.8 KB to 31.3 KB (its weights are 164 KB); models without transcendental
+   * functions are unchanged.
+   */
+  private markVectorMathInlinable(): void {
+    for (const [exportName, internal] of this.kernelExports) {
+      if (exportName.endsWith("_v128")) continue;
+      binaryen.setPassArgument("no-inline", internal);
+      this.mod.runPasses(["no-inline"]);
+    }
+    binaryen.setPassArgument("no-inline", null);
+    binaryen.setFlexibleInlineMaxSize(VECTOR_MATH_INLINE_MAX_SIZE);
+  }
+
   dispose(): void {
     this.mod.dispose();
   }
 }
+
+/** Binaryen's flexible-inlining limit (IR nodes) while a module is optimized; see markVectorMathInlinable. */
+const VECTOR_MATH_INLINE_MAX_SIZE = 128;
 
 /** Data-segment accessors binaryen.js has but does not declare in its typings. */
 interface SegmentAccess {

@@ -68,6 +68,13 @@ describe("the compiled artifact", () => {
     expect(scalar.manifest.options.simd).toBe(false);
   });
 
+  it("inlines the f32x4 math helpers (exp, log, tanh, sigmoid) into the kernels that call them", () => {
+    // mlp uses all four; inlined everywhere, no function taking and returning one v128 remains
+    const wat = compile(mlp, { optimizer: optim.adam(0.01), simd: true, wat: true }).wat!;
+    expect(wat).toMatch(/\(func \$\S+ \(param \$\d+ f32\) \(result f32\)/); // the scalar ones stay calls
+    expect(wat).not.toMatch(/\(func \$\S+ \(param \$\d+ v128\) \(result v128\)/);
+  });
+
   it("persistent tensors do not overlap", () => {
     const spans = compiled.manifest.tensors
       .map((t) => [t.offset, t.offset + 4 * t.shape.reduce((a, d) => a * d, 1)] as const)
