@@ -134,11 +134,12 @@ for (const id of implIds) {
 
 // ---- measurement --------------------------------------------------------------------------------
 
-function inChild(implId: string, w: Workload): Promise<WorkerReply> {
+function inChild(impl: Impl, w: Workload): Promise<WorkerReply> {
   return new Promise((resolve) => {
     let reply: WorkerReply | undefined;
     // fork() reuses this process's execArgv, which carries tsx's loader.
-    const child = fork(WORKER, [implId, w.id, JSON.stringify(plan)], {
+    const child = fork(WORKER, [impl.id, w.id, JSON.stringify(plan)], {
+      execArgv: [...process.execArgv, ...(impl.execArgv ?? [])],
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -152,7 +153,7 @@ function inChild(implId: string, w: Workload): Promise<WorkerReply> {
 
 async function measureOne(impl: Impl, w: Workload, wd: WorkloadData): Promise<RawOutcome> {
   if (OUT_OF_PROCESS.has(impl.id)) return runWorkload(impl, wd, plan);
-  const r = await inChild(impl.id, w);
+  const r = await inChild(impl, w);
   if (!r.ok) throw new Error(r.error);
   if (r.fingerprint !== fingerprint(wd)) throw new Error("the worker generated different data");
   return r.outcome;

@@ -8,7 +8,7 @@
  *   for (let i = 0; i < 1000; i++) net.train({ x, y });
  *   const { probs } = net.run({ x });
  */
-export { load, readManifest } from "./load.js";
+export { load, readManifest, supportsRelaxedSimd } from "./load.js";
 export type {
   AnyModel,
   ArrayFor,

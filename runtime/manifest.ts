@@ -57,6 +57,8 @@ export interface Manifest {
   readonly model: string;
   readonly options: {
     readonly simd: boolean;
+    /** Compiled with relaxed SIMD (fused multiply-adds); absent in modules from before 2026-11-22. */
+    readonly relaxedSimd?: boolean;
     /** The optimizer baked into train_step, as the compiler's plain-data description, or null. */
     readonly optimizer: unknown;
     readonly clipNorm: number | null;

@@ -16,7 +16,7 @@
  * validates it (recorded too).
  */
 import { defaultDevice, init, jit, nn, numpy as np, valueAndGrad } from "@jax-js/jax";
-import { packageVersion } from "../lib/machine.js";
+import { packageVersion, RELAXED_SIMD_FLAG } from "../lib/machine.js";
 import type {
   F32,
   Impl,
@@ -237,34 +237,41 @@ function matmulRunner(d: W4Data): MatmulRunner {
   };
 }
 
-export const jaxJs: Impl = {
-  id: "jax-js",
-  async setup() {
-    const devices = await init("wasm");
-    if (!devices.includes("wasm"))
-      return { notes: [], skip: `wasm device unavailable (got ${devices.join(", ")})` };
-    defaultDevice("wasm");
-    const workers =
-      typeof SharedArrayBuffer !== "undefined" &&
-      typeof (globalThis as { Worker?: unknown }).Worker !== "undefined";
-    return {
-      notes: [
-        `@jax-js/jax ${packageVersion("@jax-js/jax")}, device 'wasm', jit over the whole step`,
-        `SIMD 128-bit; relaxed-SIMD madd ${relaxedMaddSupported() ? "available" : "not available in this engine (plain mul+add)"}; ` +
-          (workers ? "worker pool enabled (multi-threaded)" : "single thread (no global Worker in Node)"),
-      ],
-    };
-  },
-  async w1(d: W1Data) {
-    return mlpTrain(d);
-  },
-  async w2(d: W2Data) {
-    return rnnTrain(d);
-  },
-  async w3(d: W3Data) {
-    return mlpInfer(d);
-  },
-  async w4(d: W4Data) {
-    return matmulRunner(d);
-  },
-};
+/** jax-js as is, and in a process with relaxed SIMD on (its code generator then fuses mul+add). */
+function jaxImpl(relaxed: boolean): Impl {
+  return {
+    id: relaxed ? "jax-js-relaxed" : "jax-js",
+    ...(relaxed ? { execArgv: [RELAXED_SIMD_FLAG] } : {}),
+    async setup() {
+      const devices = await init("wasm");
+      if (!devices.includes("wasm"))
+        return { notes: [], skip: `wasm device unavailable (got ${devices.join(", ")})` };
+      defaultDevice("wasm");
+      const workers =
+        typeof SharedArrayBuffer !== "undefined" &&
+        typeof (globalThis as { Worker?: unknown }).Worker !== "undefined";
+      return {
+        notes: [
+          `@jax-js/jax ${packageVersion("@jax-js/jax")}, device 'wasm', jit over the whole step`,
+          `SIMD 128-bit; relaxed-SIMD madd ${relaxed ? `on (measured with node ${RELAXED_SIMD_FLAG})` : relaxedMaddSupported() ? "available" : "not available in this engine (plain mul+add)"}; ` +
+            (workers ? "worker pool enabled (multi-threaded)" : "single thread (no global Worker in Node)"),
+        ],
+      };
+    },
+    async w1(d: W1Data) {
+      return mlpTrain(d);
+    },
+    async w2(d: W2Data) {
+      return rnnTrain(d);
+    },
+    async w3(d: W3Data) {
+      return mlpInfer(d);
+    },
+    async w4(d: W4Data) {
+      return matmulRunner(d);
+    },
+  };
+}
+
+export const jaxJs = jaxImpl(false);
+export const jaxJsRelaxed = jaxImpl(true);

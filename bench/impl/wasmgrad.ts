@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Model, ModelBuilder, Optimizer, Tensor } from "../../compiler/index.js";
 import { makeW1Data, makeW2Data, makeW3Data } from "../lib/data.js";
+import { RELAXED_SIMD_FLAG } from "../lib/machine.js";
 import type {
   Impl,
   InferRunner,
@@ -50,7 +51,13 @@ interface CompilerApi {
   optim: { sgd(lr: number): Optimizer };
   compile?: (
     m: Model,
-    options: { optimizer?: Optimizer; simd?: boolean; optLevel?: OptLevel; passes?: readonly string[] },
+    options: {
+      optimizer?: Optimizer;
+      simd?: boolean;
+      relaxedSimd?: boolean;
+      optLevel?: OptLevel;
+      passes?: readonly string[];
+    },
   ) => CompiledLike;
 }
 
@@ -69,6 +76,8 @@ export interface Variant {
   readonly level: OptLevel;
   /** At -O2: only these passes. */
   readonly passes?: readonly string[];
+  /** compile(..., { relaxedSimd: true }): fused multiply-adds; its processes get RELAXED_SIMD_FLAG. */
+  readonly relaxedSimd?: boolean;
   /** Part of the module cache key. */
   readonly key: string;
 }
@@ -76,6 +85,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: "wasmgrad", level: 2, key: "O2" },
   { id: "wasmgrad-nofuse", level: 2, passes: ["hoist", "simplify", "fold", "cse"], key: "O2-nofuse" },
   { id: "wasmgrad-O0", level: 0, key: "O0" },
+  { id: "wasmgrad-relaxed", level: 2, relaxedSimd: true, key: "O2-relaxed" },
 ];
 
 interface NetLike {
@@ -215,6 +225,7 @@ async function compileSpec(spec: Spec, v: Variant): Promise<{ wasm: Uint8Array; 
   const compiled = api.compile(model, {
     ...(optimizer ? { optimizer } : {}),
     simd: true,
+    ...(v.relaxedSimd ? { relaxedSimd: true } : {}),
     optLevel: v.level,
     ...(v.passes ? { passes: v.passes } : {}),
   });
@@ -338,6 +349,7 @@ async function matmulRunner(d: W4Data, v: Variant): Promise<MatmulRunner & { not
 function wasmgradImpl(v: Variant): Impl {
   return {
     id: v.id,
+    ...(v.relaxedSimd ? { execArgv: [RELAXED_SIMD_FLAG] } : {}),
     async setup() {
       const inherited = process.env[CACHE_ENV];
       if (!inherited) {
@@ -365,7 +377,8 @@ function wasmgradImpl(v: Variant): Impl {
       if (typeof runtime.load !== "function")
         return { notes: [], skip: "runtime/index.ts does not export load()" };
       const notes = [
-        `compile(model, { optimizer: optim.sgd(lr), simd: true, optLevel: ${v.level}${v.passes ? `, passes: [${v.passes.join(", ")}]` : ""} }) + load(wasm); raw exports, zero-copy views`,
+        `compile(model, { optimizer: optim.sgd(lr), simd: true${v.relaxedSimd ? ", relaxedSimd: true" : ""}, optLevel: ${v.level}${v.passes ? `, passes: [${v.passes.join(", ")}]` : ""} }) + load(wasm); raw exports, zero-copy views` +
+          (v.relaxedSimd ? `; measured with node ${RELAXED_SIMD_FLAG}` : ""),
       ];
       if (inherited) {
         cacheDir = inherited;
@@ -404,6 +417,7 @@ function wasmgradImpl(v: Variant): Impl {
           const options = {
             optimizer,
             simd: true,
+            ...(v.relaxedSimd ? { relaxedSimd: true } : {}),
             optLevel: v.level,
             ...(v.passes ? { passes: v.passes } : {}),
           };
@@ -433,4 +447,9 @@ function wasmgradImpl(v: Variant): Impl {
   };
 }
 
-export const [wasmgrad, wasmgradNoFuse, wasmgradO0] = VARIANTS.map(wasmgradImpl) as [Impl, Impl, Impl];
+export const [wasmgrad, wasmgradNoFuse, wasmgradO0, wasmgradRelaxed] = VARIANTS.map(wasmgradImpl) as [
+  Impl,
+  Impl,
+  Impl,
+  Impl,
+];

@@ -87,3 +87,10 @@ export function machineInfo(): MachineInfo {
     },
   };
 }
+
+/**
+ * The V8 flag that turns relaxed SIMD on in Node 20 (on by default from Node 21). The `-relaxed`
+ * rows (wasmgrad compiled with relaxedSimd, and jax-js, which uses f32x4.relaxed_madd wherever the
+ * engine has it) are measured in processes started with it.
+ */
+export const RELAXED_SIMD_FLAG = "--experimental-wasm-relaxed-simd";

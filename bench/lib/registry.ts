@@ -8,9 +8,11 @@ export const IMPL_IDS = [
   "wasmgrad",
   "wasmgrad-nofuse",
   "wasmgrad-O0",
+  "wasmgrad-relaxed",
   "tfjs-wasm",
   "tfjs-cpu",
   "jax-js",
+  "jax-js-relaxed",
   "plain-js",
   "native-c",
 ] as const;
@@ -27,12 +29,16 @@ export async function loadImpl(id: string): Promise<Impl> {
       return (await import("../impl/wasmgrad.js")).wasmgradNoFuse;
     case "wasmgrad-O0":
       return (await import("../impl/wasmgrad.js")).wasmgradO0;
+    case "wasmgrad-relaxed":
+      return (await import("../impl/wasmgrad.js")).wasmgradRelaxed;
     case "tfjs-wasm":
       return (await import("../impl/tfjs.js")).tfjsWasm;
     case "tfjs-cpu":
       return (await import("../impl/tfjs.js")).tfjsCpu;
     case "jax-js":
       return (await import("../impl/jax-js.js")).jaxJs;
+    case "jax-js-relaxed":
+      return (await import("../impl/jax-js.js")).jaxJsRelaxed;
     case "plain-js":
       return (await import("../impl/plain-js.js")).plainJs;
     case "native-c":

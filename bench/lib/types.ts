@@ -156,6 +156,8 @@ export interface SetupResult {
 export interface Impl {
   /** Short id used in tables and on the command line, e.g. "tfjs-wasm". */
   readonly id: string;
+  /** Node flags its measuring process needs (e.g. to enable a WebAssembly feature). */
+  readonly execArgv?: readonly string[];
   /** One-time set-up: load backends, compile, detect features. */
   setup(plan: TimingPlan): Promise<SetupResult>;
   w1?(data: W1Data, plan: TimingPlan): Promise<W1Prepared>;

@@ -233,6 +233,11 @@ function buildProgram(): Command {
       parseNumber("--clip-norm", (n) => n > 0, "a positive number"),
     )
     .option("--no-simd", "emit scalar code (for hosts without WebAssembly SIMD)")
+    .option(
+      "--relaxed-simd",
+      "fused multiply-adds (relaxed SIMD) in matmuls: faster where supported (Chrome 114+, Node 21+), " +
+        "results may differ in the last bits between machines",
+    )
     .option("--no-optimize", "skip binaryen's optimizer (faster compile, larger module)")
     .option(
       "--emit <kinds>",

@@ -46,6 +46,7 @@ export interface CompileCliOptions {
   readonly lr?: number;
   readonly clipNorm?: number;
   readonly simd: boolean;
+  readonly relaxedSimd?: boolean;
   readonly optimize: boolean;
   /** The side files to write (none when undefined). */
   readonly emit?: readonly EmitKind[];
@@ -134,6 +135,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
     ...(optimizer && { optimizer }),
     ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
     simd: opts.simd,
+    ...(opts.relaxedSimd && { relaxedSimd: true }),
     optimize: opts.optimize,
     wat: emit.has("wat"),
   });
@@ -173,10 +175,10 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
   }
 
   const m = compiled.manifest;
-  const exports = WebAssembly.Module.exports(new WebAssembly.Module(compiled.wasm)).map((e) => e.name);
+  const exports = moduleExports(compiled.wasm);
   return [
     `compiled model '${model.name}' (${loaded.displayPath}) in ${seconds.toFixed(2)} s`,
-    `  module   ${compiled.wasm.length} bytes (${[m.options.simd ? "simd" : "no simd", opts.optimize ? "optimized" : "not optimized"].join(", ")})`,
+    `  module   ${compiled.wasm.length} bytes (${[simdText(m), opts.optimize ? "optimized" : "not optimized"].join(", ")})`,
     `  train    ${describeTraining(m)}`,
     `  exports  ${exports.join(", ")}`,
     `  memory   ${m.memoryBytes} bytes`,
@@ -254,6 +256,19 @@ export function describePlain(value: unknown): string {
     return typeof kind === "string" ? `${kind}(${fields.join(", ")})` : `{${fields.join(", ")}}`;
   }
   return JSON.stringify(value);
+}
+
+function simdText(m: Manifest): string {
+  return m.options.relaxedSimd ? "simd + relaxed simd" : m.options.simd ? "simd" : "no simd";
+}
+
+/** The module's export names; "(this engine cannot compile it)" where it lacks a feature (relaxed SIMD). */
+function moduleExports(wasm: Uint8Array<ArrayBuffer>): string[] {
+  try {
+    return WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => e.name);
+  } catch {
+    return ["(this engine cannot compile the module: it lacks relaxed SIMD)"];
+  }
 }
 
 function describeTraining(m: Manifest): string {
@@ -352,7 +367,7 @@ export function describeModule(read: ReadModule): string {
     return e ? [`${e.export}(${e.inputs.join(", ")}) -> ${e.outputs.join(", ") || "nothing"}`] : [];
   });
   const options = [
-    m.options.simd ? "simd" : "no simd",
+    simdText(m),
     `optimizer ${describePlain(m.options.optimizer)}`,
     `clip-norm ${m.options.clipNorm ?? "none"}`,
   ];

@@ -50,6 +50,14 @@ export class FnBuilder {
   get i32x4() {
     return this.mod.i32x4;
   }
+  /** a·b + c on 4 f32 lanes, fused or not as the engine chooses (relaxed SIMD; binaryen.js has no
+   * wrapper for it, so this goes through the C API). */
+  relaxedMadd(a: Expr, b: Expr, c: Expr): Expr {
+    const api = binaryen as unknown as {
+      _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr;
+    };
+    return api._BinaryenSIMDTernary(this.mod.ptr, binaryen.RelaxedMaddVecF32x4, a, b, c);
+  }
 
   param(index: number): Local {
     return { index, type: this.params[index]! };
@@ -180,7 +188,12 @@ export class ModuleBuilder {
   readonly reservedBytes: number;
   private readonly segments: DataSegment[] = [];
 
-  constructor(kernels: Uint8Array | undefined, simd: boolean) {
+  constructor(
+    kernels: Uint8Array | undefined,
+    simd: boolean,
+    /** Whether kernels may use relaxed SIMD (f32x4.relaxed_madd); see CompileOptions.relaxedSimd. */
+    readonly relaxedSimd = false,
+  ) {
     this.mod = kernels ? binaryen.readBinary(kernels) : new binaryen.Module();
     const features =
       binaryen.Features.MVP |
@@ -189,7 +202,8 @@ export class ModuleBuilder {
       binaryen.Features.BulkMemoryOpt |
       binaryen.Features.SignExt |
       binaryen.Features.MutableGlobals |
-      (simd ? binaryen.Features.SIMD128 : 0);
+      (simd ? binaryen.Features.SIMD128 : 0) |
+      (relaxedSimd ? binaryen.Features.RelaxedSIMD : 0);
     this.mod.setFeatures(features);
     // Static data of the kernels (constant tables) keeps its place; generated tensors go after it.
     let reserved = 0;

@@ -206,7 +206,7 @@ export class ProgramLowering {
         );
       } else {
         lowerNode(
-          { f, simd: this.simd, kernel: (k) => this.mb.kernel(k), scratch },
+          { f, simd: this.simd, fma: this.mb.relaxedSimd, kernel: (k) => this.mb.kernel(k), scratch },
           node,
           ins,
           buffers.get(node)!,

@@ -59,6 +59,7 @@ const classifierModel = join(scratch, "classifier.model.mts");
 const classifierWasm = join(scratch, "classifier.wasm");
 let xorCompile: CliResult;
 let classifierCompile: CliResult;
+let relaxedCompile: CliResult;
 
 beforeAll(async () => {
   writeFileSync(
@@ -71,7 +72,7 @@ beforeAll(async () => {
   writeFileSync(join(scratch, "x.json"), JSON.stringify(X));
   writeFileSync(join(scratch, "y.json"), JSON.stringify(Y));
   writeFileSync(join(scratch, "xy.json"), JSON.stringify({ x: X, y: Y }));
-  [xorCompile, classifierCompile] = await Promise.all([
+  [xorCompile, classifierCompile, relaxedCompile] = await Promise.all([
     wasmgrad(
       "compile",
       "examples/xor/model.ts",
@@ -87,6 +88,7 @@ beforeAll(async () => {
       "dts,ir",
     ),
     wasmgrad("compile", classifierModel, "--no-simd", "--no-optimize", "--emit", "dts"),
+    wasmgrad("compile", "examples/xor/model.ts", "-o", join(scratch, "xor-relaxed.wasm"), "--relaxed-simd"),
   ]);
 }, 300_000);
 
@@ -131,6 +133,18 @@ describe.concurrent("wasmgrad compile", () => {
     expect(dts).toMatch(/^ {2}forwardInputs: "x";$/m);
     expect(dts).toMatch(/^ {2}lossInputs: "x" \| "y";$/m);
     expect(dts).toMatch(/^ {2}i32: never;$/m);
+  });
+
+  it("--relaxed-simd: a module that says so, with relaxed_madd in its matmuls", () => {
+    const r = expectOk(relaxedCompile);
+    expect(r.stdout).toMatch(/^ {2}module +\d+ bytes \(simd \+ relaxed simd, optimized\)$/m);
+    const bytes = readFileSync(join(scratch, "xor-relaxed.wasm"));
+    // a manifest that records it (the runtime's load error relies on this exact text)
+    expect(Buffer.from(bytes).includes('"relaxedSimd":true')).toBe(true);
+    // the exports line: the names where this engine compiles it, otherwise a note saying why not
+    expect(r.stdout).toMatch(
+      /^ {2}exports +(forward, backward, init, reset_state, memory|\(this engine cannot compile the module: it lacks relaxed SIMD\))$/m,
+    );
   });
 
   it("writes <model name>.wasm next to the model file by default; --no-simd and --no-optimize", () => {

@@ -4,6 +4,8 @@ import type { FnBuilder } from "../module.js";
 export interface LowerContext {
   readonly f: FnBuilder;
   readonly simd: boolean;
+  /** Fused multiply-adds (f32x4.relaxed_madd) allowed: the module was compiled with relaxedSimd. */
+  readonly fma: boolean;
   /** Internal name of a function of the AssemblyScript kernels (assembly/), by export name. */
   kernel(exportName: string): string;
   /**

@@ -336,10 +336,11 @@ function simdCore(
     const av = f.local("v128");
     const bStep = from === "panel" ? nv * 16 : from === "tail" ? 16 : N * 4;
     /**
-     * One k step: acc = next(acc, a·b) for every accumulator, then advance pa and pb; with
+     * One k step: acc = next(acc, a, b) for every accumulator (a·b on the first step, then
+     * acc + a·b, fused with relaxed SIMD), then advance pa and pb; with
      * "b+pack", the B vectors read in place are also stored into the panel at pp.
      */
-    const kStep = (next: (l: Local, product: Expr) => Expr): Expr[] => [
+    const kStep = (next: (l: Local, a: Expr, b: Expr) => Expr): Expr[] => [
       ...bv.map((v, q) => f.set(v, f.v128.load(q * 16, 4, f.get(pb)))),
       ...(from === "b+pack"
         ? [
@@ -349,7 +350,7 @@ function simdCore(
         : []),
       ...acc.flatMap((row, r) => [
         f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
-        ...row.map((l, q) => f.set(l, next(l, f.f32x4.mul(f.get(av), f.get(bv[q]!))))),
+        ...row.map((l, q) => f.set(l, next(l, f.get(av), f.get(bv[q]!)))),
       ]),
       f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
       f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
@@ -373,12 +374,14 @@ function simdCore(
       ...(from === "b+pack" ? [f.set(pp, f.i32.add(f.c32(packed), f.i32.mul(f.get(j0), f.c32(K * 4))))] : []),
       // the first k step sets the accumulators (no zeroing, no adds), the k loop does the rest:
       // its only counter is pb, which ends at pEnd
-      ...(K > 0 ? kStep((l, product) => product) : []),
+      ...(K > 0 ? kStep((_, a, b) => f.f32x4.mul(a, b)) : []),
       ...(K > 1
         ? [
             f.set(pEnd, f.i32.add(f.get(pb), f.c32((K - 1) * bStep))),
             f.doWhile(
-              kStep((l, product) => f.f32x4.add(f.get(l), product)),
+              kStep((l, a, b) =>
+                c.fma ? f.relaxedMadd(a, b, f.get(l)) : f.f32x4.add(f.get(l), f.f32x4.mul(a, b)),
+              ),
               f.i32.lt_u(f.get(pb), f.get(pEnd)),
             ),
           ]
