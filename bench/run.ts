@@ -251,11 +251,13 @@ try {
         rows.push({ workload: w, impl: impl.id, status: "skipped", reason: "not implemented" });
       }
     }
-    // Rounds interleave the implementations (A B C, A B C, ...), so that a slow phase of the
-    // machine (another tenant on a shared core or cache; it can last seconds and slow
-    // memory-bound SIMD code by half) lands on every implementation rather than on one.
+    // Rounds interleave the implementations, so that a slow phase of the machine (another tenant
+    // on the shared core; it can last seconds and slow SIMD code by half) lands on every
+    // implementation rather than on one. Each round starts one implementation later
+    // (A B C, B C A, C A B, ...), so that none always runs first or right after the same peer.
     for (let round = 1; round <= rounds; round++) {
-      for (const p of pooled) {
+      const shift = (round - 1) % pooled.length;
+      for (const p of [...pooled.slice(shift), ...pooled.slice(0, shift)]) {
         if (p.error !== undefined) continue;
         const label = `  ${p.impl.id.padEnd(10)}${rounds > 1 ? ` [${round}/${rounds}]` : ""}`;
         try {
