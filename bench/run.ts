@@ -254,7 +254,7 @@ try {
     // Rounds interleave the implementations, so that a slow phase of the machine (another tenant
     // on the shared core; it can last seconds and slow SIMD code by half) lands on every
     // implementation rather than on one. Each round starts one implementation later
-    // (A B C, B C A, C A B, ...), so that none always runs first or right after the same peer.
+    // (A B C, B C A, C A B, ...), so that none always runs first.
     for (let round = 1; round <= rounds; round++) {
       const shift = (round - 1) % pooled.length;
       for (const p of [...pooled.slice(shift), ...pooled.slice(0, shift)]) {
