@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { compile, graphNodes, model, nn, type ModelBuilder, type Tensor } from "../../compiler/index.js";
 import { optimizeGraph } from "../../compiler/passes/pipeline.js";
 import { checkAgainstInterpreter, randomValues } from "../wasm/harness.js";
+import { reluMlp } from "./models.js";
 
 const cases: [string, (x: Tensor, m: ModelBuilder) => Tensor][] = [
   [
@@ -104,15 +105,7 @@ describe("fused kernels agree with the interpreter", () => {
   });
 
   it("a training step of an MLP needs fewer kernels and less memory at -O2", () => {
-    const mlp = model("mlp", (m) => {
-      const x = m.input("x", [16, 12]);
-      const y = m.input("y", [16], "i32");
-      const h = x
-        .matmul(m.param("W1", [12, 32]))
-        .add(m.param("b1", [32]))
-        .relu();
-      m.loss(nn.softmaxCrossEntropy(h.matmul(m.param("W2", [32, 5])).add(m.param("b2", [5])), y));
-    });
+    const mlp = reluMlp;
     const kernels = (level: 0 | 2) => {
       const c = compile(mlp, { optLevel: level });
       const train = c.graphs.backward!;

@@ -21,6 +21,7 @@ import type { FusionAttrs } from "../../compiler/ops/fusion.js";
 import { fusionKind, optimizeGraph } from "../../compiler/passes/pipeline.js";
 import { expectSoundPlans } from "../plan/check.js";
 import { checkAgainstInterpreter, randomValues } from "../wasm/harness.js";
+import { reluMlp } from "./models.js";
 
 type Kind = "matmul epilogue" | "reduction";
 interface Case {
@@ -186,15 +187,7 @@ describe("fusions with a matmul or reduction head agree with the interpreter", (
 });
 
 describe("the fuse pass", () => {
-  const mlp = model("mlp", (m) => {
-    const x = m.input("x", [16, 12]);
-    const y = m.input("y", [16], "i32");
-    const h = x
-      .matmul(m.param("W1", [12, 32]))
-      .add(m.param("b1", [32]))
-      .relu();
-    m.loss(nn.softmaxCrossEntropy(h.matmul(m.param("W2", [32, 5])).add(m.param("b2", [5])), y));
-  });
+  const mlp = reluMlp;
 
   it("fuses bias adds into the matmuls, and the relu mask into the backward matmul", () => {
     const c = compile(mlp, { optimizer: optim.sgd(0.1) });
