@@ -171,7 +171,10 @@ export function squaredLoss(pred: Tensor, target: Tensor, options?: LossOptions)
   return reduce(pred.rank === 0 ? sq : sq.sum(-1), options);
 }
 
-/** −log softmax(logits)[label] per example; logits [..., C], labels [...] i32 in [0, C). */
+/**
+ * −log softmax(logits)[label] per example; logits [..., C], labels [...] i32. A label outside
+ * [0, C) (such as −1) marks an example to ignore: its loss and gradient are 0.
+ */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options?: LossOptions): Tensor {
   if (labels.dtype !== "i32")
     fail("softmaxCrossEntropy", `labels must be i32 class ids, got ${labels.dtype}`);
@@ -181,11 +184,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options?: Lo
       `logits ${shapeToString(logits.shape)} need labels of shape ${shapeToString(logits.shape.slice(0, -1))}, got ${shapeToString(labels.shape)}`,
     );
   }
-  const picked = logits
-    .logSoftmax(-1)
-    .mul(oneHot(labels, logits.shape[logits.rank - 1]!))
-    .sum(-1);
-  return reduce(picked.neg(), options);
+  // one primitive (ops/softmax_xent.ts), so that the loss and its gradient become one kernel
+  return reduce(new Tensor(b.softmaxXent(logits.node, labels.node)), options);
 }
 
 /** Binary cross-entropy from logits z and targets y ∈ [0, 1]: softplus(z) − y·z, per element. */

@@ -169,3 +169,15 @@ export function gather(table: Node, ids: Node): Node {
 export function scatterAdd(ids: Node, updates: Node, rows: number): Node {
   return ids.ctx.node("scatter_add", [ids, updates], { rows });
 }
+
+// ---- losses ------------------------------------------------------------------------------
+
+/** Softmax cross-entropy of each row of `logits` [..., C] with i32 `labels` [...] (ops/softmax_xent.ts). */
+export function softmaxXent(logits: Node, labels: Node): Node {
+  return logits.ctx.node("softmax_xent", [logits, labels]);
+}
+
+/** softmax(logits) − onehot(labels) per row: the gradient of softmaxXent's rows (ops/softmax_xent.ts). */
+export function softmaxXentGrad(logits: Node, labels: Node): Node {
+  return logits.ctx.node("softmax_xent_grad", [logits, labels]);
+}

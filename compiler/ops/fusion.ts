@@ -17,6 +17,15 @@
  *
  *        %12 = fusion(%0, %2, %3) { v3 = matmul v0, v1 ; v4 = add v3, v2 ; ... }   (x·W + b, relu)
  *
+ *  - a softmax_xent_grad head (softmax cross-entropy's gradient, ops/softmax_xent.ts): like a
+ *    matmul, its operands are fusion operands and the instructions after it run on each gradient
+ *    element before it is stored. Its *companion* softmax_xent (the row losses, from the same
+ *    operands) may be in the program too, as an extra output only: the kernel computes both in
+ *    one pass over the rows.
+ *
+ *        %14 = fusion(%10, %1, %12) { v3 = softmax_xent v0, v1 ; v4 = softmax_xent_grad v0, v1 ;
+ *                                     v5 = mul v2, v4 }  outputs=[3]
+ *
  *  - a reduction head (reduce_sum, reduce_max; an *input* fusion): the instructions it depends on
  *    (its prologue) have the reduction's input shape and are computed as the reduction reads
  *    them; the instructions after it (its epilogue) have the fusion's (the reduced) shape.
@@ -77,7 +86,27 @@ export const FUSIBLE_OPS: ReadonlySet<string> = new Set([
 ]);
 
 /** Ops that may be a fusion's head (at most one per program). */
-export const HEAD_OPS: ReadonlySet<string> = new Set(["matmul", "reduce_sum", "reduce_max"]);
+export const HEAD_OPS: ReadonlySet<string> = new Set([
+  "matmul",
+  "reduce_sum",
+  "reduce_max",
+  "softmax_xent_grad",
+]);
+
+/** The heads that are reductions: they read their input element by element (their prologue). */
+export const REDUCTION_OPS: ReadonlySet<string> = new Set(["reduce_sum", "reduce_max"]);
+
+/**
+ * Companions: ops that a head's kernel computes as well, from the same operands, when both are
+ * wanted; by companion op, the head op. A companion is an extra output of a fusion with that head
+ * and is read by no instruction.
+ */
+export const COMPANION_OF: Readonly<Record<string, string>> = { softmax_xent: "softmax_xent_grad" };
+
+export const isCompanion = (op: string): boolean => Object.hasOwn(COMPANION_OF, op);
+
+/** Heads that read fusion operands only (they are not computed element by element). */
+const OPERAND_HEADS: ReadonlySet<string> = new Set(["matmul", "softmax_xent_grad"]);
 
 /** The structure of a program: its head and which instructions run before it (its prologue). */
 export interface ProgramShape {
@@ -100,7 +129,7 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
   const types: TensorType[] = [...inputs];
   let head: number | undefined;
   attrs.program.forEach((instr, i) => {
-    if (!FUSIBLE_OPS.has(instr.op) && !HEAD_OPS.has(instr.op))
+    if (!FUSIBLE_OPS.has(instr.op) && !HEAD_OPS.has(instr.op) && !isCompanion(instr.op))
       throw new OpError(`instruction ${i}: '${instr.op}' cannot be fused`);
     if (HEAD_OPS.has(instr.op)) {
       if (head !== undefined)
@@ -112,8 +141,8 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
         throw new OpError(`instruction ${i}: bad value index ${a}`);
       return types[a]!;
     });
-    if (instr.op === "matmul" && instr.args.some((a) => a >= m))
-      throw new OpError(`instruction ${i}: a fused matmul reads fusion operands only`);
+    if ((OPERAND_HEADS.has(instr.op) || isCompanion(instr.op)) && instr.args.some((a) => a >= m))
+      throw new OpError(`instruction ${i}: a fused ${instr.op} reads fusion operands only`);
     types.push(getPrimitive(instr.op)!.infer(args, instr.attrs));
   });
   // the head's prologue: the instructions it depends on (only a reduction has one)
@@ -127,23 +156,41 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
     attrs.program[head]!.args.forEach(mark);
   }
   const inShape = head === undefined ? undefined : types[attrs.program[head]!.args[0]!]!.shape;
+  // companions: the head they go with, the same operands, an extra output read by nothing
+  const companion = attrs.program.map((instr) => isCompanion(instr.op));
+  attrs.program.forEach((instr, i) => {
+    if (!companion[i]) return;
+    const h = head === undefined ? undefined : attrs.program[head]!;
+    if (!h || h.op !== COMPANION_OF[instr.op] || h.args.join() !== instr.args.join())
+      throw new OpError(
+        `instruction ${i}: a ${instr.op} needs a ${COMPANION_OF[instr.op]} head of the same operands`,
+      );
+    if (!attrs.outputs?.includes(m + i))
+      throw new OpError(`instruction ${i}: a ${instr.op} must be an extra output`);
+    if (attrs.program.some((other) => other.args.includes(m + i)))
+      throw new OpError(
+        `instruction ${i}: the ${instr.op} (v${m + i}) cannot be read by another instruction`,
+      );
+  });
+  /** The shape instruction i must have. */
+  const wantOf = (i: number) => (companion[i] ? types[m + i]!.shape : prologue[i] ? inShape! : shape);
   attrs.program.forEach((instr, i) => {
     const t = types[m + i]!;
-    const want = prologue[i] ? inShape! : shape;
+    const want = wantOf(i);
     if (!sameShape(t.shape, want)) {
       throw new OpError(
         `instruction ${i} (${instr.op}) has shape ${shapeToString(t.shape)}, not ${prologue[i] ? "its reduction's input shape" : "the fusion's"} ${shapeToString(want)}`,
       );
     }
     // a prologue value is computed inside the reduction loop: nothing after the head may read it
-    if (!prologue[i] && i !== head)
+    if (!prologue[i] && i !== head && !companion[i])
       for (const a of instr.args)
         if (a >= m && prologue[a - m])
           throw new OpError(`instruction ${i} reads v${a}, a value of the reduction's prologue`);
   });
   for (const o of attrs.outputs ?? []) {
     if (!Number.isInteger(o) || o < m || o >= types.length) throw new OpError(`bad extra output v${o}`);
-    const want = prologue[o - m] ? inShape! : shape;
+    const want = wantOf(o - m);
     if (!sameShape(types[o]!.shape, want))
       throw new OpError(
         `extra output v${o} has shape ${shapeToString(types[o]!.shape)}, not ${shapeToString(want)}`,

@@ -1,6 +1,7 @@
 /**
- * The closed set of primitives. Everything else (softmax, losses, activations, convolution,
- * pooling, dropout) is a composite of these and needs no rules of its own.
+ * The closed set of primitives. Everything else (softmax, most losses, activations, convolution,
+ * pooling, dropout) is a composite of these and needs no rules of its own. Softmax cross-entropy
+ * was promoted to a primitive pair for speed (see softmax_xent.ts).
  */
 import type { OpDef } from "../ir/op.js";
 import { abs } from "./abs.js";
@@ -37,6 +38,7 @@ import { select } from "./select.js";
 import { sigmoid } from "./sigmoid.js";
 import { sign } from "./sign.js";
 import { slice } from "./slice.js";
+import { softmaxXent, softmaxXentGrad } from "./softmax_xent.js";
 import { sqrt } from "./sqrt.js";
 import { stopGradient } from "./stop_gradient.js";
 import { sub } from "./sub.js";
@@ -85,6 +87,9 @@ export const PRIMITIVES: readonly OpDef[] = [
   matmul,
   gather,
   scatterAdd,
+  // losses (promoted composites: one kernel for softmax cross-entropy and its gradient)
+  softmaxXent,
+  softmaxXentGrad,
   // views and loops
   extract,
   scan,

@@ -44,10 +44,12 @@ import { topologicalOrder, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sameShape, type Shape } from "../ir/shape.js";
 import {
+  COMPANION_OF,
   FUSIBLE_OPS,
   fusionHead,
   HEAD_OPS,
   programTypes,
+  REDUCTION_OPS,
   type FusedInstr,
   type FusionAttrs,
 } from "../ops/fusion.js";
@@ -108,11 +110,14 @@ export function fuse(g: Graph, options: FuseOptions = {}): Graph {
   return fuseGraph(g, options).graph;
 }
 
-/** `fuse`, also saying how many cheap nodes it duplicated and how many clusters it merged. */
+/**
+ * `fuse`, also saying how many cheap nodes it duplicated, how many clusters it merged and how many
+ * softmax_xent losses joined their gradient's kernel.
+ */
 export function fuseGraph(
   g: Graph,
   options: FuseOptions = {},
-): { graph: Graph; duplicated: number; merged: number } {
+): { graph: Graph; duplicated: number; merged: number; companions: number } {
   const multiOutput = options.multiOutput ?? true;
   const duplicate = options.duplicate ?? true;
   const roots = [...g.outputs.values(), ...g.grads.values(), ...g.updates.values()];
@@ -139,7 +144,7 @@ export function fuseGraph(
     const d = c.members.get(u)!;
     if (isElementwise(u)) return sameShape(p.shape, domainShape(c, d)) ? d : undefined;
     // the head: a reduction reads its input element by element (its prologue); a matmul does not
-    if (u === c.head && u.op !== "fusion" && headOp(u) !== "matmul")
+    if (u === c.head && u.op !== "fusion" && REDUCTION_OPS.has(headOp(u)))
       return sameShape(p.shape, c.inShape!) ? "in" : undefined;
     return undefined;
   };
@@ -193,7 +198,7 @@ export function fuseGraph(
       if (isHead(p)) {
         if (c.head || d !== "out") continue;
         c.head = p;
-        if (headOp(p) !== "matmul")
+        if (REDUCTION_OPS.has(headOp(p)))
           c.inShape = p.op === "fusion" ? fusionPrologueShape(p) : p.inputs[0]!.shape;
       }
       c.members.set(p, d);
@@ -216,7 +221,7 @@ export function fuseGraph(
       inShape: undefined,
       extra: [],
     };
-    if (c.head && headOp(n) !== "matmul")
+    if (c.head && REDUCTION_OPS.has(headOp(n)))
       c.inShape = n.op === "fusion" ? fusionPrologueShape(n) : n.inputs[0]!.shape;
     clustersOf.set(n, [c]);
   }
@@ -301,6 +306,33 @@ export function fuseGraph(
     }
   }
 
+  // companions: a softmax_xent joins the cluster headed by the softmax_xent_grad of the same
+  // operands as an extra output, so one kernel computes the row losses and the gradient
+  let companions = 0;
+  if (multiOutput) {
+    for (const a of nodes) {
+      const headOpName = COMPANION_OF[a.op];
+      if (!headOpName || clustersOf.has(a)) continue;
+      const C = nodes
+        .filter((h) => h.op === headOpName && h.inputs.every((x, k) => x === a.inputs[k]))
+        .map(clusterOf)
+        .find((c) => c?.head !== undefined && c.head.op === headOpName);
+      if (!C || position.get(a)! > position.get(C.root)!) continue;
+      // nothing that reads the losses may lead back into the kernel (a cotangent computed from the
+      // loss itself, as for loss²)
+      const blocked = (users.get(a) ?? []).some((u) => {
+        const cs = clustersOf.get(u);
+        if (!cs) return reaches(u, C.root);
+        return cs.some((Q) => Q === C || [Q.root, ...Q.extra].some((v) => reaches(v, C.root)));
+      });
+      if (blocked) continue;
+      C.members.set(a, "out");
+      C.extra.push(a);
+      clustersOf.set(a, [C]);
+      companions++;
+    }
+  }
+
   // rebuild: every cluster of two or more nodes becomes one fusion node. An extra output may be
   // read by a node that comes before its cluster's root in graph order, so units (fusions and
   // single nodes) are rebuilt in an order of their own dependencies.
@@ -370,6 +402,7 @@ export function fuseGraph(
     graph: { ...g, outputs: map(g.outputs), grads: map(g.grads), updates: map(g.updates) },
     duplicated,
     merged,
+    companions,
   };
 }
 

@@ -50,7 +50,7 @@ export const REWRITE_PASSES: readonly Pass[] = [
 export const FUSE_PASS: Pass = {
   name: "fuse",
   run: (g) => {
-    const { graph, duplicated, merged } = fuseGraph(g);
+    const { graph, duplicated, merged, companions } = fuseGraph(g);
     const fusions = graphNodes(graph).filter((n) => n.op === "fusion");
     const absorbed = fusions.reduce((sum, n) => sum + (n.attrs.program as unknown[]).length, 0);
     const count = (kind: string) => fusions.filter((n) => fusionKind(n) === kind).length;
@@ -59,6 +59,7 @@ export const FUSE_PASS: Pass = {
     for (const [name, kind] of [
       ["matmul-epilogues", "matmul epilogue"],
       ["reduction-fusions", "reduction"],
+      ["softmax-xent-fusions", "softmax cross-entropy"],
     ] as const) {
       if (count(kind)) rules[name] = count(kind);
     }
@@ -66,6 +67,7 @@ export const FUSE_PASS: Pass = {
     if (multi) rules["multi-output"] = multi;
     if (duplicated) rules.duplicated = duplicated;
     if (merged) rules["merged-into-readers"] = merged;
+    if (companions) rules["loss-with-gradient"] = companions;
     return { graph, rules };
   },
 };
@@ -161,10 +163,14 @@ export function formatPassReport(report: readonly PassReport[]): string {
     .join("\n");
 }
 
-/** What kind of kernel a fusion is: "loop", "matmul epilogue" or "reduction". */
-export function fusionKind(n: Node): "loop" | "matmul epilogue" | "reduction" {
+export type FusionKind = "loop" | "matmul epilogue" | "reduction" | "softmax cross-entropy";
+
+/** What kind of kernel a fusion is, by its head. */
+export function fusionKind(n: Node): FusionKind {
   const head = fusionHead(n.attrs as unknown as FusionAttrs);
-  return !head ? "loop" : head.instr.op === "matmul" ? "matmul epilogue" : "reduction";
+  if (!head) return "loop";
+  if (head.instr.op === "matmul") return "matmul epilogue";
+  return head.instr.op === "softmax_xent_grad" ? "softmax cross-entropy" : "reduction";
 }
 
 /** One line per fused kernel: its id, kind, the ops it runs in one kernel, and its extra outputs. */

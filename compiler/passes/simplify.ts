@@ -123,6 +123,18 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
     },
   },
   {
+    name: "reshape-single-broadcast",
+    pattern: "reshape(broadcast(x)) ==> broadcast(reshape(x, [])) when x has one element",
+    apply: (n) => {
+      // the mean's cotangent 1/N as [1] -> [N] -> [N, 1]: a scalar broadcast, which the next
+      // rules make an operand of its users (an immediate) instead of a buffer of N copies
+      const bc = n.inputs[0]!;
+      if (n.op !== "reshape" || bc.op !== "broadcast" || sizeOf(bc.inputs[0]!.shape) !== 1) return undefined;
+      const x = bc.inputs[0]!;
+      return b.broadcastTo(x.shape.length === 0 ? x : b.reshape(x, []), n.shape);
+    },
+  },
+  {
     name: "scalar-operand",
     pattern: "elementwise(…, broadcast(c), …) ==> elementwise(…, c, …) when the result keeps its shape",
     apply: (n) => {

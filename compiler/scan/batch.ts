@@ -46,6 +46,9 @@ const MOVEMENT = new Set([
   "concat",
   "extract",
   "matmul",
+  // row-wise: T steps of rows are T times the rows
+  "softmax_xent",
+  "softmax_xent_grad",
 ]);
 
 /** Whether `batchNode` batches `op` when the operands flagged true are stacked. */
@@ -103,6 +106,13 @@ export function batchNode(n: Node, operands: readonly BatchOperand[], T: number)
       const rows = b.reshape(x.node, [T, size]);
       return b.reshape(b.slice(rows, [0, offset], [T, offset + count]), [T, ...n.shape]);
     }
+    case "softmax_xent":
+    case "softmax_xent_grad":
+      return n.ctx.node(
+        n.op,
+        operands.map((o) => stackedOf(o, T)),
+        n.attrs,
+      );
     case "gather": {
       const [table, ids] = operands as [BatchOperand, BatchOperand];
       return table.stacked ? undefined : b.gather(table.node, ids.node);

@@ -19,6 +19,7 @@ import { emitGather, emitIota, emitScatterAdd } from "./emit/indexing.js";
 import { broadcastStrides, contiguousStrides, emitMap, type Access, type MapOperand } from "./emit/map.js";
 import { emitMatmul, matmulScratchBytes } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
+import { emitSoftmaxXent } from "./emit/softmax-xent.js";
 
 export { ALIASING_OPS, NO_KERNEL_OPS };
 
@@ -28,7 +29,8 @@ export { ALIASING_OPS, NO_KERNEL_OPS };
  * so the memory planner may let an output overwrite it (when it has the output's layout). True
  * for every operand of an elementwise op or loop fusion, and for the operands that only a head
  * fusion's epilogue reads (at the position of the element it stores): not a matmul's A and B,
- * which every tile reads, nor what a reduction's prologue reads.
+ * which every tile reads, nor what a reduction's prologue reads, nor anything a softmax
+ * cross-entropy kernel reads (emit/softmax-xent.ts).
  */
 export function readsElementwise(node: Node, index: number): boolean {
   if (ALIASING_OPS.has(node.op)) return false;
@@ -37,6 +39,8 @@ export function readsElementwise(node: Node, index: number): boolean {
   const attrs = node.attrs as unknown as FusionAttrs;
   const { head, prologue } = programShape(node.inputs, attrs);
   if (head === undefined) return true;
+  // the softmax cross-entropy kernel writes its first output a row ahead of its epilogue's reads
+  if (attrs.program[head]!.op === "softmax_xent_grad") return false;
   return attrs.program.every((instr, i) => !instr.args.includes(index) || (i !== head && !prologue[i]));
 }
 
@@ -86,11 +90,12 @@ const contiguous = (b: Buffer): Access => ({
 });
 
 /**
- * Scalar constants are folded into the loop as immediates instead of being read from memory.
- * `scalarConst` returns the value of a rank-0 `const` node, if it is one.
+ * How a kernel reads an operand over `outShape`: constants holding one value everywhere (a scalar,
+ * or a splat such as the mean's 1/N folded to [N, 1]) are immediates in the loop instead of
+ * memory reads; anything else is a strided access.
  */
 export function operand(input: Node, buffer: Buffer, outShape: readonly number[]): MapOperand {
-  if (input.op === "const" && input.shape.length === 0 && "value" in input.attrs) {
+  if (input.op === "const" && "value" in input.attrs) {
     return { immediate: input.attrs.value as number, dtype: input.dtype };
   }
   return { base: buffer.offset, strides: broadcastStrides(buffer.shape, outShape), dtype: buffer.dtype };
@@ -183,6 +188,12 @@ export function lowerNode(
       }
       return;
     }
+    case "softmax_xent":
+      emitSoftmaxXent(c, { logits: ins[0]!, labels: ins[1]!, loss: out });
+      return;
+    case "softmax_xent_grad":
+      emitSoftmaxXent(c, { logits: ins[0]!, labels: ins[1]!, grad: { outs: [out] } });
+      return;
     case "gather":
       emitGather(c, ins[0]!, ins[1]!, out);
       return;
@@ -216,6 +227,8 @@ export const LOWERED_OPS = new Set([
   "gather",
   "scatter_add",
   "iota",
+  "softmax_xent",
+  "softmax_xent_grad",
   "fusion",
   "scan", // a loop over its step's kernels: compiler/wasm/program.ts
   "fusion_output", // written by its fusion's kernel

@@ -1397,6 +1397,59 @@ const CASES: Record<string, readonly Case[]> = {
       },
     ],
   ],
+  softmax_xent: [
+    [
+      "is logsumexp(row) − row[label] per row, stable for large logits, 0 for an ignored label",
+      () => {
+        const ln2 = Math.log(2);
+        const logits = (m: ModelBuilder) =>
+          m.constant([0, 0, ln2, 1000, 1000, 1000 + ln2, 5, 6, 7, 5, 6, 7], [4, 3]);
+        // exps of row 0: 1, 1, 2 (sum 4): −log(2/4) = ln 2; row 1 the same shifted by 1000, label 0: ln 4
+        const y = run((m) => t(b.softmaxXent(logits(m).node, m.constant([2, 0, -1, 3], [4], "i32").node)));
+        expect(y.shape).toEqual([4]);
+        expect(Math.abs(y.data[0]! - ln2)).toBeLessThan(1e-15);
+        expect(Math.abs(y.data[1]! - 2 * ln2)).toBeLessThan(1e-12);
+        expect([...y.data.subarray(2)]).toEqual([0, 0]);
+        // one example (rank-1 logits, a scalar label): exps 1, 3
+        expectClose(
+          run((m) => t(b.softmaxXent(m.constant([0, Math.log(3)], [2]).node, m.constant(1, [], "i32").node))),
+          [],
+          [Math.log(4) - Math.log(3)],
+        );
+        expect(() =>
+          run((m) => t(b.softmaxXent(logits(m).node, m.constant([0, 0, 0, 0], [4]).node))),
+        ).toThrow(/labels must be i32/);
+        expect(() =>
+          run((m) => t(b.softmaxXent(logits(m).node, m.constant([0, 0], [2], "i32").node))),
+        ).toThrow(/softmax_xent: logits \[4,3\] need labels of shape \[4\], got \[2\]/);
+      },
+    ],
+  ],
+  softmax_xent_grad: [
+    [
+      "is softmax(row) − onehot(label) per row, zeros for an ignored label",
+      () => {
+        const ln2 = Math.log(2);
+        const g = run((m) =>
+          t(
+            b.softmaxXentGrad(
+              m.constant([0, 0, ln2, 1000, 1000, 1000 + ln2, 5, 6, 7], [3, 3]).node,
+              m.constant([2, 0, 7], [3], "i32").node,
+            ),
+          ),
+        );
+        expect(g.shape).toEqual([3, 3]);
+        // row 1 (logits near 1000) only to f64 rounding of z − max − log Σ at that magnitude
+        [0.25, 0.25, -0.5, -0.75, 0.25, 0.5].forEach((e, i) =>
+          expect(Math.abs(g.data[i]! - e)).toBeLessThan(1e-12),
+        );
+        expect([...g.data.subarray(6)]).toEqual([0, 0, 0]);
+        expect(() =>
+          run((m) => t(b.softmaxXentGrad(m.constant(1, []).node, m.constant(0, [], "i32").node))),
+        ).toThrow(/class axis/);
+      },
+    ],
+  ],
   scatter_add: [
     [
       "adds update rows into the rows named by ids, accumulating repeated ids",

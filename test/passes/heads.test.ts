@@ -17,7 +17,9 @@ import {
   type ModelBuilder,
   type Tensor,
 } from "../../compiler/index.js";
-import type { FusionAttrs } from "../../compiler/ops/fusion.js";
+import * as b from "../../compiler/ir/build.js";
+import { Context } from "../../compiler/ir/node.js";
+import type { FusedInstr, FusionAttrs } from "../../compiler/ops/fusion.js";
 import { fusionKind, optimizeGraph } from "../../compiler/passes/pipeline.js";
 import { expectSoundPlans } from "../plan/check.js";
 import { checkAgainstInterpreter, randomValues } from "../wasm/harness.js";
@@ -204,8 +206,14 @@ describe("the fuse pass", () => {
     expectSoundPlans(c);
   });
 
-  it("computes exp(x - max), its row sums and log-sum-exp of softmax cross-entropy in one kernel", () => {
-    const c = compile(mlp, { optimizer: optim.sgd(0.1) });
+  it("computes exp(x - max), its row sums and log-sum-exp of a log-softmax in one kernel", () => {
+    // cross-entropy written out as a composite (nn.softmaxCrossEntropy is a primitive pair)
+    const composite = model("composite-xent", (m) => {
+      const logits = m.input("x", [16, 12]).matmul(m.param("W", [12, 5]));
+      const y = m.input("y", [16], "i32");
+      m.loss(logits.logSoftmax(-1).mul(nn.oneHot(y, 5)).sum(-1).neg().mean());
+    });
+    const c = compile(composite, { optimizer: optim.sgd(0.1) });
     const g = c.graphs.train!;
     const lse = graphNodes(g).filter((n) => {
       if (n.op !== "fusion" || fusionKind(n) !== "reduction") return false;
@@ -216,6 +224,59 @@ describe("the fuse pass", () => {
     });
     expect(lse.length).toBe(1);
     expectSoundPlans(c);
+  });
+
+  it("computes softmax cross-entropy's row losses and its gradient (times the mean's 1/N) in one kernel", () => {
+    const c = compile(mlp, { optimizer: optim.sgd(0.1) });
+    const g = c.graphs.train!;
+    const xent = graphNodes(g).filter((n) => n.op === "fusion" && fusionKind(n) === "softmax cross-entropy");
+    expect(xent.length).toBe(1);
+    const { program, outputs } = xent[0]!.attrs as unknown as FusionAttrs;
+    expect(program.map((i) => i.op)).toEqual(["softmax_xent", "softmax_xent_grad", "mul"]);
+    // the row losses (instruction 0) are its extra output; nothing else computes softmax_xent
+    expect(outputs).toEqual([xent[0]!.inputs.length]);
+    expect(graphNodes(g).filter((n) => n.op === "softmax_xent" || n.op === "softmax_xent_grad")).toEqual([]);
+    expectSoundPlans(c);
+  });
+
+  it("checks a companion's place in a fusion program: with its head's operands, an extra output, read by nothing", () => {
+    const ctx = new Context("companion");
+    const logits = b.constant(ctx, [0, 1, 2, 3, 4, 5], [2, 3]);
+    const labels = b.constant(ctx, [0, 2], [2], "i32");
+    const fusionOf = (program: FusedInstr[], outputs?: number[]) =>
+      ctx.node("fusion", [logits, labels], { shape: [2, 3], program, ...(outputs ? { outputs } : {}) });
+    const xent = { op: "softmax_xent", args: [0, 1], attrs: {} };
+    const grad = { op: "softmax_xent_grad", args: [0, 1], attrs: {} };
+    expect(fusionOf([xent, grad], [2]).shape).toEqual([2, 3]);
+    expect(() => fusionOf([xent, { op: "exp", args: [0], attrs: {} }], [2])).toThrow(
+      /needs a softmax_xent_grad head of the same operands/,
+    );
+    expect(() => fusionOf([xent, grad])).toThrow(/must be an extra output/);
+    expect(() => fusionOf([xent, { op: "add", args: [2, 2], attrs: {} }, grad], [2])).toThrow(
+      /cannot be read by another instruction/,
+    );
+    expect(() => fusionOf([grad, { op: "softmax_xent", args: [0, 2], attrs: {} }], [3])).toThrow(
+      /reads fusion operands only/,
+    );
+  });
+
+  it("keeps softmax_xent apart from its gradient's kernel when the gradient reads the loss (loss²)", () => {
+    const squared = model("squared-xent", (m) => {
+      const logits = m.input("x", [6, 4]).matmul(m.param("W", [4, 3]));
+      m.loss(
+        nn
+          .softmaxCrossEntropy(logits, m.input("y", [6], "i32"), { reduction: "none" })
+          .square()
+          .sum(),
+      );
+    });
+    const g = compile(squared, { optimizer: optim.sgd(0.1) }).graphs.train!;
+    expect(graphNodes(g).filter((n) => n.op === "softmax_xent").length).toBe(1);
+    const fused = graphNodes(g).filter((n) => n.op === "fusion" && fusionKind(n) === "softmax cross-entropy");
+    expect(fused.length).toBe(1);
+    expect((fused[0]!.attrs as unknown as FusionAttrs).program.some((i) => i.op === "softmax_xent")).toBe(
+      false,
+    );
   });
 
   it("computes relu(x·W + b) and the x·W + b the backward pass reads in one matmul kernel", () => {

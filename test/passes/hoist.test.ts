@@ -134,6 +134,35 @@ describe("hoist: the loop keeps only what depends on its carries", () => {
     for (const s of scans(g)) expect(opsInLoop(s, "gather")).toBe(0);
   });
 
+  it("a per-step softmax cross-entropy leaves the loop: one softmax_xent over T·B rows, with its gradient", () => {
+    const tagger = model("per-step-loss", (m) => {
+      const X = m.input("x", [T, B, D]);
+      const Y = m.input("y", [T, B], "i32");
+      const Wx = m.param("Wx", [D, H]);
+      const Wh = m.param("Wh", [H, H]);
+      const Wy = m.param("Wy", [H, V]);
+      const r = m.scan({ init: [m.input("h0", [B, H])], xs: [X, Y] }, ([h], [x, y]) => {
+        const next = x!.matmul(Wx).add(h!.matmul(Wh)).tanh();
+        return { carry: [next], ys: [nn.softmaxCrossEntropy(next.matmul(Wy), y!, { reduction: "none" })] };
+      });
+      m.loss(r.ys[0]!.mean());
+    });
+    const g = expectSameValues(tagger, {});
+    for (const s of scans(g)) {
+      expect(opsInLoop(s, "softmax_xent")).toBe(0);
+      expect(opsInLoop(s, "softmax_xent_grad")).toBe(0);
+    }
+    // after the loop, in one fused kernel over the [T, B] rows
+    const fused = graphNodes(g).filter(
+      (n) =>
+        n.op === "fusion" &&
+        (n.attrs as { program: { op: string }[] }).program[1]?.op === "softmax_xent_grad",
+    );
+    expect(fused).toHaveLength(1);
+    expect((fused[0]!.attrs as { program: { op: string }[] }).program[0]!.op).toBe("softmax_xent");
+    expect(fused[0]!.shape).toEqual([T, B, V]);
+  });
+
   it("an LSTM: the gates its backward step reads are stored by the forward loop, not recomputed", () => {
     const lstm = model("lstm", (m) => {
       const X = m.input("x", [T, B, D]);

@@ -32,9 +32,11 @@ import {
   leafName,
   type CompileOptions,
   type CompiledModel,
+  type Graph,
   type Model,
   type NDArray,
 } from "../../compiler/index.js";
+import type { FusionAttrs } from "../../compiler/ops/fusion.js";
 
 export type TensorInfo = CompiledModel["manifest"]["tensors"][number];
 export type Role = TensorInfo["role"];
@@ -284,10 +286,18 @@ export async function checkAgainstInterpreter(
       isF32(name) ? "f32" : "i32",
     ),
   );
-  const ops = new Set(graphNodes(compiled.graphs.forward).map((n) => n.op));
+  // the ops compiled: every node's, and inside a fusion (at -O2) every instruction's
+  const ops = new Set<string>();
+  const collect = (graph: Graph) => {
+    for (const n of graphNodes(graph)) {
+      ops.add(n.op);
+      if (n.op === "fusion") for (const i of (n.attrs as unknown as FusionAttrs).program) ops.add(i.op);
+    }
+  };
+  collect(compiled.graphs.forward);
   if (!hasLoss) return { wasm, ops };
 
-  for (const n of graphNodes(compiled.graphs.backward!)) ops.add(n.op);
+  collect(compiled.graphs.backward!);
   const paramNames = g.params.map(leafName);
   wasm.call("reset_state"); // backward reads the states forward started from
   wasm.call("backward");

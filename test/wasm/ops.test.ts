@@ -896,16 +896,36 @@ property(
   ([leaves, r]) => ({ leaves: [...leaves], build: ([p, y]) => nn.squaredLoss(p!, y!, { reduction: r }) }),
 );
 
+/** Class ids in [−1, rows]: the ends are out of range, rows the loss ignores. */
+const labelsOf = (shape: readonly number[], rows: number): fc.Arbitrary<LeafSpec> =>
+  idsOf(shape, rows).map((l) => ({ ...l, range: { ints: [-1, rows] } }));
+const crossEntropyCase = fc
+  .tuple(shapeOf(0, 2, 40), fc.constantFrom(1, 2, 3, 4, 5, 8, 9, 13, 37), reduction)
+  .chain(([s, c, r]) => fc.tuple(leafOf([...s, c], { lo: -6, hi: 6 }), labelsOf(s, c), fc.constant(r)));
+
 property(
-  COMPOSITES,
-  "softmaxCrossEntropy",
-  ["iota", "exp", "log"],
-  fc
-    .tuple(shapeOf(0, 2, 40), fc.constantFrom(1, 2, 3, 5, 9, 13), reduction)
-    .chain(([s, c, r]) => fc.tuple(leafOf([...s, c], { lo: -6, hi: 6 }), idsOf(s, c), fc.constant(r))),
+  PROPERTIES,
+  "softmax_xent and its gradient, each its own kernel (-O0; ignored labels included)",
+  ["softmax_xent", "softmax_xent_grad"],
+  crossEntropyCase,
   ([logits, labels, r]) => ({
     leaves: [logits, labels],
     build: ([z, y]) => nn.softmaxCrossEntropy(z!, y!, { reduction: r }),
+  }),
+);
+
+property(
+  PROPERTIES,
+  "softmax_xent with its gradient in one kernel at -O2, and apart when the loss's cotangent reads the loss (squared)",
+  ["softmax_xent", "softmax_xent_grad"],
+  fc.tuple(crossEntropyCase, fc.boolean()),
+  ([[logits, labels, r], squared]) => ({
+    leaves: [logits, labels],
+    build: ([z, y]) => {
+      const loss = nn.softmaxCrossEntropy(z!, y!, { reduction: r });
+      return squared ? loss.square() : loss;
+    },
+    options: { optLevel: 2 },
   }),
 );
 

@@ -6,7 +6,10 @@
  *  - a matmul head: the matmul kernel (matmul.ts), whose tile stores run the rest of the program
  *    (the epilogue) on the accumulators while they are in registers;
  *  - a reduction head: the reduction kernel (reduce.ts), whose loads compute the reduced elements
- *    from the fusion's operands (the prologue) and whose stores run the epilogue.
+ *    from the fusion's operands (the prologue) and whose stores run the epilogue;
+ *  - a softmax_xent_grad head: the softmax cross-entropy kernel (softmax-xent.ts), which also
+ *    stores the row losses when its companion softmax_xent is a result, and runs the epilogue on
+ *    each gradient element before storing it.
  *
  * A value used by several instructions is stored in a local (in program order, by explicit
  * local.set) and read back; a value used once is inlined into its user. With several outputs,
@@ -15,7 +18,7 @@
  */
 import type { Node } from "../../ir/node.js";
 import { normalizeAxes, type TensorType } from "../../ir/shape.js";
-import { programShape, resultValues, type FusionAttrs } from "../../ops/fusion.js";
+import { isCompanion, programShape, resultValues, type FusionAttrs } from "../../ops/fusion.js";
 import type { Buffer } from "../layout.js";
 import type { Expr, ValType } from "../module.js";
 import type { LowerContext } from "./context.js";
@@ -23,6 +26,7 @@ import { ELEMENTWISE } from "./elementwise.js";
 import { contiguousStrides, emitMap, type MapOperand } from "./map.js";
 import { emitMatmul } from "./matmul.js";
 import { emitReduction, stridesInInputSpace, type Results } from "./reduce.js";
+import { emitSoftmaxXent } from "./softmax-xent.js";
 
 /** The fusion's program, ready to be emitted piecewise. */
 interface Program {
@@ -163,6 +167,41 @@ export function emitFusion(
       vectorizable: vectorizable(attrs, after),
       apply: (acc, load, vector) =>
         emitInstrs(p, vector, after, (k) => (k === headValue ? acc : load(operands[k]!)), wanted),
+    });
+    return;
+  }
+
+  if (headInstr.op === "softmax_xent_grad") {
+    const [logits, labels] = headInstr.args as [number, number];
+    const isRow = (v: number) => v >= m && isCompanion(attrs.program[v - m]!.op);
+    const elementwise = after.filter((i) => !isCompanion(attrs.program[i]!.op));
+    const rowAt = wanted.findIndex(isRow);
+    const elemWanted = wanted.filter((v) => !isRow(v));
+    const elemStored = stored.filter((_, k) => !isRow(wanted[k]!));
+    // epilogue operands, addressed over the gradient's (the fusion's) shape
+    const operands = node.inputs.map((input, k) => operand(input, ins[k]!, attrs.shape));
+    emitSoftmaxXent(c, {
+      logits: ins[logits]!,
+      labels: ins[labels]!,
+      ...(rowAt >= 0 ? { loss: stored[rowAt]! } : {}),
+      ...(elemStored.length
+        ? {
+            grad: {
+              outs: elemStored,
+              epilogue: {
+                vectorizable: vectorizable(attrs, elementwise),
+                apply: (acc, load, vector) =>
+                  emitInstrs(
+                    p,
+                    vector,
+                    elementwise,
+                    (k) => (k === headValue ? acc : load(operands[k]!)),
+                    elemWanted,
+                  ),
+              },
+            },
+          }
+        : {}),
     });
     return;
   }

@@ -1,0 +1,123 @@
+/**
+ * softmax_xent and softmax_xent_grad: softmax cross-entropy over the last axis and its gradient,
+ * promoted from a composite to primitives for speed (ARCHITECTURE.md: "promote a composite only
+ * for numerical stability or speed"). As a composite (max, exp, sum, log, one-hot, pick, mean, and
+ * the same again for the gradient) a training step ran it as six kernels; as a pair of primitives
+ * the `fuse` pass puts both into one kernel that makes one pass over each row of logits for the
+ * max, the exp-sum and the loss, and a second for softmax − onehot (TensorFlow's
+ * SoftmaxCrossEntropyWithLogits computes its loss and backprop outputs together the same way).
+ *
+ *   %7 = softmax_xent %5, %6        logits f32[..., C], labels i32[...]  ->  f32[...]
+ *          loss[r] = logsumexp(logits[r, :]) − logits[r, labels[r]]
+ *   %9 = softmax_xent_grad %5, %6   ->  f32[..., C]
+ *          grad[r, j] = softmax(logits[r, :])[j] − (j == labels[r])
+ *
+ * A label outside [0, C) marks a row to ignore: its loss and its gradient are 0 (PyTorch's
+ * ignore_index). This is exactly what the composite −Σ_j log_softmax(z)_j · onehot(y)_j gives, whose
+ * one-hot row is all zeros then, so the two definitions agree everywhere.
+ *
+ * VJPs: d loss[r] / d logits[r, :] = grad[r, :], so softmax_xent's is g[..., None] · grad. The
+ * gradient's own VJP (for second derivatives, such as Hessian-vector products) is
+ * q ⊙ (h − Σ_j h_j q_j) with q = grad + onehot (the softmax on valid rows, 0 on ignored ones).
+ * Labels get no gradient.
+ */
+import { OpError } from "../errors.js";
+import {
+  add,
+  cast,
+  compare,
+  iota,
+  mul,
+  reshape,
+  softmaxXentGrad as gradNode,
+  sub,
+  sum,
+} from "../ir/build.js";
+import type { Node } from "../ir/node.js";
+import { defineOp } from "../ir/op.js";
+import { sameShape, shapeToString, sizeOf, type TensorType } from "../ir/shape.js";
+import { allocate, type NDArray } from "../interp/ndarray.js";
+
+type NoAttrs = Record<string, never>;
+
+function checkOperands(logits: TensorType, labels: TensorType): number {
+  if (logits.dtype !== "f32") throw new OpError(`logits must be f32, got ${logits.dtype}`);
+  if (labels.dtype !== "i32") throw new OpError(`labels must be i32 class ids, got ${labels.dtype}`);
+  if (logits.shape.length === 0) throw new OpError("logits need a class axis (rank ≥ 1)");
+  const classes = logits.shape[logits.shape.length - 1]!;
+  if (classes === 0) throw new OpError("logits have no classes (last axis of size 0)");
+  const rows = logits.shape.slice(0, -1);
+  if (!sameShape(rows, labels.shape)) {
+    throw new OpError(
+      `logits ${shapeToString(logits.shape)} need labels of shape ${shapeToString(rows)}, got ${shapeToString(labels.shape)}`,
+    );
+  }
+  return classes;
+}
+
+/** Per row of `logits`: the max, log Σ exp(z − max) and the label (when in range). */
+function rowStats(logits: NDArray, labels: NDArray, r: number, C: number) {
+  const z = logits.data.subarray(r * C, (r + 1) * C);
+  let m = -Infinity;
+  for (const v of z) m = Number.isNaN(m) || Number.isNaN(v) ? NaN : Math.max(m, v);
+  let s = 0;
+  for (const v of z) s += Math.exp(v - m);
+  const y = labels.data[r]!;
+  return { z, m, logSum: Math.log(s), valid: y >= 0 && y < C, y };
+}
+
+/** One-hot rows of `labels` over C classes, as f32 (all zeros for an ignored label). */
+function oneHotOf(labels: Node, C: number): Node {
+  const classes = iota(labels.ctx, [C], 0);
+  return cast(compare(reshape(labels, [...labels.shape, 1]), classes, "eq"), "f32");
+}
+
+export const softmaxXent = defineOp<NoAttrs>({
+  name: "softmax_xent",
+  arity: 2,
+  infer([logits, labels]) {
+    checkOperands(logits!, labels!);
+    return { shape: labels!.shape, dtype: "f32" };
+  },
+  evaluate([logits, labels], _attrs, out) {
+    const C = logits!.shape[logits!.shape.length - 1]!;
+    const r = allocate(out.shape, "f32");
+    for (let row = 0; row < r.data.length; row++) {
+      const { z, m, logSum, valid, y } = rowStats(logits!, labels!, row, C);
+      r.data[row] = valid ? m + logSum - z[y]! : 0;
+    }
+    return r;
+  },
+  vjp: (n, g) => {
+    const [logits, labels] = n.inputs as [Node, Node];
+    return [mul(reshape(g, [...g.shape, 1]), gradNode(logits, labels)), null];
+  },
+});
+
+export const softmaxXentGrad = defineOp<NoAttrs>({
+  name: "softmax_xent_grad",
+  arity: 2,
+  infer([logits, labels]) {
+    checkOperands(logits!, labels!);
+    return { shape: logits!.shape, dtype: "f32" };
+  },
+  evaluate([logits, labels], _attrs, out) {
+    const C = logits!.shape[logits!.shape.length - 1]!;
+    const r = allocate(out.shape, "f32");
+    const rows = sizeOf(out.shape) / C;
+    for (let row = 0; row < rows; row++) {
+      const { z, m, logSum, valid, y } = rowStats(logits!, labels!, row, C);
+      if (!valid) continue; // an ignored row: zeros
+      for (let j = 0; j < C; j++) r.data[row * C + j] = Math.exp(z[j]! - m - logSum) - (j === y ? 1 : 0);
+    }
+    return r;
+  },
+  vjp: (n, h) => {
+    const [logits, labels] = n.inputs as [Node, Node];
+    const C = logits.shape[logits.shape.length - 1]!;
+    // q: the softmax on valid rows, zeros on ignored ones
+    const q = add(n, oneHotOf(labels, C));
+    const last = logits.shape.length - 1;
+    return [mul(q, sub(h, sum(mul(h, q), [last], true))), null];
+  },
+});
