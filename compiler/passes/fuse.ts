@@ -21,6 +21,8 @@
  *        before:  %5 = mul %4, %4 ; %6 = reduce_sum %5 ; %7 = sqrt %6
  *        after:   %7 = fusion(%4) { mul ; reduce_sum ; sqrt }
  *
+ *  - a softmax_xent_grad, like a matmul: its elementwise users become its epilogue.
+ *
  * Small clusters of cheap elementwise nodes (compare, select, add, ...) whose users sit in several
  * clusters are duplicated into each of them instead of being stored once and read back: a relu
  * mask is recomputed in the forward and the backward kernels that need it, a one-hot matrix in
@@ -36,9 +38,16 @@
  *        before:  m' = fusion(m, g) {...} ; v' = fusion(v, g) {...} ; θ' = fusion(θ, m', v') {...}
  *        after:   θ' = fusion(g, m, v, θ) { ... } outputs=[m', v'] ; m' = fusion_output(θ') {1} ; ...
  *
- * Last, a cluster whose result is stored anyway merges into a cluster that reads that result
+ * Then a cluster whose result is stored anyway merges into a cluster that reads that result
  * element by element, as an extra output of the reader's kernel: relu(x·W + b) and the x·W + b
  * that the backward pass reads come from one matmul kernel.
+ *
+ * Last, a softmax_xent joins the cluster headed by the softmax_xent_grad of the same logits and
+ * labels as its *companion* (an extra output), so the row losses and the gradient come from one
+ * kernel, unless a reader of the losses leads back into that cluster:
+ *
+ *        before:  %7 = softmax_xent %5, %1 ; %9 = softmax_xent_grad %5, %1 ; %10 = mul %8, %9
+ *        after:   %10 = fusion(%5, %1, %8) { softmax_xent ; softmax_xent_grad ; mul } outputs=[loss]
  */
 import { topologicalOrder, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";

@@ -58,7 +58,7 @@ export function describePlan({ name, plan }: NamedPlan): string {
     nodes.map((n) => (n.attrs.name as string | undefined) ?? label(n));
   const lines = [summaryLine({ name, plan }), `  schedule strategy: ${plan.strategy}`];
   lines.push(
-    `  elementwise in place: ${plan.inPlace.length ? plan.inPlace.map((p) => `${label(p.node)} over %${p.over.id}`).join(", ") : "none"}`,
+    `  written over an operand (in place): ${plan.inPlace.length ? plan.inPlace.map((p) => `${label(p.node)} over %${p.over.id}`).join(", ") : "none"}`,
   );
   lines.push(
     `  updates in place: ${plan.updatesInPlace.length ? names(plan.updatesInPlace.map((u) => u.leaf)).join(", ") : "none"}`,

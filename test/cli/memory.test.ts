@@ -74,7 +74,7 @@ describe.concurrent("wasmgrad inspect --memory", () => {
     expect(out).toMatch(/^ {2}buffer +offset +bytes +steps +values$/m);
     // the first layer: its matmul, whose epilogue (bias, relu) is fused at -O2
     expect(out).toMatch(/^ {2}b0 +\d+ +\d+ +\d+-(\d+|end) +f32\[4,2\] %\d+ (matmul|fusion)/m);
-    expect(out).toMatch(/elementwise in place: %\d+ \w+ over %\d+/);
+    expect(out).toMatch(/written over an operand \(in place\): %\d+ \w+ over %\d+/);
   });
 
   it("lists the plan of each scan step after the entries, as compile plans them", async () => {
