@@ -194,12 +194,19 @@ function buildProgram(): Command {
         return;
       }
       const { model } = await loadModel(file);
+      // the model's node table (every node of a model shares it)
+      const ctx = [...model.graph.inputs, ...model.graph.params, ...model.graph.outputs.values()][0]?.ctx;
+      const sharedByTrace = ctx?.sharedRequests ?? 0;
       const graph = opts.grad ? gradGraph(model.graph) : model.graph;
+      const sharedByGrad = (ctx?.sharedRequests ?? 0) - sharedByTrace;
       if (opts.opt) {
         const { graph: optimized, report } = optimizeGraph(graph);
         const fusions = describeFusions(optimized);
         const header =
           `passes (-O2) on the ${opts.grad ? "gradient" : "forward"} graph of '${model.name}':\n` +
+          `cse by hash-consing, as the graph was built: ${sharedByTrace} duplicate nodes removed while tracing` +
+          (opts.grad ? `, ${sharedByGrad} while differentiating` : "") +
+          "\n" +
           `${formatPassReport(report)}\n` +
           (fusions ? `fused kernels:\n${fusions}\n` : "") +
           "\n";

@@ -61,6 +61,7 @@ function deepFreeze<T>(value: T): T {
 export class Context {
   private readonly interned = new Map<string, Node>();
   private nextId = 0;
+  private shared = 0;
   private sourceOverride: SourceLocation | undefined;
 
   constructor(readonly name: string) {}
@@ -68,6 +69,15 @@ export class Context {
   /** Number of distinct nodes created so far. */
   get size(): number {
     return this.nextId;
+  }
+
+  /**
+   * Number of node requests answered with an existing node: the common subexpressions that
+   * hash-consing removed as the graph was built (autodiff's recomputed sigmoid(z) or tanh outputs,
+   * repeated constants). Reported by `wasmgrad inspect --opt`.
+   */
+  get sharedRequests(): number {
+    return this.shared;
   }
 
   /**
@@ -90,7 +100,10 @@ export class Context {
     }
     const key = `${op}(${inputs.map((n) => n.id).join(",")})${attrsKey(attrs)}`;
     const existing = this.interned.get(key);
-    if (existing) return existing;
+    if (existing) {
+      this.shared++;
+      return existing;
+    }
 
     if (def.arity !== "variadic" && inputs.length !== def.arity) {
       throw new WasmgradError(`expects ${def.arity} operand(s), got ${inputs.length}`, {

@@ -264,6 +264,35 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
     },
   },
   {
+    name: "onehot-pick-gather",
+    pattern: "sum(x · onehot(ids, V), last axis) ==> x[..., ids] (a gather), 0 for out-of-range ids",
+    apply: (n) => {
+      // picking the label's value (a log-probability) out of each row: one load per row instead
+      // of a product and a sum over V
+      if (n.op !== "reduce_sum") return undefined;
+      const prod = n.inputs[0]!;
+      if (prod.op !== "mul" || prod.shape.length === 0) return undefined;
+      const last = prod.shape.length - 1;
+      const axes = normalizeAxes(n.attrs.axes as number[], prod.shape.length);
+      if (axes.length !== 1 || axes[0] !== last) return undefined;
+      const [p, q] = prod.inputs as [Node, Node];
+      for (const [x, h] of [
+        [p, q],
+        [q, p],
+      ] as const) {
+        const hot = oneHotOf(h);
+        if (!hot || !sameShape(x.shape, prod.shape) || !sameShape(h.shape, prod.shape)) continue;
+        // row r's element ids[r] of x flattened: r·V + ids[r]
+        const rows = sizeOf(hot.ids.shape);
+        const flat = b.add(b.mul(b.iota(n.ctx, [rows], 0), hot.depth), b.reshape(clampIds(hot), [rows]));
+        const picked = b.gather(b.reshape(x, [rows * hot.depth]), flat);
+        const masked = b.mul(b.reshape(picked, hot.ids.shape), inRange(hot));
+        return b.reshape(masked, n.shape);
+      }
+      return undefined;
+    },
+  },
+  {
     name: "onehot-matmul-scatter",
     pattern: "onehot(ids, V)ᵀ · G ==> scatter_add(ids, G, V), rows of out-of-range ids dropped",
     apply: (n) => {
@@ -337,7 +366,10 @@ const clampIds = ({ ids, depth }: OneHot): Node => b.minimum(b.maximum(ids, 0), 
  * of an out-of-range id is all zeros, so its product is 0 (for finite values; 0 · inf would give
  * NaN in the product, 0 here).
  */
-function maskRows(rows: Node, { ids, depth }: OneHot): Node {
-  const inRange = b.mul(b.cast(b.compare(ids, 0, "ge"), "f32"), b.cast(b.compare(ids, depth, "lt"), "f32"));
-  return b.mul(rows, b.reshape(inRange, [...ids.shape, 1]));
+function maskRows(rows: Node, hot: OneHot): Node {
+  return b.mul(rows, b.reshape(inRange(hot), [...hot.ids.shape, 1]));
 }
+
+/** 1 where the id is in [0, V), 0 where it is not (f32, the ids' shape). */
+const inRange = ({ ids, depth }: OneHot): Node =>
+  b.mul(b.cast(b.compare(ids, 0, "ge"), "f32"), b.cast(b.compare(ids, depth, "lt"), "f32"));

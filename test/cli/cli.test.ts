@@ -65,6 +65,11 @@ describe.concurrent("wasmgrad inspect", () => {
     const r = await wasmgrad("inspect", "--grad", "--opt", MLP);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^passes \(-O2\) on the gradient graph of 'mlp':$/m);
+    const cse =
+      /^cse by hash-consing, as the graph was built: (\d+) duplicate nodes removed while tracing, (\d+) while differentiating$/m.exec(
+        r.stdout,
+      );
+    expect(Number(cse?.[2])).toBeGreaterThan(0); // autodiff asks again for nodes it already made
     const fuse = /^round \d+ {2}fuse +nodes +(\d+) -> (\d+) +kernels +(\d+) -> (\d+) +fusions×(\d+)/m.exec(
       r.stdout,
     );

@@ -28,6 +28,20 @@ describe("hash-consed nodes", () => {
     });
   });
 
+  it("counts the requests answered with an existing node (the duplicates hash-consing removed)", () => {
+    model("count", (m) => {
+      const x = m.input("x", [3]);
+      const before = x.node.ctx.sharedRequests;
+      const size = x.node.ctx.size;
+      x.tanh();
+      x.tanh(); // shared
+      x.tanh().exp();
+      expect(x.node.ctx.sharedRequests - before).toBe(2);
+      expect(x.node.ctx.size - size).toBe(2); // tanh and exp
+      m.output("y", x);
+    });
+  });
+
   it("the logits shared by the output and the loss are computed once, and VJPs add no forward matmul", () => {
     const g = gradGraph(mlp.graph);
     const matmuls = graphNodes(g).filter((n) => n.op === "matmul");
