@@ -2,9 +2,8 @@
  * simplify: algebraic identities as a rule table. Every rule preserves the value exactly in
  * IEEE arithmetic (x * 0 ==> 0 is absent: it is NaN for x = ±inf or NaN), except
  * log(exp x) ==> x, which is exact in real arithmetic and removes an overflow (log(exp(100)) is
- * inf in f32), sum-batched-matmul, which adds the same products in another order (as any
- * blocked matmul does), and the one-hot products (onehot · W ==> gather), exact for finite W
- * but not NaN where the product would have multiplied an inf by a one-hot 0.
+ * inf in f32), and sum-batched-matmul, which adds the same products in another order (as any
+ * blocked matmul does).
  *
  *   before:  %3 = mul %2, const 1      after:  (uses of %3 read %2)
  */
@@ -251,60 +250,6 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
     },
   },
   {
-    name: "onehot-matmul-gather",
-    pattern: "onehot(ids, V) · W ==> gather(W, ids), rows of out-of-range ids zeroed",
-    apply: (n) => {
-      // an embedding written as a one-hot product (seed 003's CBOW input layer): N·D loads
-      // instead of N·V·D multiply-adds
-      if (n.op !== "matmul" || n.attrs.transA || n.attrs.transB) return undefined;
-      const [a, w] = n.inputs as [Node, Node];
-      const hot = oneHotOf(a);
-      if (!hot || w.shape.length !== 2) return undefined;
-      return maskRows(b.gather(w, clampIds(hot)), hot);
-    },
-  },
-  {
-    name: "onehot-pick-gather",
-    pattern: "sum(x · onehot(ids, V), last axis) ==> x[..., ids] (a gather), 0 for out-of-range ids",
-    apply: (n) => {
-      // picking the label's value (a log-probability) out of each row: one load per row instead
-      // of a product and a sum over V
-      if (n.op !== "reduce_sum") return undefined;
-      const prod = n.inputs[0]!;
-      if (prod.op !== "mul" || prod.shape.length === 0) return undefined;
-      const last = prod.shape.length - 1;
-      const axes = normalizeAxes(n.attrs.axes as number[], prod.shape.length);
-      if (axes.length !== 1 || axes[0] !== last) return undefined;
-      const [p, q] = prod.inputs as [Node, Node];
-      for (const [x, h] of [
-        [p, q],
-        [q, p],
-      ] as const) {
-        const hot = oneHotOf(h);
-        if (!hot || !sameShape(x.shape, prod.shape) || !sameShape(h.shape, prod.shape)) continue;
-        // row r's element ids[r] of x flattened: r·V + ids[r]
-        const rows = sizeOf(hot.ids.shape);
-        const flat = b.add(b.mul(b.iota(n.ctx, [rows], 0), hot.depth), b.reshape(clampIds(hot), [rows]));
-        const picked = b.gather(b.reshape(x, [rows * hot.depth]), flat);
-        const masked = b.mul(b.reshape(picked, hot.ids.shape), inRange(hot));
-        return b.reshape(masked, n.shape);
-      }
-      return undefined;
-    },
-  },
-  {
-    name: "onehot-matmul-scatter",
-    pattern: "onehot(ids, V)ᵀ · G ==> scatter_add(ids, G, V), rows of out-of-range ids dropped",
-    apply: (n) => {
-      // the embedding's gradient: the transpose of the rule above
-      if (n.op !== "matmul" || !n.attrs.transA || n.attrs.transB) return undefined;
-      const [a, g] = n.inputs as [Node, Node];
-      const hot = oneHotOf(a);
-      if (!hot || a.shape.length !== 2 || g.shape.length !== 2) return undefined;
-      return b.scatterAdd(clampIds(hot), maskRows(g, hot), hot.depth);
-    },
-  },
-  {
     name: "sum-sum",
     pattern: "sum(sum(x, a), b) ==> sum(x, a ∪ b)",
     apply: (n) => {
@@ -324,52 +269,3 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
 function extract(x: Node, offset: number, shape: readonly number[]): Node {
   return x.ctx.node("extract", [x], { offset, shape: [...shape] });
 }
-
-/** A one-hot matrix as nn.oneHot builds it: cast(reshape(ids, [..., 1]) == 0..V−1, f32). */
-interface OneHot {
-  readonly ids: Node;
-  readonly depth: number;
-}
-
-/** Whether `n` holds 0, 1, ..., V − 1 (an iota, or one folded into a constant). */
-function isRange(n: Node, V: number): boolean {
-  if (!sameShape(n.shape, [V]) || n.dtype !== "i32") return false;
-  if (n.op === "iota") return true;
-  const values = n.op === "const" ? (n.attrs.values as number[] | undefined) : undefined;
-  return !!values && values.every((v, i) => v === i);
-}
-
-/** The ids and depth of a one-hot matrix `n`, if it is one. */
-function oneHotOf(n: Node): OneHot | undefined {
-  if (n.op !== "cast" || n.dtype !== "f32") return undefined;
-  const eq = n.inputs[0]!;
-  if (eq.op !== "compare" || eq.attrs.cmp !== "eq") return undefined;
-  const V = eq.shape[eq.shape.length - 1]!;
-  const [x, y] = eq.inputs as [Node, Node];
-  for (const [column, range] of [
-    [x, y],
-    [y, x],
-  ] as const) {
-    if (column.op !== "reshape" || !isRange(range, V)) continue;
-    const ids = column.inputs[0]!;
-    if (sameShape(column.shape, [...ids.shape, 1]) && sameShape(eq.shape, [...ids.shape, V]))
-      return { ids, depth: V };
-  }
-  return undefined;
-}
-
-/** The ids clamped into [0, V): the rows that gather and scatter_add may address. */
-const clampIds = ({ ids, depth }: OneHot): Node => b.minimum(b.maximum(ids, 0), depth - 1);
-
-/**
- * `rows` (one row per id) times 1 where the id is in [0, V) and 0 where it is not: a one-hot row
- * of an out-of-range id is all zeros, so its product is 0 (for finite values; 0 · inf would give
- * NaN in the product, 0 here).
- */
-function maskRows(rows: Node, hot: OneHot): Node {
-  return b.mul(rows, b.reshape(inRange(hot), [...hot.ids.shape, 1]));
-}
-
-/** 1 where the id is in [0, V), 0 where it is not (f32, the ids' shape). */
-const inRange = ({ ids, depth }: OneHot): Node =>
-  b.mul(b.cast(b.compare(ids, 0, "ge"), "f32"), b.cast(b.compare(ids, depth, "lt"), "f32"));

@@ -1,19 +1,9 @@
 // Each rule of the optimizer fires on the pattern it names and leaves every value unchanged.
 import { describe, expect, it } from "vitest";
-import {
-  gradGraph,
-  graphNodes,
-  interpret,
-  model,
-  nn,
-  type Model,
-  type ModelBuilder,
-  Tensor,
-} from "../../compiler/index.js";
+import { graphNodes, interpret, model, type Model, type ModelBuilder, Tensor } from "../../compiler/index.js";
 import * as b from "../../compiler/ir/build.js";
 import { isKernel } from "../../compiler/ir/kernels.js";
 import { optimizeGraph, PASSES } from "../../compiler/passes/pipeline.js";
-import { checkAgainstInterpreter } from "../wasm/harness.js";
 
 const X = [0.5, -1.25, 2, 0.75, -0.5, 1.5];
 
@@ -140,74 +130,5 @@ describe("simplify, fold and cse rules preserve values", () => {
       optimizeGraph(model("z", (m) => m.output("y", m.input("x", [2]).mul(1))).graph, { level: 0 }).report,
     ).toEqual([]);
     expect(PASSES.map((p) => p.name)).toEqual(["hoist", "simplify", "fold", "cse", "fuse"]);
-  });
-});
-
-describe("one-hot products become row lookups", () => {
-  // ids 5 and -1 are out of range for V = 5: their one-hot rows are zero, so are their products
-  const V = 5;
-  const ids = [2, 5, 0, 2, -1, 4];
-  const embedding = (depth: number) =>
-    model("onehot", (m) => {
-      const W = m.param("W", [depth, 3]);
-      const ids = m.input("ids", [6], "i32");
-      const y = nn.oneHot(ids, depth).matmul(W);
-      m.output("y", y);
-      // each row's element at its id, 0 where the id is not in [0, 3)
-      m.output("picked", y.mul(nn.oneHot(ids, 3)).sum(-1));
-      m.loss(y.mul(m.input("R", [6, 3])).sum());
-    });
-  const feeds = {
-    inputs: { ids, R: Array.from({ length: 18 }, (_, i) => Math.sin(i + 1)) },
-    params: { W: Array.from({ length: V * 3 }, (_, i) => Math.cos(i) * 2) },
-  };
-
-  for (const depth of [V, 70]) {
-    it(`onehot · W is a gather and its gradient a scatter_add, out-of-range ids included (V ${depth})`, () => {
-      const g = gradGraph(embedding(depth).graph);
-      const { graph, report } = optimizeGraph(g, { check: true });
-      const fired = (rule: string) => report.reduce((n, r) => n + (r.rules[rule] ?? 0), 0);
-      expect(fired("onehot-matmul-gather")).toBe(1);
-      expect(fired("onehot-matmul-scatter")).toBe(1);
-      expect(fired("onehot-pick-gather")).toBe(1);
-      expect(graphNodes(graph).filter((n) => n.op === "matmul")).toEqual([]);
-      const W = Array.from({ length: depth * 3 }, (_, i) => Math.cos(i) * 2);
-      const before = interpret(g, { ...feeds, params: { W } });
-      const after = interpret(graph, { ...feeds, params: { W } });
-      // equal values (+ 0: a masked row is −0 where W's row is negative, the product's +0)
-      const plain = (a: ArrayLike<number>) => Array.from(a, (v) => v + 0);
-      expect(plain(after.outputs.y!.data)).toEqual(plain(before.outputs.y!.data));
-      expect(plain(after.outputs.picked!.data)).toEqual(plain(before.outputs.picked!.data));
-      Array.from(after.grads.W!.data).forEach((v, i) => expect(v).toBeCloseTo(before.grads.W!.data[i]!, 12));
-      // rows of out-of-range ids are 0 (id 5 only when V = 5); row 0 of y is W's row 2
-      expect(plain(after.outputs.y!.data.subarray(3, 6))).toEqual(depth === V ? [0, 0, 0] : W.slice(15, 18));
-      expect(plain(after.outputs.y!.data.subarray(12, 15))).toEqual([0, 0, 0]); // id −1
-      expect(plain(after.outputs.y!.data.subarray(0, 3))).toEqual(W.slice(6, 9));
-    });
-  }
-
-  for (const keepdims of [false, true]) {
-    it(`sum(x · onehot, last axis) is a gather of each row's element (keepdims ${keepdims})`, () => {
-      const mdl = model("pick", (m) => {
-        const x = m.input("x", [6, V]);
-        m.output("y", x.mul(nn.oneHot(m.input("ids", [6], "i32"), V)).sum(-1, keepdims));
-      });
-      const { graph, report } = optimizeGraph(mdl.graph, { check: true });
-      expect(report.reduce((n, r) => n + (r.rules["onehot-pick-gather"] ?? 0), 0)).toBe(1);
-      expect(graphNodes(graph).some((n) => n.op === "gather")).toBe(true);
-      const x = Array.from({ length: 6 * V }, (_, i) => Math.sin(i) * 3);
-      const run = (g: typeof graph) => interpret(g, { inputs: { x, ids } }).outputs.y!;
-      const after = run(graph);
-      expect(after.shape).toEqual(keepdims ? [6, 1] : [6]);
-      expect(Array.from(after.data, (v) => v + 0)).toEqual(Array.from(run(mdl.graph).data, (v) => v + 0));
-      expect(after.data[0]).toBe(x[2]); // row 0, id 2
-    });
-  }
-
-  it("compiled at -O2, the lookups agree with the interpreter (SIMD and scalar)", async () => {
-    for (const simd of [true, false]) {
-      const { ops } = await checkAgainstInterpreter(embedding(V), feeds, simd, { optLevel: 2 });
-      expect(ops.has("gather") && ops.has("scatter_add") && !ops.has("matmul")).toBe(true);
-    }
   });
 });

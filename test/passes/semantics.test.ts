@@ -26,11 +26,12 @@ function build(steps: readonly Step[]) {
   return model("random", (m) => {
     let x: Tensor = m.input("x", [2, 3]);
     const w = m.param("w", [3, 3]);
+    const ids = m.input("ids", [2], "i32"); // IDS: class 2, and −1 (out of range: an ignored row)
     const values: Tensor[] = [x];
     for (const { op, k, c } of steps) {
       const other = values[k % values.length]!;
       const s = SPECIAL[c % SPECIAL.length]!;
-      switch (op % 19) {
+      switch (op % 22) {
         case 0:
           x = x.add(s);
           break;
@@ -88,6 +89,15 @@ function build(steps: readonly Step[]) {
         case 18: // a matmul epilogue reading another value
           x = x.matmul(w).add(other).tanh();
           break;
+        case 19: // softmax cross-entropy per row (with its gradient in one kernel, or apart)
+          x = x.add(nn.softmaxCrossEntropy(x, ids, { reduction: "none" }).reshape([2, 1]));
+          break;
+        case 20: // a one-hot product
+          x = nn.oneHot(ids, 3).matmul(w).add(x);
+          break;
+        case 21: // a one-hot pick of each row's element
+          x = x.mul(nn.oneHot(ids, 3)).sum(1, true).add(other);
+          break;
       }
       values.push(x);
     }
@@ -96,11 +106,12 @@ function build(steps: readonly Step[]) {
   });
 }
 
-const steps = fc.array(fc.record({ op: fc.nat(18), k: fc.nat(20), c: fc.nat(4) }), {
+const steps = fc.array(fc.record({ op: fc.nat(21), k: fc.nat(20), c: fc.nat(4) }), {
   minLength: 1,
   maxLength: 12,
 });
 const X = [0.3, -0.7, 1.1, 0.45, -1.3, 0.9];
+const IDS = [2, -1];
 const W = [0.2, -0.1, 0.4, 0.3, 0.25, -0.35, -0.15, 0.5, 0.1];
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
@@ -123,7 +134,7 @@ function stateValues(g: Graph): Record<string, number[]> {
 }
 
 function sameResults(a: Graph, b: Graph): void {
-  const bind = { inputs: { x: X }, params: { w: W }, states: stateValues(a) };
+  const bind = { inputs: { x: X, ids: IDS }, params: { w: W }, states: stateValues(a) };
   const ra = interpret(a, bind);
   const rb = interpret(b, bind);
   for (const k of Object.keys(ra.outputs)) close(rb.outputs[k]!.data, ra.outputs[k]!.data, `output ${k}`);
@@ -181,6 +192,7 @@ describe("compiled -O0 and -O2 agree", () => {
             c.manifest.tensors.find((t) => t.role === role && t.name === name)!;
           new Float32Array(mem, at("input", "x").offset, 6).set(X);
           new Float32Array(mem, at("param", "w").offset, 9).set(W);
+          new Int32Array(mem, at("input", "ids").offset, 2).set(IDS);
           (instance.exports.forward as () => void)();
           (instance.exports.backward as () => void)();
           results.push([
@@ -188,7 +200,7 @@ describe("compiled -O0 and -O2 agree", () => {
             ...new Float32Array(mem, at("grad", "w").offset, 9),
           ]);
         }
-        const ref = interpret(gradGraph(mdl.graph), { inputs: { x: X }, params: { w: W } });
+        const ref = interpret(gradGraph(mdl.graph), { inputs: { x: X, ids: IDS }, params: { w: W } });
         const expected = [...ref.outputs.y!.data, ...ref.grads.w!.data];
         for (const r of results) {
           r.forEach((v, i) => {
