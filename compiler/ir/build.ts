@@ -160,14 +160,20 @@ export function matmul(a: Node, b: Node, transA = false, transB = false): Node {
   return a.ctx.node("matmul", [a, b], { transA, transB });
 }
 
-/** Rows of `table` (axis 0) picked by i32 `ids`: shape ids.shape ++ table.shape[1:]. */
-export function gather(table: Node, ids: Node): Node {
-  return table.ctx.node("gather", [table, ids]);
+/**
+ * Rows of `table` (axis 0) picked by i32 `ids`: shape ids.shape ++ table.shape[1:]. With `fill`,
+ * an id outside the table reads zeros (otherwise it is an error).
+ */
+export function gather(table: Node, ids: Node, fill = false): Node {
+  return table.ctx.node("gather", [table, ids], fill ? { fill } : {});
 }
 
-/** The transpose of gather: a [rows, ...] tensor where row r sums the updates whose id is r. */
-export function scatterAdd(ids: Node, updates: Node, rows: number): Node {
-  return ids.ctx.node("scatter_add", [ids, updates], { rows });
+/**
+ * The transpose of gather: a [rows, ...] tensor where row r sums the updates whose id is r. With
+ * `drop`, updates of ids outside [0, rows) are dropped (otherwise they are an error).
+ */
+export function scatterAdd(ids: Node, updates: Node, rows: number, drop = false): Node {
+  return ids.ctx.node("scatter_add", [ids, updates], drop ? { rows, drop } : { rows });
 }
 
 // ---- losses ------------------------------------------------------------------------------

@@ -6,10 +6,14 @@ import { allocate } from "../interp/ndarray.js";
 
 /**
  * Embedding lookup: out[i..., j...] = table[ids[i...], j...]. An id outside [0, rows) is an error
- * in the interpreter (compiled code clamps; see the backend). Its VJP is scatter_add, the op
- * TensorFlow.js's wasm backend lacks.
+ * in the interpreter (compiled code clamps; see the backend), unless `fill` is set: then it reads
+ * a row of zeros (what a product with its one-hot row gives; the `onehot-matmul-gather` rule makes
+ * such gathers). Its VJP is scatter_add (with `drop` for `fill`), the op TensorFlow.js's wasm
+ * backend lacks.
  */
-export const gather = defineOp<Record<string, never>>({
+export type GatherAttrs = { fill?: boolean };
+
+export const gather = defineOp<GatherAttrs>({
   name: "gather",
   arity: 2,
   infer([table, ids]) {
@@ -17,12 +21,13 @@ export const gather = defineOp<Record<string, never>>({
     if (table!.shape.length < 1) throw new OpError(`the table must have rank >= 1`);
     return { shape: [...ids!.shape, ...table!.shape.slice(1)], dtype: table!.dtype };
   },
-  evaluate([table, ids], _attrs, out) {
+  evaluate([table, ids], { fill }, out) {
     const r = allocate(out.shape, out.dtype);
     const rows = table!.shape[0]!;
     const width = sizeOf(table!.shape.slice(1));
     ids!.data.forEach((id, i) => {
       if (id < 0 || id >= rows) {
+        if (fill) return; // a row of zeros
         throw new WasmgradError(`id ${id} at position ${i} is outside the table's ${rows} rows`, {
           op: "gather",
         });
@@ -31,5 +36,5 @@ export const gather = defineOp<Record<string, never>>({
     });
     return r;
   },
-  vjp: (n, g) => [scatterAdd(n.inputs[1]!, g, n.inputs[0]!.shape[0]!), null],
+  vjp: (n, g) => [scatterAdd(n.inputs[1]!, g, n.inputs[0]!.shape[0]!, !!(n.attrs as GatherAttrs).fill), null],
 });

@@ -6,9 +6,13 @@ import { allocate } from "../interp/ndarray.js";
 
 /**
  * out[r, j...] = Σ over positions i with ids[i] = r of updates[i, j...]: the transpose of gather
- * (repeated ids accumulate, which is what a shared embedding's gradient needs). VJP: gather.
+ * (repeated ids accumulate, which is what a shared embedding's gradient needs). An id outside
+ * [0, rows) is an error in the interpreter (compiled code clamps), unless `drop` is set: then its
+ * update is dropped (the transpose of gather's `fill`). VJP: gather (with `fill` for `drop`).
  */
-export const scatterAdd = defineOp<{ rows: number }>({
+export type ScatterAddAttrs = { rows: number; drop?: boolean };
+
+export const scatterAdd = defineOp<ScatterAddAttrs>({
   name: "scatter_add",
   arity: 2,
   infer([ids, updates], { rows }) {
@@ -22,11 +26,12 @@ export const scatterAdd = defineOp<{ rows: number }>({
     }
     return { shape: [rows, ...updates!.shape.slice(ids!.shape.length)], dtype: updates!.dtype };
   },
-  evaluate([ids, updates], { rows }, out) {
+  evaluate([ids, updates], { rows, drop }, out) {
     const r = allocate(out.shape, out.dtype);
     const width = sizeOf(out.shape.slice(1));
     ids!.data.forEach((id, i) => {
       if (id < 0 || id >= rows) {
+        if (drop) return;
         throw new WasmgradError(`id ${id} at position ${i} is outside the ${rows} rows`, {
           op: "scatter_add",
         });
@@ -38,5 +43,5 @@ export const scatterAdd = defineOp<{ rows: number }>({
     });
     return r;
   },
-  vjp: (n, g) => [null, gather(g, n.inputs[0]!)],
+  vjp: (n, g) => [null, gather(g, n.inputs[0]!, !!(n.attrs as ScatterAddAttrs).drop)],
 });

@@ -2,8 +2,9 @@
  * simplify: algebraic identities as a rule table. Every rule preserves the value exactly in
  * IEEE arithmetic (x * 0 ==> 0 is absent: it is NaN for x = ±inf or NaN), except
  * log(exp x) ==> x, which is exact in real arithmetic and removes an overflow (log(exp(100)) is
- * inf in f32), and sum-batched-matmul, which adds the same products in another order (as any
- * blocked matmul does).
+ * inf in f32), sum-batched-matmul, which adds the same products in another order (as any
+ * blocked matmul does), and the one-hot products (onehot · W ==> gather), exact for finite W but
+ * not NaN where the product would have multiplied an infinity by a one-hot 0.
  *
  *   before:  %3 = mul %2, const 1      after:  (uses of %3 read %2)
  */
@@ -250,6 +251,29 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
     },
   },
   {
+    name: "onehot-matmul-gather",
+    pattern: "onehot(ids, V) · W ==> gather(W, ids) (fill: an out-of-range id reads zeros)",
+    apply: (n) => {
+      // an embedding written as a one-hot product: N·D loads instead of N·V·D multiply-adds
+      if (n.op !== "matmul" || n.attrs.transA || n.attrs.transB) return undefined;
+      const [a, w] = n.inputs as [Node, Node];
+      const ids = oneHotIds(a);
+      return ids && w.shape.length === 2 ? b.gather(w, ids, true) : undefined;
+    },
+  },
+  {
+    name: "onehot-matmul-scatter",
+    pattern: "onehot(ids, V)ᵀ · G ==> scatter_add(ids, G, V) (drop: out-of-range ids add nothing)",
+    apply: (n) => {
+      // the embedding's gradient: the transpose of the rule above
+      if (n.op !== "matmul" || !n.attrs.transA || n.attrs.transB) return undefined;
+      const [a, g] = n.inputs as [Node, Node];
+      const ids = oneHotIds(a);
+      if (!ids || a.shape.length !== 2 || g.shape.length !== 2) return undefined;
+      return b.scatterAdd(ids, g, a.shape[1]!, true);
+    },
+  },
+  {
     name: "sum-sum",
     pattern: "sum(sum(x, a), b) ==> sum(x, a ∪ b)",
     apply: (n) => {
@@ -268,4 +292,33 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
 
 function extract(x: Node, offset: number, shape: readonly number[]): Node {
   return x.ctx.node("extract", [x], { offset, shape: [...shape] });
+}
+
+/** Whether `n` holds 0, 1, ..., V − 1 (an iota, or one folded into a constant). */
+function isRange(n: Node, V: number): boolean {
+  if (!sameShape(n.shape, [V]) || n.dtype !== "i32") return false;
+  if (n.op === "iota") return true;
+  const values = n.op === "const" ? (n.attrs.values as number[] | undefined) : undefined;
+  return !!values && values.every((v, i) => v === i);
+}
+
+/**
+ * The ids of a one-hot matrix as nn.oneHot builds it, cast(reshape(ids, [..., 1]) == 0..V−1, f32),
+ * if `n` is one. (An id outside [0, V) has a row of zeros.)
+ */
+function oneHotIds(n: Node): Node | undefined {
+  if (n.op !== "cast" || n.dtype !== "f32") return undefined;
+  const eq = n.inputs[0]!;
+  if (eq.op !== "compare" || eq.attrs.cmp !== "eq") return undefined;
+  const V = eq.shape[eq.shape.length - 1]!;
+  const [x, y] = eq.inputs as [Node, Node];
+  for (const [column, range] of [
+    [x, y],
+    [y, x],
+  ] as const) {
+    if (column.op !== "reshape" || !isRange(range, V)) continue;
+    const ids = column.inputs[0]!;
+    if (sameShape(column.shape, [...ids.shape, 1]) && sameShape(eq.shape, [...ids.shape, V])) return ids;
+  }
+  return undefined;
 }

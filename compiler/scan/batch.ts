@@ -115,7 +115,7 @@ export function batchNode(n: Node, operands: readonly BatchOperand[], T: number)
       );
     case "gather": {
       const [table, ids] = operands as [BatchOperand, BatchOperand];
-      return table.stacked ? undefined : b.gather(table.node, ids.node);
+      return table.stacked ? undefined : b.gather(table.node, ids.node, !!n.attrs.fill);
     }
     case "matmul": {
       const [a, m] = operands as [BatchOperand, BatchOperand];

@@ -195,10 +195,10 @@ export function lowerNode(
       emitSoftmaxXent(c, { logits: ins[0]!, labels: ins[1]!, grad: { outs: [out] } });
       return;
     case "gather":
-      emitGather(c, ins[0]!, ins[1]!, out);
+      emitGather(c, ins[0]!, ins[1]!, out, !!node.attrs.fill);
       return;
     case "scatter_add":
-      emitScatterAdd(c, ins[0]!, ins[1]!, out);
+      emitScatterAdd(c, ins[0]!, ins[1]!, out, !!node.attrs.drop);
       return;
     case "iota":
       emitIota(c, out, normalizeAxis(node.attrs.axis as number, out.shape.length));

@@ -1396,6 +1396,21 @@ const CASES: Record<string, readonly Case[]> = {
         expect(() => run((m) => table(m).gather(m.constant([0], [1])))).toThrow(/expected i32/);
       },
     ],
+    [
+      "with fill, reads a row of zeros for an id outside the table",
+      () => {
+        const table = (m: ModelBuilder) => m.constant([1, 2, 3, 4, 5, 6], [3, 2]);
+        expectExact(
+          run((m) => t(b.gather(table(m).node, m.constant([2, -1, 3, 0], [4], "i32").node, true))),
+          [
+            [5, 6],
+            [0, 0],
+            [0, 0],
+            [1, 2],
+          ],
+        );
+      },
+    ],
   ],
   softmax_xent: [
     [
@@ -1494,6 +1509,24 @@ const CASES: Record<string, readonly Case[]> = {
         expect(() =>
           run((m) => t(b.scatterAdd(m.constant([0, 1], [2], "i32").node, m.constant(0, [3, 2]).node, 2))),
         ).toThrow(/must start with/);
+      },
+    ],
+    [
+      "with drop, adds nothing for an id outside the rows",
+      () => {
+        expectExact(
+          run((m) =>
+            t(
+              b.scatterAdd(
+                m.constant([1, 2, -1, 1], [4], "i32").node,
+                m.constant([1, 2, 4, 8], [4]).node,
+                2,
+                true,
+              ),
+            ),
+          ),
+          [0, 9],
+        );
       },
     ],
   ],

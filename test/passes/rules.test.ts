@@ -1,9 +1,19 @@
 // Each rule of the optimizer fires on the pattern it names and leaves every value unchanged.
 import { describe, expect, it } from "vitest";
-import { graphNodes, interpret, model, type Model, type ModelBuilder, Tensor } from "../../compiler/index.js";
+import {
+  gradGraph,
+  graphNodes,
+  interpret,
+  model,
+  nn,
+  type Model,
+  type ModelBuilder,
+  Tensor,
+} from "../../compiler/index.js";
 import * as b from "../../compiler/ir/build.js";
 import { isKernel } from "../../compiler/ir/kernels.js";
 import { optimizeGraph, PASSES } from "../../compiler/passes/pipeline.js";
+import { checkAgainstInterpreter } from "../wasm/harness.js";
 
 const X = [0.5, -1.25, 2, 0.75, -0.5, 1.5];
 
@@ -130,5 +140,53 @@ describe("simplify, fold and cse rules preserve values", () => {
       optimizeGraph(model("z", (m) => m.output("y", m.input("x", [2]).mul(1))).graph, { level: 0 }).report,
     ).toEqual([]);
     expect(PASSES.map((p) => p.name)).toEqual(["hoist", "simplify", "fold", "cse", "fuse"]);
+  });
+});
+
+describe("one-hot products become row lookups", () => {
+  // ids 5 and -1 are out of range for V = 5: their one-hot rows are zero, so are their products
+  const V = 5;
+  const ids = [2, 5, 0, 2, -1, 4];
+  const embedding = (depth: number) =>
+    model("onehot", (m) => {
+      const W = m.param("W", [depth, 3]);
+      const y = nn.oneHot(m.input("ids", [6], "i32"), depth).matmul(W);
+      m.output("y", y);
+      m.loss(y.mul(m.input("R", [6, 3])).sum());
+    });
+  const feeds = (depth: number) => ({
+    inputs: { ids, R: Array.from({ length: 18 }, (_, i) => Math.sin(i + 1)) },
+    params: { W: Array.from({ length: depth * 3 }, (_, i) => Math.cos(i) * 2) },
+  });
+  // equal values (+ 0: a one-hot product of a negative row's zero is +0, a lookup −0)
+  const plain = (a: ArrayLike<number>) => Array.from(a, (v) => v + 0);
+
+  for (const depth of [V, 70]) {
+    it(`onehot · W is a gather and its gradient a scatter_add, out-of-range ids included (V ${depth})`, () => {
+      const g = gradGraph(embedding(depth).graph);
+      const { graph, report } = optimizeGraph(g, { check: true });
+      const fired = (rule: string) => report.reduce((n, r) => n + (r.rules[rule] ?? 0), 0);
+      expect(fired("onehot-matmul-gather")).toBe(1);
+      expect(fired("onehot-matmul-scatter")).toBe(1);
+      expect(graphNodes(graph).filter((n) => n.op === "matmul")).toEqual([]);
+      // no clamp or mask around the lookups: the graph only shrinks
+      expect(graphNodes(graph).length).toBeLessThan(graphNodes(g).length);
+      const before = interpret(g, feeds(depth));
+      const after = interpret(graph, feeds(depth));
+      expect(plain(after.outputs.y!.data)).toEqual(plain(before.outputs.y!.data));
+      Array.from(after.grads.W!.data).forEach((v, i) => expect(v).toBeCloseTo(before.grads.W!.data[i]!, 12));
+      // row 0 of y is W's row 2; id 5 reads zeros only when V = 5; id −1 always
+      const W = feeds(depth).params.W;
+      expect(plain(after.outputs.y!.data.subarray(0, 3))).toEqual(W.slice(6, 9));
+      expect(plain(after.outputs.y!.data.subarray(3, 6))).toEqual(depth === V ? [0, 0, 0] : W.slice(15, 18));
+      expect(plain(after.outputs.y!.data.subarray(12, 15))).toEqual([0, 0, 0]);
+    });
+  }
+
+  it("compiled at -O2, the lookups agree with the interpreter (SIMD and scalar)", async () => {
+    for (const simd of [true, false]) {
+      const { ops } = await checkAgainstInterpreter(embedding(V), feeds(V), simd, { optLevel: 2 });
+      expect(ops.has("gather") && ops.has("scatter_add") && !ops.has("matmul")).toBe(true);
+    }
   });
 });

@@ -177,6 +177,9 @@ const idsOf = (shape: readonly number[], rows: number): fc.Arbitrary<LeafSpec> =
     range: { ints: [0, rows - 1] },
     dtype: "i32",
   }));
+/** Class ids in [−1, rows]: the ends are out of range, rows a loss ignores and that gather with fill reads as zeros. */
+const labelsOf = (shape: readonly number[], rows: number): fc.Arbitrary<LeafSpec> =>
+  idsOf(shape, rows).map((l) => ({ ...l, range: { ints: [-1, rows] } }));
 const intLeaf = (shape: readonly number[]): fc.Arbitrary<LeafSpec> =>
   fc.tuple(fc.integer(), fc.boolean()).map(([seed, full]) => ({
     shape: [...shape],
@@ -667,6 +670,34 @@ property(
 
 property(
   PROPERTIES,
+  "gather with fill and scatter_add with drop: out-of-range ids read zeros and add nothing",
+  ["gather", "scatter_add"],
+  fc
+    .tuple(dim, shapeOf(0, 2, 40), shapeOf(0, 2, 40))
+    .chain(([rows, rest, idShape]) =>
+      fc.tuple(
+        leafOf([rows, ...rest]),
+        labelsOf(idShape, rows),
+        leafOf([...idShape, ...rest]),
+        intLeaf([...idShape, ...rest]),
+      ),
+    ),
+  ([table, ids, updates, ints]) => ({
+    leaves: [table, ids, updates, ints],
+    build: ([w, i, u, k]) => {
+      const rows = w!.shape[0]!;
+      return {
+        // its gradient is a scatter_add with drop, the scatter's a gather with fill
+        y: t(b.gather(w!.node, i!.node, true)),
+        scattered: t(b.scatterAdd(i!.node, u!.node, rows, true)),
+        ints: t(b.scatterAdd(i!.node, k!.node, rows, true)),
+      };
+    },
+  }),
+);
+
+property(
+  PROPERTIES,
   "iota (every axis) and oneHot",
   ["iota"],
   shapeOf(1, 3).chain((s) =>
@@ -896,9 +927,6 @@ property(
   ([leaves, r]) => ({ leaves: [...leaves], build: ([p, y]) => nn.squaredLoss(p!, y!, { reduction: r }) }),
 );
 
-/** Class ids in [−1, rows]: the ends are out of range, rows the loss ignores. */
-const labelsOf = (shape: readonly number[], rows: number): fc.Arbitrary<LeafSpec> =>
-  idsOf(shape, rows).map((l) => ({ ...l, range: { ints: [-1, rows] } }));
 const crossEntropyCase = fc
   .tuple(shapeOf(0, 2, 40), fc.constantFrom(1, 2, 3, 4, 5, 8, 9, 13, 37), reduction)
   .chain(([s, c, r]) => fc.tuple(leafOf([...s, c], { lo: -6, hi: 6 }), labelsOf(s, c), fc.constant(r)));

@@ -1,11 +1,11 @@
 /**
- * gather, scatter_add and iota. Compiled code clamps ids into [0, rows): the interpreter raises
- * on an out-of-range id instead, and the runtime checks every id input against its table before
- * the call (the manifest records the range), so clamping only guards computed ids.
+ * gather, scatter_add and iota. Compiled code clamps ids into [0, rows) (the interpreter raises
+ * on an out-of-range id instead), except for a gather with `fill` and a scatter_add with `drop`,
+ * whose out-of-range ids read zeros and add nothing, as in the interpreter.
  */
 import { sizeOf } from "../../ir/shape.js";
 import type { Buffer } from "../layout.js";
-import type { Expr } from "../module.js";
+import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 
 function clampedId(c: LowerContext, idPtr: Expr, rows: number): Expr {
@@ -20,33 +20,49 @@ function clampedId(c: LowerContext, idPtr: Expr, rows: number): Expr {
   );
 }
 
-export function emitGather(c: LowerContext, table: Buffer, ids: Buffer, out: Buffer): void {
+/** `inRange ? n : 0` for an id in local `id` (unsigned compare: negative ids are huge). */
+const ifInRange = (c: LowerContext, id: Local, rows: number, n: number, otherwise = 0): Expr =>
+  c.f.select(c.f.i32.lt_u(c.f.get(id), c.f.c32(rows)), c.f.c32(n), c.f.c32(otherwise));
+
+export function emitGather(c: LowerContext, table: Buffer, ids: Buffer, out: Buffer, fill = false): void {
   const { f } = c;
   const rows = table.shape[0]!;
   const width = sizeOf(table.shape.slice(1)) * 4;
   const p = f.local("i32");
+  const id = f.local("i32");
+  const dst = () => f.i32.add(f.c32(out.offset), f.i32.mul(f.get(p), f.c32(width)));
+  const idPtr = () => f.i32.add(f.c32(ids.offset), f.i32.shl(f.get(p), f.c32(2)));
   f.emit(
-    f.forLoop(p, f.c32(0), f.c32(sizeOf(ids.shape)), 1, () =>
-      f.memcpy(
-        f.i32.add(f.c32(out.offset), f.i32.mul(f.get(p), f.c32(width))),
-        f.i32.add(
-          f.c32(table.offset),
-          f.i32.mul(
-            clampedId(c, f.i32.add(f.c32(ids.offset), f.i32.shl(f.get(p), f.c32(2))), rows),
-            f.c32(width),
-          ),
-        ),
-        f.c32(width),
-      ),
-    ),
+    f.forLoop(p, f.c32(0), f.c32(sizeOf(ids.shape)), 1, () => {
+      const src = f.i32.add(f.c32(table.offset), f.i32.mul(clampedId(c, idPtr(), rows), f.c32(width)));
+      if (!fill) return f.memcpy(dst(), src, f.c32(width));
+      // fill: the row (copy of width bytes) or zeros (fill of width bytes), without a branch
+      return [
+        f.set(id, f.i32.load(0, 4, idPtr())),
+        f.memcpy(dst(), src, ifInRange(c, id, rows, width)),
+        f.memfill(dst(), f.c32(0), ifInRange(c, id, rows, 0, width)),
+      ];
+    }),
   );
 }
 
-export function emitScatterAdd(c: LowerContext, ids: Buffer, updates: Buffer, out: Buffer): void {
+export function emitScatterAdd(
+  c: LowerContext,
+  ids: Buffer,
+  updates: Buffer,
+  out: Buffer,
+  drop = false,
+): void {
   const { f } = c;
   const rows = out.shape[0]!;
   const width = sizeOf(out.shape.slice(1));
-  const [p, j, dst, src] = [f.local("i32"), f.local("i32"), f.local("i32"), f.local("i32")];
+  const [p, j, dst, src, id] = [
+    f.local("i32"),
+    f.local("i32"),
+    f.local("i32"),
+    f.local("i32"),
+    f.local("i32"),
+  ];
   const vecEnd = c.simd ? width - (width % 4) : 0;
   // i32 updates add as integers (wrapping), f32 updates as floats
   const int = updates.dtype !== "f32";
@@ -57,6 +73,10 @@ export function emitScatterAdd(c: LowerContext, ids: Buffer, updates: Buffer, ou
   f.emit(
     f.memfill(f.c32(out.offset), f.c32(0), f.c32(sizeOf(out.shape) * 4)),
     f.forLoop(p, f.c32(0), f.c32(sizeOf(ids.shape)), 1, () => [
+      // drop: the loops over the row end where they start for an out-of-range id
+      ...(drop
+        ? [f.set(id, f.i32.load(0, 4, f.i32.add(f.c32(ids.offset), f.i32.shl(f.get(p), f.c32(2)))))]
+        : []),
       f.set(
         dst,
         f.i32.add(
@@ -70,7 +90,7 @@ export function emitScatterAdd(c: LowerContext, ids: Buffer, updates: Buffer, ou
       f.set(src, f.i32.add(f.c32(updates.offset), f.i32.mul(f.get(p), f.c32(width * 4)))),
       ...(vecEnd > 0
         ? [
-            f.forLoop(j, f.c32(0), f.c32(vecEnd * 4), 16, () =>
+            f.forLoop(j, f.c32(0), drop ? ifInRange(c, id, rows, vecEnd * 4) : f.c32(vecEnd * 4), 16, () =>
               f.v128.store(
                 0,
                 4,
@@ -85,11 +105,16 @@ export function emitScatterAdd(c: LowerContext, ids: Buffer, updates: Buffer, ou
         : []),
       ...(vecEnd < width
         ? [
-            f.forLoop(j, f.c32(vecEnd * 4), f.c32(width * 4), 4, () =>
-              store(
-                f.i32.add(f.get(dst), f.get(j)),
-                add(load(f.i32.add(f.get(dst), f.get(j))), load(f.i32.add(f.get(src), f.get(j)))),
-              ),
+            f.forLoop(
+              j,
+              f.c32(vecEnd * 4),
+              drop ? ifInRange(c, id, rows, width * 4, vecEnd * 4) : f.c32(width * 4),
+              4,
+              () =>
+                store(
+                  f.i32.add(f.get(dst), f.get(j)),
+                  add(load(f.i32.add(f.get(dst), f.get(j))), load(f.i32.add(f.get(src), f.get(j)))),
+                ),
             ),
           ]
         : []),
