@@ -319,6 +319,11 @@ export function readManifest(module: WebAssembly.Module): Manifest {
       Number.isInteger(t.offset) && (t.offset as number) >= 0 && (t.offset as number) % 4 === 0,
       `${what} has a bad offset`,
     );
+    need(
+      t.idRows === undefined ||
+        (t.role === "input" && t.dtype === "i32" && Number.isInteger(t.idRows) && t.idRows >= 0),
+      `${what} has a bad idRows`,
+    );
     // Results are plain objects keyed by name, where "__proto__" would set the prototype instead.
     need(t.name !== "__proto__", `a tensor is named "__proto__"`);
     need(!seen.has(`${t.role} ${t.name}`), `two ${t.role}s are named "${t.name}"`);

@@ -39,6 +39,11 @@ export interface TensorInfo {
   readonly dtype: DType;
   /** Byte offset in the module's memory, a multiple of 16. */
   readonly offset: number;
+  /**
+   * For an i32 input used as the ids of a table (gather, scatter_add): the table's rows. `run` and
+   * `train` reject an id outside [0, idRows), which compiled code would otherwise clamp silently.
+   */
+  readonly idRows?: number;
 }
 
 export interface EntryInfo {

@@ -70,7 +70,8 @@ function indexIn(shape: readonly number[], flat: number): string {
 /**
  * Validates `value` for tensor `t` (role `role` in messages) and returns the flat values to copy.
  * Throws, naming model and tensor, when the value has the wrong size or nesting, holds something
- * other than numbers, holds a non-integer or out-of-range value for an i32 tensor, or holds
+ * other than numbers, holds a non-integer or out-of-range value for an i32 tensor (outside i32, or
+ * for ids outside their table's rows), or holds
  * NaN / ±Infinity (or a number too large for f32) for an f32 tensor unless `allowNonFinite`.
  */
 export function check(
@@ -122,6 +123,8 @@ export function check(
       }
     } else if (!Number.isInteger(v) || v < I32_MIN || v > I32_MAX) {
       fail(`element ${indexIn(t.shape, i)} is ${v}, expected an integer in i32 range (dtype i32)`);
+    } else if (t.idRows !== undefined && (v < 0 || v >= t.idRows)) {
+      fail(`element ${indexIn(t.shape, i)} is ${v}, outside the ${t.idRows} rows of the table it indexes`);
     }
   }
   return flat as ArrayLike<number>;

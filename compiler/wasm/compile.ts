@@ -34,6 +34,7 @@ import {
 } from "../../runtime/manifest.js";
 import { VERSION } from "../version.js";
 import { planEntry, type EntryPlan, type PlanResult, type Target } from "../plan/plan.js";
+import { idRowsOfInputs } from "./ids.js";
 import { loadKernels } from "./kernels.js";
 import { Region, reservedBytes, type Buffer } from "./layout.js";
 import { ModuleBuilder, type Expr, type FnBuilder } from "./module.js";
@@ -150,14 +151,17 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     // ---- persistent layout --------------------------------------------------------------
     const persistent = new Region(mb.reservedBytes);
     const tensors: TensorInfo[] = [];
+    const idRows = idRowsOfInputs(g);
     const slot = (name: string, role: TensorRole, n: { shape: readonly number[]; dtype: string }): Buffer => {
       const b = persistent.allocate(n.shape, n.dtype === "f32" ? "f32" : "i32");
+      const rows = role === "input" ? idRows.get(n as Node) : undefined;
       tensors.push({
         name,
         role,
         shape: [...n.shape],
         dtype: b.dtype === "f32" ? "f32" : "i32",
         offset: b.offset,
+        ...(rows !== undefined ? { idRows: rows } : {}),
       });
       return b;
     };

@@ -1,7 +1,9 @@
 /**
  * gather, scatter_add and iota. Compiled code clamps ids into [0, rows) (the interpreter raises
- * on an out-of-range id instead), except for a gather with `fill` and a scatter_add with `drop`,
- * whose out-of-range ids read zeros and add nothing, as in the interpreter.
+ * on an out-of-range id instead; the runtime rejects one in an input that indexes a table, see
+ * compiler/wasm/ids.ts, so clamping guards computed ids), except for a gather with `fill` and a
+ * scatter_add with `drop`, whose out-of-range ids read zeros and add nothing, as in the
+ * interpreter.
  */
 import { sizeOf } from "../../ir/shape.js";
 import type { Buffer } from "../layout.js";
