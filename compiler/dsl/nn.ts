@@ -40,11 +40,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 /** f32 one-hot rows: out[..., k] = (ids[...] == k) for k < depth. */
 export function oneHot(ids: Tensor, depth: number): Tensor {
   if (ids.dtype !== "i32") fail("oneHot", `ids must be i32, got ${ids.dtype}`);
-  const classes = new Tensor(b.iota(ids.node.ctx, [depth], 0));
-  return ids
-    .reshape([...ids.shape, 1])
-    .eq(classes)
-    .cast("f32");
+  return new Tensor(b.oneHot(ids.node, depth));
 }
 
 // ---- activations as functions (same as the Tensor methods) ----

@@ -176,6 +176,11 @@ export function scatterAdd(ids: Node, updates: Node, rows: number, drop = false)
   return ids.ctx.node("scatter_add", [ids, updates], drop ? { rows, drop } : { rows });
 }
 
+/** f32 one-hot rows: out[..., k] = (ids[...] == k) for k < depth (all zeros for an id outside). */
+export function oneHot(ids: Node, depth: number): Node {
+  return cast(compare(reshape(ids, [...ids.shape, 1]), iota(ids.ctx, [depth], 0), "eq"), "f32");
+}
+
 // ---- losses ------------------------------------------------------------------------------
 
 /** Softmax cross-entropy of each row of `logits` [..., C] with i32 `labels` [...] (ops/softmax_xent.ts). */

@@ -22,17 +22,7 @@
  * Labels get no gradient.
  */
 import { OpError } from "../errors.js";
-import {
-  add,
-  cast,
-  compare,
-  iota,
-  mul,
-  reshape,
-  softmaxXentGrad as gradNode,
-  sub,
-  sum,
-} from "../ir/build.js";
+import { add, mul, oneHot, reshape, softmaxXentGrad as gradNode, sub, sum } from "../ir/build.js";
 import type { Node } from "../ir/node.js";
 import { defineOp } from "../ir/op.js";
 import { sameShape, shapeToString, sizeOf, type TensorType } from "../ir/shape.js";
@@ -64,12 +54,6 @@ function rowStats(logits: NDArray, labels: NDArray, r: number, C: number) {
   for (const v of z) s += Math.exp(v - m);
   const y = labels.data[r]!;
   return { z, m, logSum: Math.log(s), valid: y >= 0 && y < C, y };
-}
-
-/** One-hot rows of `labels` over C classes, as f32 (all zeros for an ignored label). */
-function oneHotOf(labels: Node, C: number): Node {
-  const classes = iota(labels.ctx, [C], 0);
-  return cast(compare(reshape(labels, [...labels.shape, 1]), classes, "eq"), "f32");
 }
 
 export const softmaxXent = defineOp<NoAttrs>({
@@ -116,7 +100,7 @@ export const softmaxXentGrad = defineOp<NoAttrs>({
     const [logits, labels] = n.inputs as [Node, Node];
     const C = logits.shape[logits.shape.length - 1]!;
     // q: the softmax on valid rows, zeros on ignored ones
-    const q = add(n, oneHotOf(labels, C));
+    const q = add(n, oneHot(labels, C));
     const last = logits.shape.length - 1;
     return [mul(q, sub(h, sum(mul(h, q), [last], true))), null];
   },
