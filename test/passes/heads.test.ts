@@ -54,6 +54,9 @@ const cases: Case[] = [
   dense(3, 4, 6),
   dense(1, 9, 30), // one row: 6-vector tiles, then a 1-vector tile and a 2-column tail
   dense(2, 5, 21), // two rows: 4-vector tiles
+  // the weight gradient xᵀ·G (6×20·20×18) copies each full 4-row block of xᵀ into a slab first,
+  // then a 2-row block reads x in place; 2 columns past the last vector
+  dense(20, 6, 18),
   {
     name: "batched product, bias and tanh",
     x: [2, 5, 6],

@@ -7,7 +7,8 @@
  * (plus a 4×4 tile and a zero-padded tail panel for the last N % 4 columns at the edge; blocks of
  * 1 or 2 rows reading B in place use 1×24 and 2×16 tiles), looping row block → column panel; see matmulTuning for when B is packed first. Per k step it loads one
  * row segment of B (two vectors) and splats one element of A per row (v128.load32_splat), so a
- * transposed A is read in place with a different stride. A transposed B (the products the
+ * transposed A is read with a different stride: in place, or, for a full row block with enough k
+ * steps and column panels, from a contiguous slab copied first (packsASlab). A transposed B (the products the
  * matmul VJPs create) is gathered straight into the panels, every column, in one pass. The tile's stores run the epilogue on the accumulators, reading the
  * epilogue's operands at the tile's position (so an output may be written over such an operand).
  *
@@ -45,6 +46,16 @@ function packsPanels(M: number, N: number): boolean {
 }
 
 /**
+ * Whether the SIMD core copies each full row block of a transposed A into a contiguous [K][4] slab
+ * before its column panels (matmulTuning.packA): in place, a weight gradient Xᵀ·G reads 4 adjacent
+ * floats of each row of X per k step, a 64-byte line for 16 bytes, again for every column panel.
+ * Worth it from 16 k steps and two panels of reuse (W2's three weight gradients: 4% of its step).
+ */
+function packsASlab(M: number, K: number, N: number, transA: boolean): boolean {
+  return matmulTuning.packA && transA && M >= matmulTuning.mr && K >= 16 && N >= 8 * matmulTuning.nv;
+}
+
+/**
  * The kernel-internal scratch a matmul needs, in bytes, known before lowering so that the memory
  * planner can give it a place in the arena. With SIMD: for a transposed B, its panels with every
  * column (K·roundup(N, 4) floats); otherwise the panel pack of B (N8·K floats) when packing applies
@@ -63,12 +74,14 @@ export function matmulScratchBytes(
   const { M, K, N } = matmulDims(a, b, transA, transB);
   const N4 = N - (N % 4);
   if (!simd) return (transB ? reservedBytes(K * N * 4) : 0) + (epilogue ? reservedBytes(N * 4) : 0);
+  // the A slab comes last (see simdCore)
+  const slab = packsASlab(M, K, N, transA) ? reservedBytes(K * 16) : 0;
   // a transposed B: every column in one request (see simdCore)
-  if (transB) return reservedBytes(K * (N4 < N ? N4 + 4 : N4) * 4);
+  if (transB) return reservedBytes(K * (N4 < N ? N4 + 4 : N4) * 4) + slab;
   let bytes = 0;
   if (packsPanels(M, N)) bytes += reservedBytes((N - (N % (4 * matmulTuning.nv))) * K * 4);
   if (N4 < N) bytes += reservedBytes(K * 16);
-  return bytes;
+  return bytes + slab;
 }
 
 /**
@@ -281,6 +294,8 @@ function aSteps(M: number, K: number, transA: boolean): { row: number; k: number
  */
 export const matmulTuning = {
   packB: true,
+  /** Copy each full row block of a transposed A into a contiguous slab first (packsASlab). */
+  packA: true,
   packMinRows: 16,
   mr: 4,
   nv: 2,
@@ -318,6 +333,8 @@ function simdCore(
   const all = transB ? c.scratch(K * (N4 < N ? N4 + 4 : N4) * 4) : -1;
   const packed = transB ? all : packsPanels(M, N) ? c.scratch(NW * K * 4) : -1;
   const tailPanel = N4 < N ? (transB ? all + N4 * K * 4 : c.scratch(K * 16)) : -1;
+  // a transposed A's full row blocks, copied to [K][4] before their column panels (packsASlab)
+  const slab = packsASlab(M, K, N, transA) ? c.scratch(K * 16) : -1;
   const i0 = f.local("i32");
   const j0 = f.local("i32");
   const k = f.local("i32");
@@ -335,6 +352,9 @@ function simdCore(
     const bv = Array.from({ length: nv }, () => f.local("v128"));
     const av = f.local("v128");
     const bStep = from === "panel" ? nv * 16 : from === "tail" ? 16 : N * 4;
+    // A: the slab of a full row block, or A in place
+    const fromSlab = slab >= 0 && mr === MR;
+    const aStep = fromSlab ? { row: 4, k: 16 } : step;
     /**
      * One k step: acc = next(acc, a, b) for every accumulator (a·b on the first step, then
      * acc + a·b, fused with relaxed SIMD), then advance pa and pb; with
@@ -349,10 +369,10 @@ function simdCore(
           ]
         : []),
       ...acc.flatMap((row, r) => [
-        f.set(av, f.v128.load32_splat(r * step.row, 4, f.get(pa))),
+        f.set(av, f.v128.load32_splat(r * aStep.row, 4, f.get(pa))),
         ...row.map((l, q) => f.set(l, next(l, f.get(av), f.get(bv[q]!)))),
       ]),
-      f.set(pa, f.i32.add(f.get(pa), f.c32(step.k))),
+      f.set(pa, f.i32.add(f.get(pa), f.c32(aStep.k))),
       f.set(pb, f.i32.add(f.get(pb), f.c32(bStep))),
     ];
     // the stores are built first, so that `stores.corner` knows every access they use
@@ -361,7 +381,7 @@ function simdCore(
     );
     return [
       ...(K === 0 ? acc.flat().map((l) => f.set(l, f.splatF32(0))) : []),
-      f.set(pa, f.i32.add(f.get(aBase), f.i32.mul(f.get(i0), f.c32(step.row)))),
+      f.set(pa, fromSlab ? f.c32(slab) : f.i32.add(f.get(aBase), f.i32.mul(f.get(i0), f.c32(step.row)))),
       // packed panel j0/W starts at packed + (j0/W)·K·W·4 = packed + j0·K·4
       f.set(
         pb,
@@ -395,7 +415,22 @@ function simdCore(
   // goes ("b+pack"), and the other row blocks read the panels: no separate pass over B.
   const packAsWeGo = packed >= 0 && !transB && M4 > 0;
   /** Every column panel of the row block at i0, mr rows high (the first block packs, see above). */
-  const columns = (mr: number, first = false): Expr[] => {
+  const columns = (mr: number, first = false): Expr[] => [...packSlab(mr), ...panels(mr, first)];
+  /** Copies op(A)'s rows i0 .. i0+3 (4 adjacent floats of each row of a transposed A) to the slab. */
+  const packSlab = (mr: number): Expr[] => {
+    if (slab < 0 || mr !== MR) return [];
+    const [src, dst] = [f.local("i32"), f.local("i32")];
+    return [
+      f.set(src, f.i32.add(f.get(aBase), f.i32.shl(f.get(i0), f.c32(2)))),
+      f.set(dst, f.c32(slab)),
+      f.forLoop(k, f.c32(0), f.c32(K), 1, () => [
+        f.v128.store(0, 4, f.get(dst), f.v128.load(0, 4, f.get(src))),
+        f.set(src, f.i32.add(f.get(src), f.c32(M * 4))),
+        f.set(dst, f.i32.add(f.get(dst), f.c32(16))),
+      ]),
+    ];
+  };
+  const panels = (mr: number, first = false): Expr[] => {
     if (packed < 0) {
       // B read in place: with fewer rows, a wider tile (more independent accumulators; see
       // matmulTuning.wide) in the same registers
