@@ -56,15 +56,29 @@ function collapse(shape: Shape, accesses: readonly Access[]): { shape: number[];
   return { shape: dims.map((x) => x.d), strides: accesses.map((_, k) => dims.map((x) => x.s[k]!)) };
 }
 
-function load(f: FnBuilder, dtype: DType, ptr: Expr): Expr {
-  return dtype === "f32" ? f.f32.load(0, 4, ptr) : f.i32.load(0, 4, ptr);
-}
 function store(f: FnBuilder, dtype: DType, ptr: Expr, value: Expr): Expr {
   return dtype === "f32" ? f.f32.store(0, 4, ptr, value) : f.i32.store(0, 4, ptr, value);
 }
-function immediate(f: FnBuilder, dtype: DType, v: number, vector: boolean): Expr {
+/** A constant operand's value, on 4 lanes when `vector`. */
+export function immediate(f: FnBuilder, dtype: DType, v: number, vector: boolean): Expr {
   if (dtype === "f32") return vector ? f.splatF32(v) : f.cf32(v);
   return vector ? f.splatI32(v) : f.c32(v);
+}
+
+/**
+ * The element at `ptr` + `offset` bytes, by dtype; with `vector`, 4 lanes: 4 consecutive elements,
+ * or the one element splat when the access does not move along the vector's axis (`broadcast`).
+ */
+export function loadElement(
+  f: FnBuilder,
+  dtype: DType,
+  ptr: Expr,
+  vector: boolean,
+  broadcast: boolean,
+  offset = 0,
+): Expr {
+  if (vector) return broadcast ? f.v128.load32_splat(offset, 4, ptr) : f.v128.load(offset, 4, ptr);
+  return dtype === "f32" ? f.f32.load(offset, 4, ptr) : f.i32.load(offset, 4, ptr);
 }
 
 /**
@@ -125,9 +139,8 @@ export function emitMap(
       if (!isAccess(o)) return immediate(f, o.dtype, o.immediate, vector);
       const s = opStrides.get(o)![rank - 1]!;
       const ptr = f.get(ptrs.get(o)!);
-      if (s === 0) return vector ? f.v128.load32_splat(0, 4, ptr) : load(f, o.dtype, ptr);
-      const addr = f.i32.add(ptr, f.i32.mul(jExpr(), f.c32(s * 4)));
-      return vector ? f.v128.load(0, 4, addr) : load(f, o.dtype, addr);
+      if (s === 0) return loadElement(f, o.dtype, ptr, vector, true);
+      return loadElement(f, o.dtype, f.i32.add(ptr, f.i32.mul(jExpr(), f.c32(s * 4))), vector, false);
     });
     const result = vector ? body.vector!(f, values, flatAt(jExpr)) : body.scalar(f, values, flatAt(jExpr));
     const dst = (k: number) =>

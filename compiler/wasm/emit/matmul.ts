@@ -20,7 +20,14 @@ import { reservedBytes, type Buffer } from "../layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { address, nest } from "./loops.js";
-import { broadcastStrides, contiguousStrides, type Access, type MapOperand } from "./map.js";
+import {
+  broadcastStrides,
+  contiguousStrides,
+  immediate,
+  loadElement,
+  type Access,
+  type MapOperand,
+} from "./map.js";
 import type { Results } from "./reduce.js";
 
 /** M, K, N of op(A)·op(B): op(A) is M×K, op(B) is K×N. */
@@ -171,13 +178,9 @@ export function emitMatmul(
   const put = (acc: Expr, place: Place, vector: boolean): Expr[] => {
     const epi = epilogue ?? IDENTITY;
     const load = (o: MapOperand): Expr => {
-      if (!("base" in o)) {
-        if (o.dtype === "f32") return vector ? f.splatF32(o.immediate) : f.cf32(o.immediate);
-        return vector ? f.splatI32(o.immediate) : f.c32(o.immediate);
-      }
+      if (!("base" in o)) return immediate(f, o.dtype, o.immediate, vector);
       const [p, off] = addressOf(o, place);
-      if (!vector) return o.dtype === "f32" ? f.f32.load(off, 4, p) : f.i32.load(off, 4, p);
-      return o.strides[rank - 1] === 0 ? f.v128.load32_splat(off, 4, p) : f.v128.load(off, 4, p);
+      return loadElement(f, o.dtype, p, vector, o.strides[rank - 1] === 0, off);
     };
     const { stmts, results } = epi.apply(acc, load, vector);
     return [...stmts, ...outAccess.map((o, k) => store(o, addressOf(o, place), results[k]!, vector))];

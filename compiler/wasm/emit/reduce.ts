@@ -16,7 +16,7 @@ import { normalizeAxes, type DType, type Shape } from "../../ir/shape.js";
 import type { Buffer } from "../layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
-import { contiguousStrides, type Access, type MapOperand } from "./map.js";
+import { contiguousStrides, immediate, loadElement, type Access, type MapOperand } from "./map.js";
 
 /** Statements to run, then one value per output. */
 export interface Results {
@@ -167,14 +167,10 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
     vector: boolean,
     inner?: { d: (typeof dims)[number]; j: Local },
   ): Expr => {
-    if (!isAccess(o)) {
-      if (o.dtype === "f32") return vector ? f.splatF32(o.immediate) : f.cf32(o.immediate);
-      return vector ? f.splatI32(o.immediate) : f.c32(o.immediate);
-    }
+    if (!isAccess(o)) return immediate(f, o.dtype, o.immediate, vector);
     const s = inner ? strideOf(o, inner.d) : 0;
     const p = addr(o, over, s !== 0 ? () => f.i32.mul(f.get(inner!.j), f.c32(s * 4)) : undefined);
-    if (vector) return s === 0 ? f.v128.load32_splat(0, 4, p) : f.v128.load(0, 4, p);
-    return o.dtype === "f32" ? f.f32.load(0, 4, p) : f.i32.load(0, 4, p);
+    return loadElement(f, o.dtype, p, vector, s === 0);
   };
   /** Stores `v` into output `o` at the current counters of `over` (+ j along `inner`). */
   const storeAt = (

@@ -15,12 +15,11 @@
  * error of exp_f32/exp_v128 and log_f32 (assembly/math.ts) bounds the result's; summation order
  * differs from the interpreter's (f32 rounding only).
  */
-import { contiguousStrides } from "./map.js";
 import type { Buffer } from "../layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { address, nest } from "./loops.js";
-import type { Access, MapOperand } from "./map.js";
+import { contiguousStrides, immediate, loadElement, type Access, type MapOperand } from "./map.js";
 import type { Epilogue } from "./matmul.js";
 
 export interface SoftmaxXentSpec {
@@ -88,15 +87,10 @@ export function emitSoftmaxXent(c: LowerContext, spec: SoftmaxXentSpec): void {
       : f.i32.add(f.get(siteOf(o)), f.i32.mul(col, f.c32(colStride(o) * 4)));
   /** The gradient element(s) at column j, through the epilogue, stored into every output. */
   const put = (g: Expr, vector: boolean): Expr[] => {
-    const load = (o: MapOperand): Expr => {
-      if (!("base" in o)) {
-        if (o.dtype === "f32") return vector ? f.splatF32(o.immediate) : f.cf32(o.immediate);
-        return vector ? f.splatI32(o.immediate) : f.c32(o.immediate);
-      }
-      const p = elementAt(o, f.get(j));
-      if (!vector) return o.dtype === "f32" ? f.f32.load(0, 4, p) : f.i32.load(0, 4, p);
-      return colStride(o) === 0 ? f.v128.load32_splat(0, 4, p) : f.v128.load(0, 4, p);
-    };
+    const load = (o: MapOperand): Expr =>
+      "base" in o
+        ? loadElement(f, o.dtype, elementAt(o, f.get(j)), vector, colStride(o) === 0)
+        : immediate(f, o.dtype, o.immediate, vector);
     const { stmts, results } = epilogue.apply(g, load, vector);
     return [
       ...stmts,
