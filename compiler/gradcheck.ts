@@ -17,7 +17,7 @@ import { leafName } from "./ir/graph.js";
 import { mix32 } from "./ir/random.js";
 import { coerce, type Feed } from "./interp/bind.js";
 import { interpret } from "./interp/interpret.js";
-import { allocate, type NDArray } from "./interp/ndarray.js";
+import { allocate, type NDArray } from "./ir/ndarray.js";
 
 export interface GradcheckOptions {
   /** Values for every model input. */

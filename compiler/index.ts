@@ -12,7 +12,7 @@ export { init, type Initializer } from "./dsl/init.js";
 export { gradGraph, LOSS, type GradOptions } from "./autodiff/grad.js";
 export { vjp } from "./autodiff/vjp.js";
 export { interpret, type Bindings, type Evaluation } from "./interp/interpret.js";
-export { toNested, fromValues, type NDArray, type TensorData } from "./interp/ndarray.js";
+export { toNested, fromValues, type NDArray, type TensorData } from "./ir/ndarray.js";
 export type { Feed } from "./interp/bind.js";
 export type { Graph } from "./ir/graph.js";
 export { graphNodes, leafName } from "./ir/graph.js";
@@ -37,7 +37,7 @@ export {
 } from "./optim/train.js";
 export { referenceTrainer, type ReferenceTrainer } from "./optim/reference-trainer.js";
 export { checkGraph } from "./ir/spec.js";
-export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./ir/serialize.js";
+export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./serialize.js";
 export { compile, type CompileOptions, type CompiledModel } from "./wasm/compile.js";
 export type { MemoryPlan } from "./wasm/compile.js";
 export type { StepPlan } from "./wasm/program.js";

@@ -7,11 +7,9 @@ import { WasmgradError } from "../errors.js";
 import { add, broadcastTo, constant, zerosLike } from "../ir/build.js";
 import { topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
+import type { Differentiator } from "../ir/op.js";
 import { shapeToString } from "../ir/shape.js";
-import { getOp } from "../ops/index.js";
 import { unbroadcast } from "./unbroadcast.js";
-
-const LEAF_OPS = new Set(["input", "param", "state", "arg"]);
 
 /**
  * Cotangents d⟨seed, y⟩ / d x for each x in `xs`. `seed` defaults to ones (so for a scalar y
@@ -35,6 +33,9 @@ export interface Root {
   readonly node: Node;
   readonly seed: Node;
 }
+
+/** What VJP rules may call back into (a scan's VJP differentiates its step). */
+const DIFFERENTIATOR: Differentiator = { vjpMany: (roots, xs) => vjpMany(roots, xs) };
 
 /** Cotangents d Σ⟨seed_r, y_r⟩ / d x for each x in `xs` (several roots: loop bodies). */
 export function vjpMany(roots: readonly Root[], xs: readonly Node[]): Node[] {
@@ -81,16 +82,16 @@ export function vjpMany(roots: readonly Root[], xs: readonly Node[]): Node[] {
 
   for (let k = order.length - 1; k >= 0; k--) {
     const node = order[k]!;
-    if (LEAF_OPS.has(node.op) || !dependsOnX.has(node)) continue;
+    if (node.def.traits.leaf || !dependsOnX.has(node)) continue;
     const ct = total(node);
     if (!ct) continue;
-    const def = getOp(node.op)!;
+    const def = node.def;
     if (!def.vjp) {
       throw new WasmgradError(`op '${node.op}' is not differentiable`, { op: node.op, location: node.src });
     }
     // Gradient nodes are credited to the user's line that created the forward node.
     ctx.withSource(node.src, () => {
-      const cts = def.vjp!(node, ct);
+      const cts = def.vjp!(node, ct, DIFFERENTIATOR);
       node.inputs.forEach((input, i) => {
         const c = cts[i];
         if (c && input.dtype === "f32" && dependsOnX.has(input))

@@ -6,12 +6,13 @@ import { WasmgradError, formatLocation } from "../errors.js";
 import { constant } from "../ir/build.js";
 import { leafName, type Graph } from "../ir/graph.js";
 import { Context, type Node } from "../ir/node.js";
+import { OPS } from "../ops/index.js";
 import { captureUserLocation } from "../ir/source.js";
 import { shapeToString, type DType, type Shape } from "../ir/shape.js";
 import { vjp } from "../autodiff/vjp.js";
 import { LOSS } from "../autodiff/grad.js";
-import { fromValues, type NDArray } from "../interp/ndarray.js";
-import { finalCarry, makeScan, stacked } from "../scan/body.js";
+import { fromValues, type NDArray } from "../ir/ndarray.js";
+import { finalCarry, makeScan, stacked } from "../ops/scan-body.js";
 import { defaultInitializer, realise, type Initializer } from "./init.js";
 import { Tensor } from "./tensor.js";
 
@@ -31,7 +32,7 @@ export class ModelBuilder {
   private readonly stateUpdates = new Map<string, Node>();
 
   constructor(readonly name: string) {
-    this.ctx = new Context(name);
+    this.ctx = new Context(name, OPS);
   }
 
   private declare(kind: "input" | "param" | "state", name: string, shape: Shape, dtype: DType): Tensor {

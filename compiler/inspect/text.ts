@@ -23,7 +23,9 @@ import { graphNodes, type Graph } from "../ir/graph.js";
 import type { AttrValue, Attrs, Node } from "../ir/node.js";
 import { shapeToString } from "../ir/shape.js";
 import type { SourceLocation } from "../errors.js";
-import { bodyValueTypes, type ScanAttrs } from "../scan/body.js";
+import type { OpName } from "../ir/op.js";
+import { OPS } from "../ops/index.js";
+import { bodyValueTypes, type ScanAttrs } from "../ops/scan-body.js";
 
 export interface PrintOptions {
   /** Show the internal node ids (`Node.id`) instead of dense numbers in print order. */
@@ -38,8 +40,12 @@ export interface PrintOptions {
   readonly maxArray?: number;
 }
 
-/** Leaf ops: printed with their name only (their shape and dtype attributes are the node's type). */
-const LEAF_OPS = new Set(["input", "param", "state"]);
+/**
+ * Named leaves (input, param, state) are printed with their name only: their shape and dtype
+ * attributes are the node's type. A loop body's argument (a leaf without a name) shows its attributes.
+ */
+const isNamedLeaf = (op: OpName, attrs: Attrs): boolean =>
+  !!OPS.get(op)?.traits.leaf && typeof attrs.name === "string";
 
 /** The left part of a line is padded to this width (at most) before the `@ location`. */
 const LOCATION_COLUMN = 64;
@@ -136,7 +142,7 @@ function summary(nodes: readonly Node[]): string {
 export function attrsSummary(n: Pick<Node, "op" | "attrs" | "shape" | "dtype">, maxArray = 8): string {
   const attrs: Attrs = n.attrs;
   const parts: string[] = [];
-  if (LEAF_OPS.has(n.op)) return formatAttr(attrs.name ?? null, maxArray);
+  if (isNamedLeaf(n.op, attrs)) return formatAttr(attrs.name!, maxArray);
   for (const key of Object.keys(attrs).sort()) {
     const value = attrs[key]!;
     // a scan's step is listed below its line (scanBody)

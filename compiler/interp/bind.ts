@@ -6,7 +6,7 @@ import { WasmgradError } from "../errors.js";
 import { leafName } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { shapeToString, sizeOf, typeToString } from "../ir/shape.js";
-import { flatten, fromValues, type NDArray, type TensorData } from "./ndarray.js";
+import { flatten, fromValues, type NDArray, type TensorData } from "../ir/ndarray.js";
 
 export type Feed = TensorData | NDArray;
 

@@ -6,9 +6,8 @@
 import { WasmgradError } from "../errors.js";
 import { graphNodes, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { getOp } from "../ops/index.js";
 import { bindLeaves, type Feed } from "./bind.js";
-import type { NDArray } from "./ndarray.js";
+import type { NDArray } from "../ir/ndarray.js";
 
 export interface Bindings {
   readonly inputs?: Readonly<Record<string, Feed>>;
@@ -31,7 +30,7 @@ export function interpret(graph: Graph, bindings: Bindings): Evaluation {
   ]);
   for (const node of graphNodes(graph)) {
     if (values.has(node)) continue;
-    const def = getOp(node.op)!;
+    const def = node.def;
     const args = node.inputs.map((i) => values.get(i)!);
     try {
       values.set(node, def.evaluate(args, node.attrs, node));

@@ -8,6 +8,7 @@
  */
 import { WasmgradError } from "../errors.js";
 import type { Context, Node } from "./node.js";
+import type { OpName } from "./op.js";
 import type { DType, Shape } from "./shape.js";
 
 export type Operand = Node | number;
@@ -29,7 +30,7 @@ function lift(operands: readonly Operand[], ctx: Context = contextOf(operands)):
   return operands.map((x) => (typeof x === "number" ? constant(ctx, x, [], dtype) : x));
 }
 
-function binary(op: string, a: Operand, b: Operand): Node {
+function binary(op: OpName, a: Operand, b: Operand): Node {
   const [x, y] = lift([a, b]);
   return x!.ctx.node(op, [x!, y!]);
 }

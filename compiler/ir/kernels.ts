@@ -1,17 +1,23 @@
 /**
- * Which nodes become kernels. Shared by the backend (compiler/wasm/lower.ts) and by reports that
- * count kernels without loading the backend (binaryen).
+ * Which nodes become kernels, from their ops' traits. Shared by the backend (compiler/wasm) and by
+ * reports that count kernels without loading the backend (binaryen).
  */
 import type { Node } from "./node.js";
+import type { OpDef } from "./op.js";
 
-/** Ops whose result is a view of (part of) their operand's bytes: no kernel. */
-export const ALIASING_OPS: ReadonlySet<string> = new Set(["reshape", "stop_gradient", "extract"]);
-/** Ops without a kernel: leaves (and loop-body arguments), and constants (stored as data segments). */
-export const NO_KERNEL_OPS: ReadonlySet<string> = new Set(["input", "param", "state", "const", "arg"]);
+/** The result is a view of (part of) its operand's bytes: no kernel (reshape, stop_gradient, extract). */
+export const isView = (n: Pick<Node, "def">): boolean => !!n.def.traits.view;
 
-/** Values written by another node's kernel (the extra results of a multi-output fusion): no kernel. */
-export const WRITTEN_BY_PRODUCER_OPS: ReadonlySet<string> = new Set(["fusion_output"]);
+/** Leaves (and loop-body arguments) and constants: persistent slots or data segments, no kernel. */
+export const isData = (n: Pick<Node, "def">): boolean => !!(n.def.traits.leaf || n.def.traits.data);
 
-export function isKernel(n: Node): boolean {
-  return !ALIASING_OPS.has(n.op) && !NO_KERNEL_OPS.has(n.op) && !WRITTEN_BY_PRODUCER_OPS.has(n.op);
+/** Written by another node's kernel (the extra results of a multi-output fusion): no kernel. */
+export const isWrittenByProducer = (n: Pick<Node, "def">): boolean => !!n.def.traits.writtenByProducer;
+
+/** Whether an op has a kernel of its own. */
+export function hasKernel(def: OpDef): boolean {
+  const t = def.traits;
+  return !t.view && !t.leaf && !t.data && !t.writtenByProducer;
 }
+
+export const isKernel = (n: Pick<Node, "def">): boolean => hasKernel(n.def);

@@ -8,7 +8,7 @@
  * arrive from elsewhere (deserialized IR).
  */
 import { OpError, WasmgradError, formatLocation, type SourceLocation } from "../errors.js";
-import { getOp } from "../ops/index.js";
+import type { OpDef, OpName, OpTable } from "./op.js";
 import { captureUserLocation } from "./source.js";
 import { typeToString, type DType, type Shape, type TensorType } from "./shape.js";
 
@@ -23,7 +23,9 @@ export class Node implements TensorType {
     readonly ctx: Context,
     /** Unique within the context, increasing in creation order (so inputs have smaller ids). */
     readonly id: number,
-    readonly op: string,
+    readonly op: OpName,
+    /** The op's definition: its rules and traits (`node.def.traits.elementwise`). */
+    readonly def: OpDef,
     readonly inputs: readonly Node[],
     readonly attrs: Attrs,
     readonly shape: Shape,
@@ -64,7 +66,14 @@ export class Context {
   private shared = 0;
   private sourceOverride: SourceLocation | undefined;
 
-  constructor(readonly name: string) {}
+  /**
+   * `ops` is the registry nodes are created from (compiler/ops/index.ts's `OPS`); passing it in
+   * keeps the IR free of imports of the op files, which themselves build nodes.
+   */
+  constructor(
+    readonly name: string,
+    readonly ops: OpTable,
+  ) {}
 
   /** Number of distinct nodes created so far. */
   get size(): number {
@@ -84,9 +93,9 @@ export class Context {
    * Creates (or finds) the node `op(inputs; attrs)`. The op's shape rule runs at once; a
    * violation raises a WasmgradError naming the op, the operand types and the user's line.
    */
-  node(op: string, inputs: readonly Node[], attrs: Attrs = {}): Node {
+  node(op: OpName, inputs: readonly Node[], attrs: Attrs = {}): Node {
     const src = this.sourceOverride ?? captureUserLocation();
-    const def = getOp(op);
+    const def = this.ops.get(op);
     if (!def) throw new WasmgradError(`unknown op '${op}'`, { location: src });
     for (const input of inputs) {
       if (input.ctx !== this) {
@@ -123,6 +132,7 @@ export class Context {
       this,
       this.nextId++,
       op,
+      def,
       Object.freeze([...inputs]),
       deepFreeze(attrs),
       Object.freeze([...type.shape]),

@@ -5,7 +5,6 @@
  * and update has its leaf's type.
  */
 import { WasmgradError } from "../errors.js";
-import { getOp } from "../ops/index.js";
 import { graphNodes, leafName, type Graph } from "./graph.js";
 import type { Node } from "./node.js";
 import { typeToString } from "./shape.js";
@@ -32,12 +31,14 @@ export function checkGraph(g: Graph): void {
   }
   for (const node of nodes) {
     if (node.ctx !== ctx) fail(node, `%${node.id} belongs to model '${node.ctx.name}', not '${ctx?.name}'`);
-    const def = getOp(node.op);
+    const def = ctx?.ops.get(node.op);
     if (!def) fail(node, `%${node.id} has unknown op '${node.op}'`);
+    if (def !== node.def)
+      fail(node, `%${node.id} (${node.op}) carries a definition other than its registry's`);
     if (def.arity !== "variadic" && def.arity !== node.inputs.length) {
       fail(node, `%${node.id} has ${node.inputs.length} operands; ${node.op} takes ${def.arity}`);
     }
-    if (["input", "param", "state"].includes(node.op) && declared.get(leafName(node)) !== node) {
+    if (def.traits.leaf && node.op !== "arg" && declared.get(leafName(node)) !== node) {
       fail(node, `${node.op} '${leafName(node)}' (%${node.id}) is used but not declared by the graph`);
     }
     const t = def.infer(node.inputs, node.attrs);

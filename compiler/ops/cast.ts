@@ -1,17 +1,20 @@
 import { OpError } from "../errors.js";
 import { cast as convert } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
+import { batchElementwise } from "./batching.js";
 import { DTYPES, type DType } from "../ir/shape.js";
-import { allocate } from "../interp/ndarray.js";
+import { allocate } from "../ir/ndarray.js";
 
 /**
  * Converts between dtypes: bool -> 0/1, f32 -> i32 truncates toward zero (NaN -> 0, saturating
  * at the i32 range, as i32.trunc_sat_f32_s), anything -> bool is `x != 0` (true for NaN, as in IEEE). A gradient flows only
  * from f32 to f32.
  */
-export const cast = defineOp<{ dtype: DType }>({
+export const cast: OpDef<{ dtype: DType }, "cast"> = defineOp({
   name: "cast",
   arity: 1,
+  traits: { elementwise: true, cheap: true },
+  batch: batchElementwise,
   infer([x], { dtype }) {
     if (!DTYPES.includes(dtype)) throw new OpError(`unknown dtype '${dtype}'`);
     return { shape: x!.shape, dtype };

@@ -1,6 +1,7 @@
 import { OpError } from "../errors.js";
 import type { CompareOp } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
+import { batchElementwise } from "./batching.js";
 import { broadcastShapes } from "../ir/shape.js";
 import { mapBroadcast, zeroGrad } from "./elementwise.js";
 
@@ -14,9 +15,11 @@ const COMPARATORS: Record<CompareOp, (a: number, b: number) => boolean> = {
 };
 
 /** Elementwise comparison producing a bool mask; piecewise constant, so no gradient. */
-export const compare = defineOp<{ cmp: CompareOp }>({
+export const compare: OpDef<{ cmp: CompareOp }, "compare"> = defineOp({
   name: "compare",
   arity: 2,
+  traits: { elementwise: true, cheap: true, commutative: ({ cmp }) => cmp === "eq" || cmp === "ne" },
+  batch: batchElementwise,
   infer([a, b], { cmp }) {
     if (!(cmp in COMPARATORS)) throw new OpError(`unknown comparison '${cmp}'`);
     if (a!.dtype !== b!.dtype) throw new OpError(`dtype mismatch: ${a!.dtype} and ${b!.dtype}`);

@@ -1,13 +1,22 @@
 import { OpError } from "../errors.js";
-import { slice } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { concat as join, slice } from "../ir/build.js";
+import { defineOp, type OpDef } from "../ir/op.js";
+import { stackedOf } from "./batching.js";
 import { normalizeAxis, shapeToString, stridesOf } from "../ir/shape.js";
-import { allocate, forEachIndex } from "../interp/ndarray.js";
+import { allocate, forEachIndex } from "../ir/ndarray.js";
 
 /** Joins tensors along an existing axis; all other dims must agree. VJP: one slice per operand. */
-export const concat = defineOp<{ axis: number }>({
+export const concat: OpDef<{ axis: number }, "concat"> = defineOp({
   name: "concat",
   arity: "variadic",
+  traits: { movement: true },
+  batch: {
+    apply: (n, operands, T) =>
+      join(
+        operands.map((o) => stackedOf(o, T)),
+        normalizeAxis(n.attrs.axis as number, n.shape.length) + 1,
+      ),
+  },
   infer(xs, { axis }) {
     if (xs.length === 0) throw new OpError(`needs at least one tensor`);
     const first = xs[0]!;

@@ -1,15 +1,16 @@
 import { OpError } from "../errors.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { checkShape, DTYPES, sizeOf, type DType } from "../ir/shape.js";
-import { allocate } from "../interp/ndarray.js";
+import { allocate } from "../ir/ndarray.js";
 
 type ConstAttrs =
   { value: number; shape: number[]; dtype: DType } | { values: number[]; shape: number[]; dtype: DType };
 
 /** A constant tensor: either filled with one `value` or holding row-major `values`. */
-export const constant = defineOp<ConstAttrs>({
+export const constant: OpDef<ConstAttrs, "const"> = defineOp({
   name: "const",
   arity: 0,
+  traits: { data: true, foldable: false },
   infer(_inputs, attrs) {
     const shape = checkShape(attrs.shape, "constant shape");
     if (!DTYPES.includes(attrs.dtype)) throw new OpError(`unknown dtype '${attrs.dtype}'`);

@@ -1,12 +1,13 @@
 /**
  * Shared machinery for elementwise primitives (`defUnary`, `defBinary`): dtype checks, NumPy
- * broadcasting in the shape rule and in the reference evaluation. Each primitive still lives in
- * its own file with its own math and VJP.
+ * broadcasting in the shape rule and in the reference evaluation, the elementwise traits and
+ * batching rule. Each primitive still lives in its own file with its own math, VJP and traits.
  */
 import { OpError } from "../errors.js";
-import { allocate, broadcastIndex, type NDArray } from "../interp/ndarray.js";
+import { allocate, broadcastIndex, type NDArray } from "../ir/ndarray.js";
 import type { Node } from "../ir/node.js";
-import { defineOp, type OpDef } from "../ir/op.js";
+import { defineOp, type NoAttrs, type OpDef, type OpTraits } from "../ir/op.js";
+import { batchElementwise } from "./batching.js";
 import { broadcastShapes, type DType, type TensorType } from "../ir/shape.js";
 
 export const FLOAT: readonly DType[] = ["f32"];
@@ -23,18 +24,22 @@ function store(dtype: DType, v: number): number {
   return dtype === "f32" ? v : v | 0;
 }
 
-interface UnarySpec {
-  readonly name: string;
+interface UnarySpec<N extends string> {
+  readonly name: N;
   readonly dtypes: readonly DType[];
   /** Scalar semantics in float64 (or on int32 values for i32). */
   readonly fn: (x: number) => number;
   readonly vjp?: (node: Node, ct: Node) => readonly (Node | null)[];
+  /** Besides `elementwise` (always set): `cheap`, ... */
+  readonly traits?: OpTraits<NoAttrs>;
 }
 
-export function defUnary(spec: UnarySpec): OpDef<Record<string, never>> {
-  return defineOp({
+export function defUnary<N extends string>(spec: UnarySpec<N>): OpDef<NoAttrs, N> {
+  return defineOp<NoAttrs, N>({
     name: spec.name,
     arity: 1,
+    traits: { ...spec.traits, elementwise: true },
+    batch: batchElementwise,
     infer([x]) {
       checkDType(x!, spec.dtypes);
       return x!;
@@ -48,13 +53,15 @@ export function defUnary(spec: UnarySpec): OpDef<Record<string, never>> {
   });
 }
 
-interface BinarySpec {
-  readonly name: string;
+interface BinarySpec<N extends string> {
+  readonly name: N;
   readonly dtypes: readonly DType[];
   readonly fn: (a: number, b: number) => number;
   /** i32 semantics when they differ from `fn` followed by wrapping to 32 bits. */
   readonly intFn?: (a: number, b: number) => number;
   readonly vjp?: (node: Node, ct: Node) => readonly (Node | null)[];
+  /** Besides `elementwise` (always set): `commutative`, `cheap`, ... */
+  readonly traits?: OpTraits<NoAttrs>;
 }
 
 /** Checks that two operands share a dtype from `allowed` and returns their broadcast type. */
@@ -82,10 +89,12 @@ export function mapBroadcast(
   return r;
 }
 
-export function defBinary(spec: BinarySpec): OpDef<Record<string, never>> {
-  return defineOp({
+export function defBinary<N extends string>(spec: BinarySpec<N>): OpDef<NoAttrs, N> {
+  return defineOp<NoAttrs, N>({
     name: spec.name,
     arity: 2,
+    traits: { ...spec.traits, elementwise: true },
+    batch: batchElementwise,
     infer: ([a, b]) => inferBinary(a!, b!, spec.dtypes),
     evaluate: (inputs, _attrs, out) =>
       mapBroadcast(inputs, out, out.dtype === "i32" && spec.intFn ? spec.intFn : spec.fn),

@@ -6,16 +6,26 @@
  *   %9 = extract %8 { offset: 2048, shape: [16, 128] }   elements 2048 .. 2048+16·128 of %8
  */
 import { OpError } from "../errors.js";
-import { pad, reshape } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { pad, reshape, slice } from "../ir/build.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { checkShape, shapeToString, sizeOf } from "../ir/shape.js";
-import { allocate } from "../interp/ndarray.js";
+import { allocate } from "../ir/ndarray.js";
 
 export type ExtractAttrs = { offset: number; shape: number[] };
 
-export const extract = defineOp<ExtractAttrs>({
+export const extract: OpDef<ExtractAttrs, "extract"> = defineOp({
   name: "extract",
   arity: 1,
+  traits: { movement: true, view: true },
+  batch: {
+    // a contiguous run of each step's elements: a column block of the [T, size] rows
+    apply: (n, [x], T) => {
+      const size = sizeOf(x!.node.shape.slice(1));
+      const { offset } = n.attrs as ExtractAttrs;
+      const rows = reshape(x!.node, [T, size]);
+      return reshape(slice(rows, [0, offset], [T, offset + sizeOf(n.shape)]), [T, ...n.shape]);
+    },
+  },
   infer([x], { offset, shape }) {
     const s = checkShape(shape, "extract shape");
     const total = sizeOf(x!.shape);

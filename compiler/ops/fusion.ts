@@ -4,7 +4,7 @@
  * instruction i, and the last instruction is the result. The backend lowers the whole program to
  * one kernel with no intermediate buffers (Theano's Composite, XLA's loop and input fusion).
  *
- * Most instructions are elementwise (FUSIBLE_OPS). A program may also hold one *head*, a matmul
+ * Most instructions are elementwise (the `elementwise` trait). A program may also hold one *head*, a matmul
  * or a reduction, which sets the kernel's loop structure:
  *
  *  - no head: one loop over the fusion's shape; every instruction has that shape.
@@ -42,13 +42,13 @@
  */
 import { OpError } from "../errors.js";
 import type { Attrs, Node } from "../ir/node.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef, type OpName } from "../ir/op.js";
 import { checkShape, sameShape, shapeToString, type DType, type TensorType } from "../ir/shape.js";
-import type { NDArray } from "../interp/ndarray.js";
+import type { NDArray } from "../ir/ndarray.js";
 import { getPrimitive } from "./registry.js";
 
 export type FusedInstr = {
-  readonly op: string;
+  readonly op: OpName;
   /** Value indices of the operands (see above). */
   readonly args: readonly number[];
   readonly attrs: Attrs;
@@ -61,52 +61,28 @@ export type FusionAttrs = {
   outputs?: number[];
 };
 
+const traitsOf = (op: OpName) => getPrimitive(op)?.traits ?? {};
+
 /** Elementwise primitives a fusion may contain (index-dependent ops such as random_uniform may not). */
-export const FUSIBLE_OPS: ReadonlySet<string> = new Set([
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "maximum",
-  "minimum",
-  "compare",
-  "select",
-  "neg",
-  "exp",
-  "log",
-  "sqrt",
-  "abs",
-  "sign",
-  "tanh",
-  "sigmoid",
-  "pow",
-  "cast",
-  "stop_gradient",
-  "broadcast",
-]);
+export const isFusible = (op: OpName): boolean => !!traitsOf(op).elementwise;
 
 /** Ops that may be a fusion's head (at most one per program). */
-export const HEAD_OPS: ReadonlySet<string> = new Set([
-  "matmul",
-  "reduce_sum",
-  "reduce_max",
-  "softmax_xent_grad",
-]);
+export const isHeadOp = (op: OpName): boolean => traitsOf(op).fusionHead !== undefined;
 
 /** The heads that are reductions: they read their input element by element (their prologue). */
-export const REDUCTION_OPS: ReadonlySet<string> = new Set(["reduce_sum", "reduce_max"]);
+export const isReductionHead = (op: OpName): boolean => traitsOf(op).fusionHead === "prologue";
+
+/** Heads that read fusion operands only (they are not computed element by element). */
+const isOperandHead = (op: OpName): boolean => traitsOf(op).fusionHead === "operands";
 
 /**
  * Companions: ops that a head's kernel computes as well, from the same operands, when both are
- * wanted; by companion op, the head op. A companion is an extra output of a fusion with that head
- * and is read by no instruction.
+ * wanted; the head op of a companion op. A companion is an extra output of a fusion with that
+ * head and is read by no instruction.
  */
-export const COMPANION_OF: Readonly<Record<string, string>> = { softmax_xent: "softmax_xent_grad" };
+export const companionHead = (op: OpName): OpName | undefined => traitsOf(op).companionOf;
 
-export const isCompanion = (op: string): boolean => Object.hasOwn(COMPANION_OF, op);
-
-/** Heads that read fusion operands only (they are not computed element by element). */
-const OPERAND_HEADS: ReadonlySet<string> = new Set(["matmul", "softmax_xent_grad"]);
+export const isCompanion = (op: OpName): boolean => companionHead(op) !== undefined;
 
 /** The structure of a program: its head and which instructions run before it (its prologue). */
 export interface ProgramShape {
@@ -129,11 +105,13 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
   const types: TensorType[] = [...inputs];
   let head: number | undefined;
   attrs.program.forEach((instr, i) => {
-    if (!FUSIBLE_OPS.has(instr.op) && !HEAD_OPS.has(instr.op) && !isCompanion(instr.op))
+    if (!isFusible(instr.op) && !isHeadOp(instr.op) && !isCompanion(instr.op))
       throw new OpError(`instruction ${i}: '${instr.op}' cannot be fused`);
-    if (HEAD_OPS.has(instr.op)) {
+    if (isHeadOp(instr.op)) {
       if (head !== undefined)
-        throw new OpError(`instruction ${i}: a fusion has at most one ${[...HEAD_OPS].join("/")}`);
+        throw new OpError(
+          `instruction ${i}: a fusion has at most one head (${attrs.program[head]!.op}, ${instr.op})`,
+        );
       head = i;
     }
     const args = instr.args.map((a) => {
@@ -141,7 +119,7 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
         throw new OpError(`instruction ${i}: bad value index ${a}`);
       return types[a]!;
     });
-    if ((OPERAND_HEADS.has(instr.op) || isCompanion(instr.op)) && instr.args.some((a) => a >= m))
+    if ((isOperandHead(instr.op) || isCompanion(instr.op)) && instr.args.some((a) => a >= m))
       throw new OpError(`instruction ${i}: a fused ${instr.op} reads fusion operands only`);
     types.push(getPrimitive(instr.op)!.infer(args, instr.attrs));
   });
@@ -161,9 +139,9 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
   attrs.program.forEach((instr, i) => {
     if (!companion[i]) return;
     const h = head === undefined ? undefined : attrs.program[head]!;
-    if (!h || h.op !== COMPANION_OF[instr.op] || h.args.join() !== instr.args.join())
+    if (!h || h.op !== companionHead(instr.op) || h.args.join() !== instr.args.join())
       throw new OpError(
-        `instruction ${i}: a ${instr.op} needs a ${COMPANION_OF[instr.op]} head of the same operands`,
+        `instruction ${i}: a ${instr.op} needs a ${companionHead(instr.op)} head of the same operands`,
       );
     if (!attrs.outputs?.includes(m + i))
       throw new OpError(`instruction ${i}: a ${instr.op} must be an extra output`);
@@ -201,7 +179,7 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
 
 /** The instruction index of the fusion's head and its op, if it has one. */
 export function fusionHead(attrs: FusionAttrs): { index: number; instr: FusedInstr } | undefined {
-  const index = attrs.program.findIndex((i) => HEAD_OPS.has(i.op));
+  const index = attrs.program.findIndex((i) => isHeadOp(i.op));
   return index < 0 ? undefined : { index, instr: attrs.program[index]! };
 }
 
@@ -214,9 +192,10 @@ export function resultValues(inputs: number, attrs: FusionAttrs): number[] {
 // fusion's extra results from here (keyed by the fusion's own result array).
 const extraResults = new WeakMap<NDArray, NDArray[]>();
 
-export const fusion = defineOp<FusionAttrs>({
+export const fusion: OpDef<FusionAttrs, "fusion"> = defineOp({
   name: "fusion",
   arity: "variadic",
+  traits: {},
   infer(inputs, attrs) {
     if (attrs.program.length === 0) throw new OpError("a fusion needs at least one instruction");
     const types = programTypes(inputs, attrs);
@@ -252,9 +231,10 @@ export type FusionOutputAttrs = { index: number; shape: number[]; dtype: DType }
  * fusion_output: extra result `index` (1-based) of a multi-output fusion, its only operand. It has
  * no kernel of its own: the fusion's kernel writes it.
  */
-export const fusionOutput = defineOp<FusionOutputAttrs>({
+export const fusionOutput: OpDef<FusionOutputAttrs, "fusion_output"> = defineOp({
   name: "fusion_output",
   arity: 1,
+  traits: { writtenByProducer: true },
   infer([f], attrs) {
     const producer = f as Partial<Node>;
     if (producer.op !== undefined) {

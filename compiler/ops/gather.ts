@@ -1,8 +1,8 @@
 import { OpError, WasmgradError } from "../errors.js";
-import { scatterAdd } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { gather as lookup, scatterAdd } from "../ir/build.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { sizeOf } from "../ir/shape.js";
-import { allocate } from "../interp/ndarray.js";
+import { allocate } from "../ir/ndarray.js";
 
 /**
  * Embedding lookup: out[i..., j...] = table[ids[i...], j...]. An id outside [0, rows) is an error
@@ -13,9 +13,15 @@ import { allocate } from "../interp/ndarray.js";
  */
 export type GatherAttrs = { fill?: boolean };
 
-export const gather = defineOp<GatherAttrs>({
+export const gather: OpDef<GatherAttrs, "gather"> = defineOp({
   name: "gather",
   arity: 2,
+  traits: {},
+  // ids of every step look up rows of one table; a table that changes per step stays in the loop
+  batch: {
+    when: ([table]) => !table,
+    apply: (n, [table, ids]) => lookup(table!.node, ids!.node, !!(n.attrs as GatherAttrs).fill),
+  },
   infer([table, ids]) {
     if (ids!.dtype !== "i32") throw new OpError(`ids have dtype ${ids!.dtype}; expected i32`);
     if (table!.shape.length < 1) throw new OpError(`the table must have rank >= 1`);

@@ -1,9 +1,15 @@
 /**
- * The closed set of primitives. Everything else (softmax, most losses, activations, convolution,
- * pooling, dropout) is a composite of these and needs no rules of its own. Softmax cross-entropy
- * was promoted to a primitive pair for speed (see softmax_xent.ts).
+ * The registry: the closed set of primitives, and the ops the compiler makes for itself.
+ * Everything else (softmax, most losses, activations, convolution, pooling, dropout) is a
+ * composite of the primitives and needs no rules of its own. Softmax cross-entropy was promoted to
+ * a primitive pair for speed (see softmax_xent.ts).
+ *
+ * Adding a primitive: its file (shape rule, evaluation, VJP, traits, batching rule), one entry
+ * below, its lowering in compiler/wasm/lowerings.ts, and a row in each table-driven op test
+ * (test/ops/primitives, test/ops/gradients, test/wasm/ops). test/ops/registry.test.ts checks
+ * that every primitive has every rule it needs.
  */
-import type { OpDef } from "../ir/op.js";
+import type { OpDef, OpTable } from "../ir/op.js";
 import { abs } from "./abs.js";
 import { arg } from "./arg.js";
 import { add } from "./add.js";
@@ -45,7 +51,7 @@ import { sub } from "./sub.js";
 import { tanh } from "./tanh.js";
 import { transpose } from "./transpose.js";
 
-export const PRIMITIVES: readonly OpDef[] = [
+export const PRIMITIVES = [
   // leaves and sources
   input,
   param,
@@ -93,13 +99,25 @@ export const PRIMITIVES: readonly OpDef[] = [
   // views and loops
   extract,
   scan,
-];
+] as const;
 
 /** Ops the compiler makes for itself (never written by users, never differentiated). */
-export const INTERNAL_OPS: readonly OpDef[] = [fusion, fusionOutput, arg];
+export const INTERNAL_OPS = [fusion, fusionOutput, arg] as const;
 
+type Registered = { [D in (typeof PRIMITIVES)[number] | (typeof INTERNAL_OPS)[number] as D["name"]]: D };
+
+declare module "../ir/op.js" {
+  // every op's name, as a type: `OpName` (declaration merging)
+  interface OpRegistry extends Registered {}
+}
+
+const BY_NAME: ReadonlyMap<string, OpDef> = new Map<string, OpDef>(
+  [...PRIMITIVES, ...INTERNAL_OPS].map((op) => [op.name, op]),
+);
 registerPrimitives(PRIMITIVES);
-const BY_NAME = new Map([...PRIMITIVES, ...INTERNAL_OPS].map((op) => [op.name, op]));
+
+/** The op table every model's nodes are created from (`new Context(name, OPS)`). */
+export const OPS: OpTable = BY_NAME;
 
 export function getOp(name: string): OpDef | undefined {
   return BY_NAME.get(name);

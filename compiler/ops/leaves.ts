@@ -11,10 +11,11 @@ export type LeafAttrs = { name: string; shape: number[]; dtype: DType };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
-function defLeaf(kind: "input" | "param" | "state"): OpDef<LeafAttrs> {
-  return defineOp<LeafAttrs>({
+function defLeaf<K extends "input" | "param" | "state">(kind: K): OpDef<LeafAttrs, K> {
+  return defineOp<LeafAttrs, K>({
     name: kind,
     arity: 0,
+    traits: { leaf: true },
     infer(_inputs, { name, shape, dtype }) {
       if (typeof name !== "string" || !NAME.test(name)) {
         throw new OpError(
@@ -36,6 +37,6 @@ function defLeaf(kind: "input" | "param" | "state"): OpDef<LeafAttrs> {
   });
 }
 
-export const input = defLeaf("input");
-export const param = defLeaf("param");
-export const state = defLeaf("state");
+export const input: OpDef<LeafAttrs, "input"> = defLeaf("input");
+export const param: OpDef<LeafAttrs, "param"> = defLeaf("param");
+export const state: OpDef<LeafAttrs, "state"> = defLeaf("state");

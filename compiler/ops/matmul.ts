@@ -1,8 +1,9 @@
 import { OpError } from "../errors.js";
-import { matmul as product } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { matmul as product, reshape } from "../ir/build.js";
+import { defineOp, type BatchOperand, type BatchRule, type OpDef } from "../ir/op.js";
+import { aligned } from "./batching.js";
 import { broadcastShapes, shapeToString, sizeOf, type Shape } from "../ir/shape.js";
-import { allocate, broadcastIndex } from "../interp/ndarray.js";
+import { allocate, broadcastIndex } from "../ir/ndarray.js";
 import { checkDType, FLOAT } from "./elementwise.js";
 
 export type MatmulAttrs = { transA: boolean; transB: boolean };
@@ -14,14 +15,32 @@ function matrixDims(shape: Shape, transposed: boolean): [number, number] {
   return transposed ? [c, r] : [r, c];
 }
 
+const batchMatmul: BatchRule = {
+  apply: (n, operands, T) => {
+    const [a, m] = operands as [BatchOperand, BatchOperand];
+    const { transA, transB } = n.attrs as MatmulAttrs;
+    // the common case, x_t · W: one product with T times the rows
+    if (a.stacked && !m.stacked && !transA && a.node.shape.length === 3 && m.node.shape.length === 2) {
+      const [, rows, k] = a.node.shape as [number, number, number];
+      const flat = product(reshape(a.node, [T * rows, k]), m.node, false, transB);
+      return reshape(flat, [T, rows, flat.shape[1]!]);
+    }
+    // otherwise a batched product over the time axis (matmul broadcasts batch axes)
+    const lift = (o: BatchOperand) => (o.stacked ? aligned(o.node, n.shape.length) : o.node);
+    return product(lift(a), lift(m), transA, transB);
+  },
+};
+
 /**
  * C = op(A) · op(B) over the last two axes, with op = transpose when transA/transB is set and the
  * leading (batch) axes broadcast by NumPy rules. Taking transposes as attributes lets backends
  * read a transposed operand in place (every matmul VJP needs one).
  */
-export const matmul = defineOp<MatmulAttrs>({
+export const matmul: OpDef<MatmulAttrs, "matmul"> = defineOp({
   name: "matmul",
   arity: 2,
+  traits: { fusionHead: "operands" },
+  batch: batchMatmul,
   infer([a, b], { transA, transB }) {
     checkDType(a!, FLOAT, "left operand");
     checkDType(b!, FLOAT, "right operand");

@@ -1,3 +1,4 @@
+import type { NoAttrs, OpDef } from "../ir/op.js";
 import { compare, mul, select, sub } from "../ir/build.js";
 import { defBinary, NUMERIC } from "./elementwise.js";
 
@@ -6,8 +7,9 @@ import { defBinary, NUMERIC } from "./elementwise.js";
  * so the gradient is symmetric and its sum is preserved. relu and hinge losses are defined with
  * select instead and follow the seeds' convention (derivative 0 at the kink).
  */
-export const maximum = defBinary({
+export const maximum: OpDef<NoAttrs, "maximum"> = defBinary({
   name: "maximum",
+  traits: { commutative: true, cheap: true },
   dtypes: NUMERIC,
   fn: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
   vjp: (n, g) => {

@@ -1,9 +1,11 @@
+import type { NoAttrs, OpDef } from "../ir/op.js";
 import { compare, mul, select, sub } from "../ir/build.js";
 import { defBinary, NUMERIC } from "./elementwise.js";
 
 /** Ties split the cotangent in half between the operands, as for maximum. */
-export const minimum = defBinary({
+export const minimum: OpDef<NoAttrs, "minimum"> = defBinary({
   name: "minimum",
+  traits: { commutative: true, cheap: true },
   dtypes: NUMERIC,
   fn: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
   vjp: (n, g) => {

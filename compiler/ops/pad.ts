@@ -1,8 +1,8 @@
 import { OpError } from "../errors.js";
-import { slice } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { pad as padOf, slice } from "../ir/build.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { stridesOf } from "../ir/shape.js";
-import { allocate, forEachIndex } from "../interp/ndarray.js";
+import { allocate, forEachIndex } from "../ir/ndarray.js";
 
 export type PadAttrs = { lo: number[]; hi: number[]; interior: number[]; value: number };
 
@@ -10,9 +10,16 @@ export type PadAttrs = { lo: number[]; hi: number[]; interior: number[]; value: 
  * XLA-style padding with `value`: per axis, `lo` elements before, `hi` after and `interior`
  * between neighbours (all non-negative). The transpose of a strided slice; its VJP is one.
  */
-export const pad = defineOp<PadAttrs>({
+export const pad: OpDef<PadAttrs, "pad"> = defineOp({
   name: "pad",
   arity: 1,
+  traits: { movement: true },
+  batch: {
+    apply: (n, [x]) => {
+      const { lo, hi, interior, value } = n.attrs as PadAttrs;
+      return padOf(x!.node, [0, ...lo], [0, ...hi], [0, ...interior], value);
+    },
+  },
   infer([x], { lo, hi, interior }) {
     const rank = x!.shape.length;
     if (lo.length !== rank || hi.length !== rank || interior.length !== rank) {

@@ -1,13 +1,16 @@
 import { OpError } from "../errors.js";
 import { mul, pow as power } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
-import { allocate } from "../interp/ndarray.js";
+import { defineOp, type OpDef } from "../ir/op.js";
+import { batchElementwise } from "./batching.js";
+import { allocate } from "../ir/ndarray.js";
 import { checkDType, FLOAT } from "./elementwise.js";
 
 /** x ** c for a constant exponent c. d x^c = c · x^(c−1) (with x^0 = 1, so pow(x, 1)' = 1). */
-export const pow = defineOp<{ exponent: number }>({
+export const pow: OpDef<{ exponent: number }, "pow"> = defineOp({
   name: "pow",
   arity: 1,
+  traits: { elementwise: true },
+  batch: batchElementwise,
   infer([x], { exponent }) {
     checkDType(x!, FLOAT);
     if (!Number.isFinite(exponent)) throw new OpError(`exponent must be finite, got ${exponent}`);

@@ -1,7 +1,7 @@
 import { OpError } from "../errors.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { checkShape } from "../ir/shape.js";
-import { allocate } from "../interp/ndarray.js";
+import { allocate } from "../ir/ndarray.js";
 import { uniform24 } from "../ir/random.js";
 
 /**
@@ -10,9 +10,11 @@ import { uniform24 } from "../ir/random.js";
  * interpreter and compiled code agree bit for bit. `seed` is an i32 scalar graph input (a step
  * counter, say); `salt` distinguishes several random tensors drawn from one seed.
  */
-export const randomUniform = defineOp<{ shape: number[]; salt: number }>({
+export const randomUniform: OpDef<{ shape: number[]; salt: number }, "random_uniform"> = defineOp({
   name: "random_uniform",
   arity: 1,
+  // element i hashes its own index: not elementwise in its operand (the seed)
+  traits: {},
   infer([seed], { shape, salt }) {
     if (seed!.dtype !== "i32" || seed!.shape.length !== 0) {
       throw new OpError(`seed must be an i32 scalar`);

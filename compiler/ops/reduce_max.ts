@@ -1,18 +1,20 @@
 import { OpError } from "../errors.js";
 import { cast, compare, div, mul, sum } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { normalizeAxes, sizeOf } from "../ir/shape.js";
 import { checkDType, NUMERIC } from "./elementwise.js";
-import { inferReduce, keepdimsCotangent, reduce, type ReduceAttrs } from "./reduce_sum.js";
+import { batchReduction, inferReduce, keepdimsCotangent, reduce, type ReduceAttrs } from "./reduce_sum.js";
 
 /**
  * Maximum over axes. Gradient convention at ties: the cotangent is split equally among all
  * elements equal to the maximum (as JAX does), so the gradient's sum is preserved and no element
  * is preferred by its position. NaN propagates.
  */
-export const reduceMax = defineOp<ReduceAttrs>({
+export const reduceMax: OpDef<ReduceAttrs, "reduce_max"> = defineOp({
   name: "reduce_max",
   arity: 1,
+  traits: { reduction: true, fusionHead: "prologue" },
+  batch: batchReduction,
   infer([x], attrs) {
     checkDType(x!, NUMERIC);
     const axes = normalizeAxes(attrs.axes, x!.shape.length);

@@ -1,8 +1,8 @@
 import { broadcastTo, reshape } from "../ir/build.js";
 import type { Node } from "../ir/node.js";
-import { defineOp } from "../ir/op.js";
-import { normalizeAxes, reducedShape } from "../ir/shape.js";
-import { allocate, forEachIndex, type NDArray } from "../interp/ndarray.js";
+import { defineOp, type BatchRule, type OpDef } from "../ir/op.js";
+import { normalizeAxes, normalizeAxis, reducedShape } from "../ir/shape.js";
+import { allocate, forEachIndex, type NDArray } from "../ir/ndarray.js";
 import { checkDType, NUMERIC } from "./elementwise.js";
 
 export type ReduceAttrs = { axes: number[]; keepdims: boolean };
@@ -40,9 +40,20 @@ export function keepdimsCotangent(node: Node, ct: Node): Node {
   return reshape(ct, reducedShape(x.shape, normalizeAxes(attrs.axes, x.shape.length), true));
 }
 
-export const reduceSum = defineOp<ReduceAttrs>({
+/** The reductions' batching rule: the same reduction, its axes shifted past the time axis. */
+export const batchReduction: BatchRule = {
+  apply: (n, [x]) => {
+    const { axes, keepdims } = n.attrs as ReduceAttrs;
+    const shifted = axes.map((a) => normalizeAxis(a, x!.node.shape.length - 1) + 1);
+    return n.ctx.node(n.op, [x!.node], { axes: shifted, keepdims });
+  },
+};
+
+export const reduceSum: OpDef<ReduceAttrs, "reduce_sum"> = defineOp({
   name: "reduce_sum",
   arity: 1,
+  traits: { reduction: true, fusionHead: "prologue" },
+  batch: batchReduction,
   infer([x], attrs) {
     checkDType(x!, NUMERIC);
     return { shape: inferReduce(x!, attrs), dtype: x!.dtype };

@@ -7,7 +7,7 @@ import type { OpDef } from "../ir/op.js";
 
 const table = new Map<string, OpDef>();
 
-export function registerPrimitives(ops: readonly OpDef[]): void {
+export function registerPrimitives(ops: readonly OpDef<any, string>[]): void {
   for (const op of ops) table.set(op.name, op);
 }
 

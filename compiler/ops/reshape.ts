@@ -1,12 +1,14 @@
 import { OpError } from "../errors.js";
 import { reshape as reshapeTo } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { checkShape, shapeToString, sizeOf } from "../ir/shape.js";
 
 /** Same elements in row-major order, new shape. */
-export const reshape = defineOp<{ shape: number[] }>({
+export const reshape: OpDef<{ shape: number[] }, "reshape"> = defineOp({
   name: "reshape",
   arity: 1,
+  traits: { movement: true, view: true },
+  batch: { apply: (n, [x], T) => reshapeTo(x!.node, [T, ...n.shape]) },
   infer([x], { shape }) {
     const s = checkShape(shape, "target shape");
     if (sizeOf(s) !== sizeOf(x!.shape)) {

@@ -1,7 +1,7 @@
 /**
  * scan: a loop over a time axis (JAX's lax.scan, Theano's scan). Operands: initial carries,
  * sequences (scanned along axis 0, T rows each) and loop-invariant values; the step is an SSA
- * program in the attributes (compiler/scan/body.ts). Step t computes, from the carries of step
+ * program in the attributes (compiler/ops/scan-body.ts). Step t computes, from the carries of step
  * t-1 and row t of every sequence, the next carries and the per-step outputs ys. The result packs,
  * for every carry and then every y, its T per-step values stacked as [T, ...]: the sequence of
  * carries (the last row is the final carry) and of ys, read through `extract` views. A reverse
@@ -20,13 +20,12 @@
  */
 import { OpError } from "../errors.js";
 import { add, broadcastTo, concat, constant, reshape, slice, sum } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import type { Node } from "../ir/node.js";
 import { shapeToString, type TensorType } from "../ir/shape.js";
 import { substitute } from "../ir/substitute.js";
 import { topologicalOrder } from "../ir/graph.js";
-import { allocate, type NDArray } from "../interp/ndarray.js";
-import { vjpMany } from "../autodiff/vjp.js";
+import { allocate, type NDArray } from "../ir/ndarray.js";
 import {
   argTypes,
   bodyValueTypes,
@@ -38,7 +37,7 @@ import {
   segments,
   stacked,
   type ScanAttrs,
-} from "../scan/body.js";
+} from "./scan-body.js";
 import { getPrimitive } from "./registry.js";
 
 /** Row t of a stacked value, as its own array. */
@@ -67,9 +66,11 @@ export function carryIn(seq: Node, init: Node, reverse: boolean): Node {
   return reverse ? concat([rows(1, T), first], 0) : concat([first, rows(0, T - 1)], 0);
 }
 
-export const scan = defineOp<ScanAttrs>({
+export const scan: OpDef<ScanAttrs, "scan"> = defineOp({
   name: "scan",
   arity: "variadic",
+  // a nested loop is not batched: it stays inside its enclosing step
+  traits: {},
   infer(inputs, attrs) {
     const { length, carries, xs } = attrs;
     if (!Number.isInteger(length) || length < 1)
@@ -129,7 +130,8 @@ export const scan = defineOp<ScanAttrs>({
     }
     return result;
   },
-  vjp(node, ct) {
+  // the step is differentiated by the autodiff driver, handed in as `ad` (it sits above the ops)
+  vjp(node, ct, ad) {
     const attrs = node.attrs as ScanAttrs;
     const ctx = node.ctx;
     const nc = attrs.carries;
@@ -161,7 +163,7 @@ export const scan = defineOp<ScanAttrs>({
       const kArgs = makeArgs(ctx, consts);
       const values = instantiate(attrs.program, [...cPrev, ...xRows, ...kArgs]);
       const res = attrs.results.map((r) => values[r]!);
-      const grads = vjpMany(
+      const grads = ad.vjpMany(
         [
           ...res.slice(0, nc).map((r, k) => ({ node: r, seed: add(ctC[k]!, g[k]!) })),
           ...res.slice(nc).map((r, j) => ({ node: r, seed: ctY[j]! })),

@@ -1,8 +1,8 @@
 import { OpError, WasmgradError } from "../errors.js";
 import { gather } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { shapeToString, sizeOf } from "../ir/shape.js";
-import { allocate } from "../interp/ndarray.js";
+import { allocate } from "../ir/ndarray.js";
 
 /**
  * out[r, j...] = Σ over positions i with ids[i] = r of updates[i, j...]: the transpose of gather
@@ -12,9 +12,10 @@ import { allocate } from "../interp/ndarray.js";
  */
 export type ScatterAddAttrs = { rows: number; drop?: boolean };
 
-export const scatterAdd = defineOp<ScatterAddAttrs>({
+export const scatterAdd: OpDef<ScatterAddAttrs, "scatter_add"> = defineOp({
   name: "scatter_add",
   arity: 2,
+  traits: {},
   infer([ids, updates], { rows }) {
     if (ids!.dtype !== "i32") throw new OpError(`ids have dtype ${ids!.dtype}; expected i32`);
     if (!Number.isInteger(rows) || rows < 0) throw new OpError(`rows must be a non-negative integer`);

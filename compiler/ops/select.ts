@@ -1,13 +1,16 @@
 import { OpError } from "../errors.js";
 import { select as choose } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type NoAttrs, type OpDef } from "../ir/op.js";
+import { batchElementwise } from "./batching.js";
 import { broadcastShapes } from "../ir/shape.js";
 import { mapBroadcast } from "./elementwise.js";
 
 /** `cond ? a : b` elementwise with broadcasting of all three operands. */
-export const select = defineOp<Record<string, never>>({
+export const select: OpDef<NoAttrs, "select"> = defineOp({
   name: "select",
   arity: 3,
+  traits: { elementwise: true, cheap: true },
+  batch: batchElementwise,
   infer([c, a, b]) {
     if (c!.dtype !== "bool") {
       throw new OpError(`condition has dtype ${c!.dtype}; expected bool (use a comparison)`);

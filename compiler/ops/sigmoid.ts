@@ -1,3 +1,4 @@
+import type { NoAttrs, OpDef } from "../ir/op.js";
 import { mul, sub } from "../ir/build.js";
 import { defUnary, FLOAT } from "./elementwise.js";
 
@@ -12,7 +13,7 @@ function logistic(x: number): number {
  * Primitive rather than composite for numerical stability (the naive 1/(1+exp(-x)) overflows
  * for x < -709 in float64 and x < -88 in f32) and speed. d σ(x) = σ(x)(1 − σ(x)).
  */
-export const sigmoid = defUnary({
+export const sigmoid: OpDef<NoAttrs, "sigmoid"> = defUnary({
   name: "sigmoid",
   dtypes: FLOAT,
   fn: logistic,

@@ -1,17 +1,24 @@
 import { OpError } from "../errors.js";
-import { pad } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { pad, slice as sliceOf } from "../ir/build.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { stridesOf } from "../ir/shape.js";
-import { allocate, forEachIndex } from "../interp/ndarray.js";
+import { allocate, forEachIndex } from "../ir/ndarray.js";
 
 export type SliceAttrs = { start: number[]; stop: number[]; step: number[] };
 
 const count = (start: number, stop: number, step: number) => Math.max(0, Math.ceil((stop - start) / step));
 
 /** Strided slice with non-negative, in-range bounds on every axis. Its VJP pads with zeros. */
-export const slice = defineOp<SliceAttrs>({
+export const slice: OpDef<SliceAttrs, "slice"> = defineOp({
   name: "slice",
   arity: 1,
+  traits: { movement: true },
+  batch: {
+    apply: (n, [x], T) => {
+      const { start, stop, step } = n.attrs as SliceAttrs;
+      return sliceOf(x!.node, [0, ...start], [T, ...stop], [1, ...step]);
+    },
+  },
   infer([x], { start, stop, step }) {
     const rank = x!.shape.length;
     if (start.length !== rank || stop.length !== rank || step.length !== rank) {

@@ -24,11 +24,10 @@
 import { OpError } from "../errors.js";
 import { add, mul, oneHot, reshape, softmaxXentGrad as gradNode, sub, sum } from "../ir/build.js";
 import type { Node } from "../ir/node.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type NoAttrs, type OpDef } from "../ir/op.js";
+import { batchRowwise } from "./batching.js";
 import { sameShape, shapeToString, sizeOf, type TensorType } from "../ir/shape.js";
-import { allocate, type NDArray } from "../interp/ndarray.js";
-
-type NoAttrs = Record<string, never>;
+import { allocate, type NDArray } from "../ir/ndarray.js";
 
 function checkOperands(logits: TensorType, labels: TensorType): number {
   if (logits.dtype !== "f32") throw new OpError(`logits must be f32, got ${logits.dtype}`);
@@ -56,9 +55,12 @@ function rowStats(logits: NDArray, labels: NDArray, r: number, C: number) {
   return { z, m, logSum: Math.log(s), valid: y >= 0 && y < C, y };
 }
 
-export const softmaxXent = defineOp<NoAttrs>({
+export const softmaxXent: OpDef<NoAttrs, "softmax_xent"> = defineOp({
   name: "softmax_xent",
   arity: 2,
+  traits: { companionOf: "softmax_xent_grad" },
+  // row-wise: T steps of rows are T times the rows
+  batch: batchRowwise,
   infer([logits, labels]) {
     checkOperands(logits!, labels!);
     return { shape: labels!.shape, dtype: "f32" };
@@ -78,9 +80,11 @@ export const softmaxXent = defineOp<NoAttrs>({
   },
 });
 
-export const softmaxXentGrad = defineOp<NoAttrs>({
+export const softmaxXentGrad: OpDef<NoAttrs, "softmax_xent_grad"> = defineOp({
   name: "softmax_xent_grad",
   arity: 2,
+  traits: { fusionHead: "operands" },
+  batch: batchRowwise,
   infer([logits, labels]) {
     checkOperands(logits!, labels!);
     return { shape: logits!.shape, dtype: "f32" };

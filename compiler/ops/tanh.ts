@@ -1,3 +1,4 @@
+import type { NoAttrs, OpDef } from "../ir/op.js";
 import { mul, sub } from "../ir/build.js";
 import { defUnary, FLOAT } from "./elementwise.js";
 
@@ -5,7 +6,7 @@ import { defUnary, FLOAT } from "./elementwise.js";
  * Primitive rather than composite (2·sigmoid(2x) − 1) for speed: backends lower it to one
  * vectorized kernel. d tanh(x) = 1 − tanh(x)², reusing the output.
  */
-export const tanh = defUnary({
+export const tanh: OpDef<NoAttrs, "tanh"> = defUnary({
   name: "tanh",
   dtypes: FLOAT,
   fn: Math.tanh,

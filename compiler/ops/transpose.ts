@@ -1,13 +1,17 @@
 import { OpError } from "../errors.js";
 import { transpose as permute } from "../ir/build.js";
-import { defineOp } from "../ir/op.js";
+import { defineOp, type OpDef } from "../ir/op.js";
 import { stridesOf } from "../ir/shape.js";
-import { allocate, forEachIndex } from "../interp/ndarray.js";
+import { allocate, forEachIndex } from "../ir/ndarray.js";
 
 /** Output axis i is input axis perm[i]. */
-export const transpose = defineOp<{ perm: number[] }>({
+export const transpose: OpDef<{ perm: number[] }, "transpose"> = defineOp({
   name: "transpose",
   arity: 1,
+  traits: { movement: true },
+  batch: {
+    apply: (n, [x]) => permute(x!.node, [0, ...(n.attrs.perm as number[]).map((p) => p + 1)]),
+  },
   infer([x], { perm }) {
     const rank = x!.shape.length;
     const sorted = [...perm].sort((a, b) => a - b);

@@ -6,7 +6,7 @@ import { initParams, type Model } from "../dsl/model.js";
 import { leafName } from "../ir/graph.js";
 import type { Feed } from "../interp/bind.js";
 import { interpret } from "../interp/interpret.js";
-import type { NDArray } from "../interp/ndarray.js";
+import type { NDArray } from "../ir/ndarray.js";
 import type { Optimizer } from "./optimizers.js";
 import { trainGraph, type TrainOptions } from "./train.js";
 

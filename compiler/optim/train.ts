@@ -9,7 +9,7 @@ import { WasmgradError } from "../errors.js";
 import * as b from "../ir/build.js";
 import { leafName, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { allocate, type NDArray } from "../interp/ndarray.js";
+import { allocate, type NDArray } from "../ir/ndarray.js";
 import { applyUpdate, slotNames, type Optimizer } from "./optimizers.js";
 
 /** Name of the optimizer's step counter state. */

@@ -9,11 +9,10 @@
 import type { Node } from "../ir/node.js";
 import type { Rule } from "./rewrite.js";
 
-const COMMUTATIVE = new Set(["add", "mul", "maximum", "minimum"]);
-
+/** The op's `commutative` trait, which may depend on the attributes (compare: eq and ne). */
 function commutative(n: Node): boolean {
-  if (COMMUTATIVE.has(n.op)) return true;
-  return n.op === "compare" && (n.attrs.cmp === "eq" || n.attrs.cmp === "ne");
+  const c = n.def.traits.commutative;
+  return typeof c === "function" ? c(n.attrs) : !!c;
 }
 
 export const CSE_RULES: readonly Rule[] = [

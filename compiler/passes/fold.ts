@@ -9,15 +9,19 @@
 import { constant } from "../ir/build.js";
 import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
-import type { NDArray } from "../interp/ndarray.js";
-import { getOp } from "../ops/index.js";
+import type { NDArray } from "../ir/ndarray.js";
 import type { Rule } from "./rewrite.js";
 
 const MAX_FOLDED_ELEMENTS = 64;
-const NOT_FOLDED = new Set(["const", "input", "param", "state", "arg"]);
+
+/** Leaves are bound when the graph runs and constants are folded already; an op may opt out. */
+const foldable = (n: Node): boolean => {
+  const t = n.def.traits;
+  return !t.leaf && !t.data && t.foldable !== false;
+};
 
 function valueOf(n: Node): NDArray {
-  return getOp("const")!.evaluate([], n.attrs, n);
+  return n.def.evaluate([], n.attrs, n);
 }
 
 export const FOLD_RULES: readonly Rule[] = [
@@ -25,9 +29,9 @@ export const FOLD_RULES: readonly Rule[] = [
     name: "fold",
     pattern: "op(const, ..., const) ==> const",
     apply: (n) => {
-      if (NOT_FOLDED.has(n.op) || sizeOf(n.shape) > MAX_FOLDED_ELEMENTS) return undefined;
+      if (!foldable(n) || sizeOf(n.shape) > MAX_FOLDED_ELEMENTS) return undefined;
       if (!n.inputs.every((i) => i.op === "const")) return undefined;
-      const value = getOp(n.op)!.evaluate(n.inputs.map(valueOf), n.attrs, n);
+      const value = n.def.evaluate(n.inputs.map(valueOf), n.attrs, n);
       const values = Array.from(value.data);
       const splat = values.every((v) => Object.is(v, values[0]));
       // constants hold float64 values, like every constant (lowering rounds them to f32 when it

@@ -53,12 +53,12 @@ import { topologicalOrder, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sameShape, type Shape } from "../ir/shape.js";
 import {
-  COMPANION_OF,
-  FUSIBLE_OPS,
+  companionHead,
   fusionHead,
-  HEAD_OPS,
+  isFusible,
+  isHeadOp,
+  isReductionHead,
   programTypes,
-  REDUCTION_OPS,
   type FusedInstr,
   type FusionAttrs,
 } from "../ops/fusion.js";
@@ -70,23 +70,6 @@ export interface FuseOptions {
   /** Duplicate cheap elementwise nodes into every cluster that reads them (default true). */
   readonly duplicate?: boolean;
 }
-
-/** Elementwise ops cheap enough to recompute in every kernel that needs them. */
-const CHEAP: ReadonlySet<string> = new Set([
-  "add",
-  "sub",
-  "mul",
-  "neg",
-  "abs",
-  "sign",
-  "compare",
-  "select",
-  "maximum",
-  "minimum",
-  "cast",
-  "broadcast",
-  "stop_gradient",
-]);
 
 /** The largest cluster of cheap nodes duplicated into the clusters that read it. */
 const MAX_DUPLICATED = 6;
@@ -109,9 +92,9 @@ const fusionAttrs = (n: Node) => n.attrs as unknown as FusionAttrs;
 /** Fusions made by an earlier run that this one will not reshape (multi-output ones). */
 const opaque = (n: Node) => n.op === "fusion_output" || (n.op === "fusion" && !!fusionAttrs(n).outputs);
 const isElementwise = (n: Node) =>
-  FUSIBLE_OPS.has(n.op) || (n.op === "fusion" && !opaque(n) && !fusionHead(fusionAttrs(n)));
+  isFusible(n.op) || (n.op === "fusion" && !opaque(n) && !fusionHead(fusionAttrs(n)));
 const isHead = (n: Node) =>
-  HEAD_OPS.has(n.op) || (n.op === "fusion" && !opaque(n) && !!fusionHead(fusionAttrs(n)));
+  isHeadOp(n.op) || (n.op === "fusion" && !opaque(n) && !!fusionHead(fusionAttrs(n)));
 /** The op of a head node (for a fusion with a head: its head's op). */
 const headOp = (n: Node) => (n.op === "fusion" ? fusionHead(fusionAttrs(n))!.instr.op : n.op);
 
@@ -153,7 +136,7 @@ export function fuseGraph(
     const d = c.members.get(u)!;
     if (isElementwise(u)) return sameShape(p.shape, domainShape(c, d)) ? d : undefined;
     // the head: a reduction reads its input element by element (its prologue); a matmul does not
-    if (u === c.head && u.op !== "fusion" && REDUCTION_OPS.has(headOp(u)))
+    if (u === c.head && u.op !== "fusion" && isReductionHead(headOp(u)))
       return sameShape(p.shape, c.inShape!) ? "in" : undefined;
     return undefined;
   };
@@ -199,7 +182,7 @@ export function fuseGraph(
       const extra = results.has(p) || outside.length > 0;
       if (extra && !multiOutput) continue;
       // cheap nodes are duplicated instead
-      if (outside.length > 0 && !isHead(p) && CHEAP.has(p.op)) continue;
+      if (outside.length > 0 && !isHead(p) && p.def.traits.cheap) continue;
       // a result stays out of a reduction's prologue: it would pull the chain that computes it
       // away from a matmul's epilogue (the prologue is for values read again elsewhere)
       if (results.has(p) && d === "in") continue;
@@ -207,7 +190,7 @@ export function fuseGraph(
       if (isHead(p)) {
         if (c.head || d !== "out") continue;
         c.head = p;
-        if (REDUCTION_OPS.has(headOp(p)))
+        if (isReductionHead(headOp(p)))
           c.inShape = p.op === "fusion" ? fusionPrologueShape(p) : p.inputs[0]!.shape;
       }
       c.members.set(p, d);
@@ -230,7 +213,7 @@ export function fuseGraph(
       inShape: undefined,
       extra: [],
     };
-    if (c.head && REDUCTION_OPS.has(headOp(n)))
+    if (c.head && isReductionHead(headOp(n)))
       c.inShape = n.op === "fusion" ? fusionPrologueShape(n) : n.inputs[0]!.shape;
     clustersOf.set(n, [c]);
   }
@@ -244,7 +227,7 @@ export function fuseGraph(
       const P = own[0]!;
       if (P.root !== p || P.head || P.extra.length || results.has(p) || P.members.size > MAX_DUPLICATED)
         continue;
-      if ([...P.members.keys()].some((x) => !CHEAP.has(x.op))) continue;
+      if ([...P.members.keys()].some((x) => !x.def.traits.cheap)) continue;
       const us = users.get(p) ?? [];
       // each user in a cluster, reading p element by element, in one domain per cluster
       const placements: { c: Cluster; d: Domain }[] = [];
@@ -320,7 +303,7 @@ export function fuseGraph(
   let companions = 0;
   if (multiOutput) {
     for (const a of nodes) {
-      const headOpName = COMPANION_OF[a.op];
+      const headOpName = companionHead(a.op);
       if (!headOpName || clustersOf.has(a)) continue;
       const C = nodes
         .filter((h) => h.op === headOpName && h.inputs.every((x, k) => x === a.inputs[k]))
@@ -430,7 +413,7 @@ function buildFusion(
   const members = [...c.members.keys()].sort((a, b) => position.get(a)! - position.get(b)!);
   const operands: Node[] = [];
   type Ref = { operand: number } | { instr: number };
-  const instrs: { op: string; args: Ref[]; attrs: FusedInstr["attrs"] }[] = [];
+  const instrs: { op: FusedInstr["op"]; args: Ref[]; attrs: FusedInstr["attrs"] }[] = [];
   const valueOf = new Map<Node, Ref>();
   const refOf = (i: Node): Ref => {
     const inside = valueOf.get(i);

@@ -23,7 +23,7 @@ import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
 import { carryIn, storingResiduals } from "../ops/scan.js";
-import { batchNode, canBatch, type BatchOperand } from "../scan/batch.js";
+import { batchNode, canBatch, type BatchOperand } from "../ops/batching.js";
 import {
   argTypes,
   bodyValueTypes,
@@ -34,7 +34,7 @@ import {
   segments,
   stacked,
   type ScanAttrs,
-} from "../scan/body.js";
+} from "../ops/scan-body.js";
 import type { Rule } from "./rewrite.js";
 
 type Kind = "carry" | "seq" | "const";
@@ -121,7 +121,7 @@ function hoist(scan: Node): Hoisted | null {
       if (kind[v] !== "carry") return false; // a step value that cannot be batched
       if (
         !canBatch(
-          op,
+          values[v]!,
           ins.map((a) => kind[a] !== "const" || outside[a]?.stacked === true),
         )
       )

@@ -18,8 +18,6 @@ export interface Rule {
   readonly apply: (n: Node) => Node | undefined;
 }
 
-const LEAVES = new Set(["input", "param", "state", "arg"]);
-
 /** Counts of rule applications, by rule name. */
 export type RuleCounts = Map<string, number>;
 
@@ -28,7 +26,7 @@ export function rewrite(g: Graph, rules: readonly Rule[], counts: RuleCounts = n
   const visit = (root: Node): Node => {
     for (const n of topologicalOrder([root])) {
       if (memo.has(n)) continue;
-      if (LEAVES.has(n.op)) {
+      if (n.def.traits.leaf) {
         memo.set(n, n);
         continue;
       }

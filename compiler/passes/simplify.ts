@@ -11,7 +11,6 @@
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
 import { normalizeAxes, reducedShape, sameShape, sizeOf } from "../ir/shape.js";
-import { FUSIBLE_OPS as FUSIBLE } from "../ops/fusion.js";
 import type { Rule } from "./rewrite.js";
 
 /** The value of a constant that holds one value everywhere, if `n` is such a constant. */
@@ -26,7 +25,8 @@ function as(x: Node, like: Node): Node {
   return sameShape(x.shape, like.shape) ? x : b.broadcastTo(x, like.shape);
 }
 
-const ELEMENTWISE = new Set(["add", "sub", "mul", "div", "maximum", "minimum", "compare", "select"]);
+/** Elementwise ops of several operands broadcast them by NumPy rules (add, compare, select, ...). */
+const broadcastsOperands = (n: Node): boolean => !!n.def.traits.elementwise && n.inputs.length > 1;
 
 export const SIMPLIFY_RULES: readonly Rule[] = [
   {
@@ -139,7 +139,7 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
     name: "scalar-operand",
     pattern: "elementwise(…, broadcast(c), …) ==> elementwise(…, c, …) when the result keeps its shape",
     apply: (n) => {
-      if (!ELEMENTWISE.has(n.op)) return undefined;
+      if (!broadcastsOperands(n)) return undefined;
       const k = n.inputs.findIndex(
         (i) => i.op === "broadcast" && i.inputs[0]!.op === "const" && i.inputs[0]!.shape.length === 0,
       );
@@ -168,7 +168,7 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
       "op(reshape x, v) ==> reshape(op(x, v)) when the reshape keeps the last axis and v is a scalar or a vector along it",
     apply: (n) => {
       // so that the op can join the producer of x (a matmul epilogue reads x's own layout)
-      if (!FUSIBLE.has(n.op) || n.op === "broadcast") return undefined;
+      if (!n.def.traits.elementwise || n.op === "broadcast") return undefined;
       const k = n.inputs.findIndex((i) => i.op === "reshape" && sameShape(i.shape, n.shape));
       if (k < 0) return undefined;
       const x = n.inputs[k]!.inputs[0]!;

@@ -19,16 +19,10 @@ import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
 import { optimizeGraph, type OptLevel } from "../passes/pipeline.js";
 import { planEntry, type EntryPlan, type Target } from "../plan/plan.js";
-import { argTypes, instantiate, makeArgs, segments, type ScanAttrs } from "../scan/body.js";
+import { argTypes, instantiate, makeArgs, segments, type ScanAttrs } from "../ops/scan-body.js";
 import { reservedBytes, type Buffer } from "./layout.js";
-import {
-  ALIASING_OPS,
-  extraOutputs,
-  kernelScratchBytes,
-  lowerNode,
-  NO_KERNEL_OPS,
-  readsElementwise,
-} from "./lower.js";
+import { isData, isView } from "../ir/kernels.js";
+import { extraOutputs, kernelScratchBytes, lowerNode, readsElementwise } from "./lower.js";
 import type { Expr, FnBuilder, ModuleBuilder } from "./module.js";
 
 /** A scan's step as a graph, optimized at the module's level. */
@@ -82,8 +76,8 @@ export class ProgramLowering {
     private readonly optLevel: OptLevel,
   ) {
     this.target = {
-      isPersistent: (n) => NO_KERNEL_OPS.has(n.op),
-      isView: (n) => ALIASING_OPS.has(n.op),
+      isPersistent: isData,
+      isView,
       readsElementwise,
       writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
       scratchBytes: (n) => (n.op === "scan" ? this.layout(n).bytes : kernelScratchBytes(n, simd)),
@@ -167,7 +161,7 @@ export class ProgramLowering {
     for (const node of order) {
       if (buffers.has(node)) continue;
       if (node.op === "const") buffers.set(node, constBuffer(node));
-      else if (ALIASING_OPS.has(node.op)) {
+      else if (isView(node)) {
         const src = buffers.get(node.inputs[0]!)!;
         const skip = node.op === "extract" ? 4 * (node.attrs.offset as number) : 0;
         buffers.set(node, { offset: src.offset + skip, shape: node.shape, dtype: src.dtype });

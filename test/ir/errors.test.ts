@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { gradGraph, interpret, model, nn, WasmgradError, type Model } from "../../compiler/index.js";
-import { graphFromJSON, graphToJSON } from "../../compiler/ir/serialize.js";
+import { graphFromJSON, graphToJSON } from "../../compiler/serialize.js";
 
 const thisFile = fileURLToPath(import.meta.url);
 const lines = readFileSync(thisFile, "utf8").split("\n");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { gradGraph, graphNodes, interpret, model, nn, toNested } from "../../compiler/index.js";
 import { mul } from "../../compiler/ir/build.js";
 import { checkGraph } from "../../compiler/ir/spec.js";
-import { graphFromJSON, graphToJSON } from "../../compiler/ir/serialize.js";
+import { graphFromJSON, graphToJSON } from "../../compiler/serialize.js";
 import { WasmgradError } from "../../compiler/errors.js";
 
 const mlp = model("mlp", (m) => {

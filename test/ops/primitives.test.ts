@@ -21,6 +21,7 @@ import {
 } from "../../compiler/index.js";
 import * as b from "../../compiler/ir/build.js";
 import { Context, type Node } from "../../compiler/ir/node.js";
+import { OPS } from "../../compiler/ops/index.js";
 import { uniform24 } from "../../compiler/ir/random.js";
 
 // ---- helpers -----------------------------------------------------------------------------
@@ -125,7 +126,7 @@ const CASES: Record<string, readonly Case[]> = {
     [
       "binds the carried value (graph built by hand: the DSL has no states)",
       () => {
-        const ctx = new Context("stateful");
+        const ctx = new Context("stateful", OPS);
         const h = ctx.node("state", [], { name: "h", shape: [2], dtype: "f32" });
         const g: Graph = {
           name: "stateful",

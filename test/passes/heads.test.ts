@@ -19,6 +19,7 @@ import {
 } from "../../compiler/index.js";
 import * as b from "../../compiler/ir/build.js";
 import { Context } from "../../compiler/ir/node.js";
+import { OPS } from "../../compiler/ops/index.js";
 import type { FusedInstr, FusionAttrs } from "../../compiler/ops/fusion.js";
 import { fusionKind, optimizeGraph } from "../../compiler/passes/pipeline.js";
 import { expectSoundPlans } from "../plan/check.js";
@@ -243,13 +244,13 @@ describe("the fuse pass", () => {
   });
 
   it("checks a companion's place in a fusion program: with its head's operands, an extra output, read by nothing", () => {
-    const ctx = new Context("companion");
+    const ctx = new Context("companion", OPS);
     const logits = b.constant(ctx, [0, 1, 2, 3, 4, 5], [2, 3]);
     const labels = b.constant(ctx, [0, 2], [2], "i32");
     const fusionOf = (program: FusedInstr[], outputs?: number[]) =>
       ctx.node("fusion", [logits, labels], { shape: [2, 3], program, ...(outputs ? { outputs } : {}) });
-    const xent = { op: "softmax_xent", args: [0, 1], attrs: {} };
-    const grad = { op: "softmax_xent_grad", args: [0, 1], attrs: {} };
+    const xent: FusedInstr = { op: "softmax_xent", args: [0, 1], attrs: {} };
+    const grad: FusedInstr = { op: "softmax_xent_grad", args: [0, 1], attrs: {} };
     expect(fusionOf([xent, grad], [2]).shape).toEqual([2, 3]);
     expect(() => fusionOf([xent, { op: "exp", args: [0], attrs: {} }], [2])).toThrow(
       /needs a softmax_xent_grad head of the same operands/,

@@ -14,7 +14,7 @@ import {
   type Node,
 } from "../../compiler/index.js";
 import { optimizeGraph } from "../../compiler/passes/pipeline.js";
-import type { ScanAttrs } from "../../compiler/scan/body.js";
+import type { ScanAttrs } from "../../compiler/ops/scan-body.js";
 
 const T = 5;
 const B = 3;

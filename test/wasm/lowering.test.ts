@@ -1,28 +1,42 @@
-// The backend's lowering table is complete: every primitive of the closed set has a lowering in
-// compiler/wasm/lower.ts (an elementwise rule, an aliasing or kernel-less op, or a structured
-// kernel). Whether each lowering is right is the business of ops.test.ts.
+// The backend's lowering registry is complete: every op with a kernel has a lowering in
+// compiler/wasm/lowerings.ts, and every op a fused loop may contain has the scalar and vector form
+// of its element. Whether each lowering is right is the business of ops.test.ts.
 import { describe, expect, it } from "vitest";
-import { PRIMITIVES } from "../../compiler/index.js";
-import { INTERNAL_OPS } from "../../compiler/ops/index.js";
-import { ALIASING_OPS, LOWERED_OPS, NO_KERNEL_OPS } from "../../compiler/wasm/lower.js";
+import { hasKernel } from "../../compiler/ir/kernels.js";
+import type { OpDef, OpName } from "../../compiler/ir/op.js";
+import { INTERNAL_OPS, PRIMITIVES } from "../../compiler/ops/index.js";
+import { LOOP, LOWERINGS } from "../../compiler/wasm/lowerings.js";
 
-describe("lowering table", () => {
-  it("every primitive in PRIMITIVES appears in LOWERED_OPS", () => {
-    const missing = PRIMITIVES.map((op) => op.name).filter((name) => !LOWERED_OPS.has(name));
-    expect(missing).toEqual([]);
+const ALL: readonly OpDef[] = [...PRIMITIVES, ...INTERNAL_OPS];
+
+describe("lowering registry", () => {
+  it("every op with a kernel has a lowering", () => {
+    const missing = ALL.filter((d) => hasKernel(d) && LOWERINGS[d.name as OpName] === undefined);
+    expect(missing.map((d) => d.name)).toEqual([]);
   });
 
-  it("LOWERED_OPS names only primitives and the compiler's internal ops (fusion)", () => {
-    const names = new Set([...PRIMITIVES, ...INTERNAL_OPS].map((op) => op.name));
-    expect([...LOWERED_OPS].filter((name) => !names.has(name))).toEqual([]);
-    expect(INTERNAL_OPS.map((op) => op.name).filter((name) => !LOWERED_OPS.has(name))).toEqual([]);
-  });
-
-  it("aliasing and kernel-less ops are ops with one operand or none", () => {
-    for (const name of [...ALIASING_OPS, ...NO_KERNEL_OPS]) {
-      const op = [...PRIMITIVES, ...INTERNAL_OPS].find((p) => p.name === name);
-      expect(op, name).toBeDefined();
-      expect(op!.arity === 0 || op!.arity === 1, name).toBe(true);
+  it("ops without a kernel register no kernel, unless they are elementwise (fused loops inline them)", () => {
+    for (const d of ALL) {
+      if (hasKernel(d)) continue;
+      const l = LOWERINGS[d.name as OpName];
+      if (l !== undefined) expect(d.traits.elementwise, d.name).toBe(true);
     }
+  });
+
+  it("every elementwise op has the scalar and the vector form of its element", () => {
+    for (const d of ALL.filter((d) => d.traits.elementwise)) {
+      const l = LOWERINGS[d.name as OpName];
+      expect(
+        l !== undefined && l !== LOOP && l.elementwise?.scalar && l.elementwise.vector,
+        d.name,
+      ).toBeTruthy();
+    }
+  });
+
+  it("only loops are lowered as loops", () => {
+    const loops = Object.entries(LOWERINGS)
+      .filter(([, l]) => l === LOOP)
+      .map(([op]) => op);
+    expect(loops).toEqual(["scan"]);
   });
 });

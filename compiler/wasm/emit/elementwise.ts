@@ -7,6 +7,7 @@
  * minimum (wasm's min/max do), casts to i32 saturate and send NaN to 0 (trunc_sat), NaN != 0.
  */
 import type { Node } from "../../ir/node.js";
+import type { OpName } from "../../ir/op.js";
 import type { Expr, FnBuilder } from "../module.js";
 import type { LowerContext } from "./context.js";
 
@@ -102,7 +103,8 @@ function mix32(f: FnBuilder, x: Expr, vector: boolean): Expr {
   return step(e, 16);
 }
 
-export const ELEMENTWISE: Readonly<Record<string, ElementwiseLowering>> = {
+/** By op name: the scalar and vector forms of one element (compiler/wasm/lowerings.ts registers them). */
+export const ELEMENTWISE: { readonly [K in OpName]?: ElementwiseLowering } = {
   add: binary(
     (f, a, b) => f.f32.add(a, b),
     (f, a, b) => f.f32x4.add(a, b),

@@ -3,7 +3,7 @@
  * (the interpreter is the high-precision oracle), i32 and bool (0/1) in an Int32Array.
  */
 import { WasmgradError } from "../errors.js";
-import { shapeToString, sizeOf, stridesOf, type DType, type Shape } from "../ir/shape.js";
+import { shapeToString, sizeOf, stridesOf, type DType, type Shape } from "./shape.js";
 
 export interface NDArray {
   readonly shape: Shape;

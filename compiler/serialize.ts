@@ -3,10 +3,12 @@
  * node through the op rules (so shapes are re-checked) in a fresh context, after verifying that
  * references resolve and that the operand relation has no cycle.
  */
-import { WasmgradError, type SourceLocation } from "../errors.js";
-import { graphNodes, type Graph } from "./graph.js";
-import { Context, type Attrs, type Node } from "./node.js";
-import { typeToString, type DType } from "./shape.js";
+import { WasmgradError, type SourceLocation } from "./errors.js";
+import { graphNodes, type Graph } from "./ir/graph.js";
+import { Context, type Attrs, type Node } from "./ir/node.js";
+import type { OpName } from "./ir/op.js";
+import { typeToString, type DType } from "./ir/shape.js";
+import { OPS } from "./ops/index.js";
 
 export interface NodeJSON {
   readonly id: number;
@@ -58,7 +60,7 @@ export function graphFromJSON(json: GraphJSON): Graph {
     if (byId.has(n.id)) throw new WasmgradError(`graph '${json.name}': node id ${n.id} appears twice`);
     byId.set(n.id, n);
   }
-  const ctx = new Context(json.name);
+  const ctx = new Context(json.name, OPS);
   const built = new Map<number, Node>();
   const visiting = new Set<number>();
   // Iterative post-order so that long chains cannot overflow the stack.
@@ -94,7 +96,7 @@ export function graphFromJSON(json: GraphJSON): Graph {
       visiting.delete(id);
       const node = ctx.withSource(n.src, () =>
         ctx.node(
-          n.op,
+          n.op as OpName, // an unknown name is rejected by ctx.node
           n.inputs.map((i) => built.get(i)!),
           n.attrs,
         ),

@@ -17,8 +17,8 @@ import { topologicalOrder } from "../ir/graph.js";
 import type { Context, Node } from "../ir/node.js";
 import { captureUserLocation } from "../ir/source.js";
 import { shapeToString, sizeOf, type TensorType } from "../ir/shape.js";
-import type { FusedInstr } from "../ops/fusion.js";
-import { getPrimitive } from "../ops/registry.js";
+import type { FusedInstr } from "./fusion.js";
+import { getPrimitive } from "./registry.js";
 
 export type BodyInstr = FusedInstr;
 
