@@ -191,7 +191,7 @@ export const scan: OpDef<ScanAttrs, "scan"> = defineOp({
     // Residuals (JAX): forward values the backward step reads that would need a matmul of the
     // carries to recompute are stored by the forward scan as extra per-step outputs. The forward
     // scan with them (`withResiduals`) replaces the plain one in the optimized graph (see
-    // RESIDUALS), so the forward loop runs once.
+    // compiler/passes/residuals.ts), so the forward loop runs once.
     const carryTypes = inits.map((c) => ({ shape: c.shape, dtype: c.dtype }));
     const dryArgs = makeArgs(ctx, [
       ...carryTypes,
@@ -248,27 +248,14 @@ function needsMatmul(attrs: ScanAttrs, nArgs: number, reads: readonly number[]):
   return [...new Set(reads)].filter((v) => costly[v] && !carries.has(v)).sort((a, b) => a - b);
 }
 
-/** Extra results a scan's VJP asked its forward scan to store, by the forward scan's attributes. */
-const RESIDUAL_RESULTS = new WeakMap<ScanAttrs, readonly number[]>();
-
-/** `scan` storing also the values `residuals` (appended after its results: offsets unchanged). */
+/**
+ * `scan` storing also the values `residuals` (appended after its results, so the offsets of the
+ * others are unchanged). The `residuals` step of the hoist pass (compiler/passes/residuals.ts)
+ * sends the readers of the plain scan to this one.
+ */
 function withResiduals(scan: Node, residuals: readonly number[]): Node {
   const attrs = scan.attrs as ScanAttrs;
-  RESIDUAL_RESULTS.set(attrs, residuals);
   return scan.ctx.withSource(scan.src, () =>
     scan.ctx.node("scan", scan.inputs, { ...attrs, results: [...attrs.results, ...residuals] }),
   );
-}
-
-/**
- * The forward scan that also stores the residuals its VJP reads, if a VJP asked for one: its
- * extra results come after the others, so an extract of the plain scan reads the same elements
- * of the augmented one. The `residuals` rule (compiler/passes/hoist.ts) redirects to it.
- */
-export function storingResiduals(scan: Node): Node | undefined {
-  const attrs = scan.attrs as ScanAttrs;
-  const extra = RESIDUAL_RESULTS.get(attrs);
-  return extra
-    ? scan.ctx.node("scan", scan.inputs, { ...attrs, results: [...attrs.results, ...extra] })
-    : undefined;
 }

@@ -22,7 +22,7 @@
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
-import { carryIn, storingResiduals } from "../ops/scan.js";
+import { carryIn } from "../ops/scan.js";
 import { batchNode, canBatch, type BatchOperand } from "../ops/batching.js";
 import {
   argTypes,
@@ -218,15 +218,6 @@ function hoist(scan: Node): Hoisted | null {
 }
 
 export const HOIST_RULES: readonly Rule[] = [
-  {
-    name: "residuals",
-    pattern: "extract(scan) ==> extract(the same scan storing the residuals its VJP reads)",
-    apply: (n) => {
-      if (n.op !== "extract" || n.inputs[0]!.op !== "scan") return undefined;
-      const augmented = storingResiduals(n.inputs[0]!);
-      return augmented && n.ctx.node("extract", [augmented], n.attrs);
-    },
-  },
   {
     name: "hoist",
     pattern: "extract(scan) ==> extract(scan without the work that does not depend on its carries)",

@@ -18,6 +18,7 @@ import { CSE_RULES } from "./cse.js";
 import { FOLD_RULES } from "./fold.js";
 import { fuseGraph } from "./fuse.js";
 import { HOIST_RULES } from "./hoist.js";
+import { mergeResidualScans } from "./residuals.js";
 import { fusionHead, type FusionAttrs } from "../ops/fusion.js";
 import { rewrite, type Rule } from "./rewrite.js";
 import { SIMPLIFY_RULES } from "./simplify.js";
@@ -39,9 +40,22 @@ function rulePass(name: string, rules: readonly Rule[]): Pass {
   };
 }
 
+/**
+ * hoist: first the readers of a forward scan move to the same scan storing its VJP's residuals
+ * (residuals.ts), then the rule moves out of each loop what does not depend on its carries.
+ */
+const HOIST_PASS: Pass = {
+  name: "hoist",
+  run: (g) => {
+    const { graph: merged, merged: residuals } = mergeResidualScans(g);
+    const { graph, rules } = rulePass("hoist", HOIST_RULES).run(merged);
+    return { graph, rules: residuals ? { residuals, ...rules } : rules };
+  },
+};
+
 /** The passes repeated to a fixpoint. */
 export const REWRITE_PASSES: readonly Pass[] = [
-  rulePass("hoist", HOIST_RULES),
+  HOIST_PASS,
   rulePass("simplify", SIMPLIFY_RULES),
   rulePass("fold", FOLD_RULES),
   rulePass("cse", CSE_RULES),

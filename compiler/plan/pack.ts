@@ -15,7 +15,7 @@
  *  - lower bound: the largest total size of buffers live at one step. No placement can do better,
  *    and when the arena reaches it, packing is optimal for this schedule.
  */
-import { ALIGN, reservedBytes } from "../wasm/layout.js";
+import { ALIGN, reservedBytes } from "./layout.js";
 import { liveProfile, overlap } from "./liveness.js";
 
 export { ALIGN };

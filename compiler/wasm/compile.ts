@@ -36,7 +36,7 @@ import { VERSION } from "../version.js";
 import { planEntry, type EntryPlan, type PlanResult, type Target } from "../plan/plan.js";
 import { idRowsOfInputs } from "./ids.js";
 import { loadKernels } from "./kernels.js";
-import { Region, reservedBytes, type Buffer } from "./layout.js";
+import { Region, reservedBytes, type Buffer } from "../plan/layout.js";
 import { ModuleBuilder, type Expr, type FnBuilder } from "./module.js";
 import { ProgramLowering, type StepPlan } from "./program.js";
 

@@ -6,7 +6,7 @@
 import { isView } from "../ir/kernels.js";
 import type { Node } from "../ir/node.js";
 import { fusionHead, programShape, type FusionAttrs } from "../ops/fusion.js";
-import type { Buffer } from "./layout.js";
+import type { Buffer } from "../plan/layout.js";
 import type { LowerContext } from "./emit/context.js";
 import { ELEMENTWISE } from "./emit/elementwise.js";
 import { matmulScratchBytes } from "./emit/matmul.js";

@@ -19,7 +19,7 @@ import { broadcastStrides, contiguousStrides, emitMap, type Access, type MapOper
 import { emitMatmul } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
 import { emitSoftmaxXent } from "./emit/softmax-xent.js";
-import type { Buffer } from "./layout.js";
+import type { Buffer } from "../plan/layout.js";
 
 /**
  * Emits the kernel of `node` reading `ins` and writing `out`; a multi-output fusion also writes its

@@ -20,7 +20,7 @@ import { sizeOf } from "../ir/shape.js";
 import { optimizeGraph, type OptLevel } from "../passes/pipeline.js";
 import { planEntry, type EntryPlan, type Target } from "../plan/plan.js";
 import { argTypes, instantiate, makeArgs, segments, type ScanAttrs } from "../ops/scan-body.js";
-import { reservedBytes, type Buffer } from "./layout.js";
+import { reservedBytes, type Buffer } from "../plan/layout.js";
 import { isData, isView } from "../ir/kernels.js";
 import { extraOutputs, kernelScratchBytes, lowerNode, readsElementwise } from "./lower.js";
 import type { Expr, FnBuilder, ModuleBuilder } from "./module.js";

@@ -19,7 +19,7 @@
 import type { Node } from "../../ir/node.js";
 import { normalizeAxes, type TensorType } from "../../ir/shape.js";
 import { isCompanion, programShape, resultValues, type FusionAttrs } from "../../ops/fusion.js";
-import type { Buffer } from "../layout.js";
+import type { Buffer } from "../../plan/layout.js";
 import type { Expr, ValType } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { ELEMENTWISE } from "./elementwise.js";

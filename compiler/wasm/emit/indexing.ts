@@ -6,7 +6,7 @@
  * interpreter.
  */
 import { sizeOf } from "../../ir/shape.js";
-import type { Buffer } from "../layout.js";
+import type { Buffer } from "../../plan/layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 

@@ -16,7 +16,7 @@
  * accumulated in scratch and then stored through the epilogue element by element.
  */
 import { broadcastShapes, type Shape } from "../../ir/shape.js";
-import { reservedBytes, type Buffer } from "../layout.js";
+import { reservedBytes, type Buffer } from "../../plan/layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { address, nest } from "./loops.js";

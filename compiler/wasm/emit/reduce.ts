@@ -13,7 +13,7 @@
  * rounding only).
  */
 import { normalizeAxes, type DType, type Shape } from "../../ir/shape.js";
-import type { Buffer } from "../layout.js";
+import type { Buffer } from "../../plan/layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { contiguousStrides, immediate, loadElement, type Access, type MapOperand } from "./map.js";

@@ -15,7 +15,7 @@
  * error of exp_f32/exp_v128 and log_f32 (assembly/math.ts) bounds the result's; summation order
  * differs from the interpreter's (f32 rounding only).
  */
-import type { Buffer } from "../layout.js";
+import type { Buffer } from "../../plan/layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { address, nest } from "./loops.js";

@@ -6,7 +6,7 @@
  *
  * Persistent tensors keep their place across calls (the manifest publishes their offsets).
  * The arena holds the intermediates (and kernel scratch) of one entry point; entries run one at a
- * time, so they share it. Within an entry, compiler/plan gives every intermediate an offset in the
+ * time, so they share it. Within an entry, the memory planner (this directory) gives every intermediate an offset in the
  * arena so that values whose lifetimes do not overlap share bytes; `Region` is the bump allocator
  * of the persistent part.
  */
