@@ -8,7 +8,9 @@
  *   for (let i = 0; i < 1000; i++) net.train({ x, y });
  *   const { probs } = net.run({ x });
  */
-export { load, readManifest, supportsRelaxedSimd } from "./load.js";
+export { load } from "./load.js";
+export { readManifest } from "./read-manifest.js";
+export { supportsRelaxedSimd } from "./engine.js";
 export type {
   AnyModel,
   ArrayFor,
@@ -23,7 +25,7 @@ export type {
   SaveWeightsOptions,
   Tensors,
   WasmSource,
-} from "./load.js";
+} from "./types.js";
 export { WasmgradRuntimeError } from "./errors.js";
 export type { RuntimeErrorContext } from "./errors.js";
 export type { InputValue, NestedNumbers, NumericArray } from "./values.js";

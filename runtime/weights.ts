@@ -93,6 +93,12 @@ export function encodeWeights(model: string, tensors: readonly StoredTensor[]): 
   return out;
 }
 
+/** Throws a WasmgradRuntimeError `loadWeights: <detail>` naming the model (and the tensor, if given). */
+type Fail = (detail: string, role?: string, tensor?: string) => never;
+
+/** A copy to perform: bytes of the file -> the tensor's bytes in memory. */
+type Copy = [from: Uint8Array, to: Uint8Array];
+
 /**
  * Parses and fully validates a weights file against the model's params and states; returns the
  * copies to perform (source bytes -> destination bytes in memory) without performing any, so a
@@ -104,15 +110,27 @@ export function decodeWeights(
   params: readonly StoredTensor[],
   states: readonly StoredTensor[],
   loadStates: boolean,
-): Array<[from: Uint8Array, to: Uint8Array]> {
-  const fail = (detail: string, role?: string, tensor?: string): never => {
+): Copy[] {
+  const fail: Fail = (detail, role, tensor) => {
     throw new WasmgradRuntimeError(`loadWeights: ${detail}`, { model, role, tensor });
   };
-  let bytes: Uint8Array;
-  if (file instanceof Uint8Array) bytes = file;
-  else if (file instanceof ArrayBuffer) bytes = new Uint8Array(file);
-  else return fail(`expected a Uint8Array or an ArrayBuffer, got ${typeof file}`);
+  const bytes = asBytes(file, fail);
+  const { header, dataStart } = readHeader(bytes, model, fail);
+  return planCopies(bytes, header.tensors, dataStart, params, states, loadStates, fail);
+}
 
+function asBytes(file: Uint8Array | ArrayBuffer, fail: Fail): Uint8Array {
+  if (file instanceof Uint8Array) return file;
+  if (file instanceof ArrayBuffer) return new Uint8Array(file);
+  return fail(`expected a Uint8Array or an ArrayBuffer, got ${typeof file}`);
+}
+
+/** Checks the prefix (magic, version, header length) and the header's shape and model name. */
+function readHeader(
+  bytes: Uint8Array,
+  model: string,
+  fail: Fail,
+): { header: WeightsHeader; dataStart: number } {
   const magic = String.fromCharCode(...bytes.subarray(0, 4));
   if (bytes.length < PREFIX || magic !== WEIGHTS_MAGIC) {
     fail(
@@ -145,28 +163,31 @@ export function decodeWeights(
     return fail(`corrupt header: expected { model, tensors }`);
   }
   if (h.model !== model) fail(`the file holds weights for model "${h.model}", not "${model}"`);
+  return { header: h as WeightsHeader, dataStart: PREFIX + headerBytes };
+}
 
+/**
+ * Matches the header's tensors, whose data starts at `at`, with the model's: each once, of the
+ * model's shape and dtype, inside the file; then checks the file ends with the last and holds
+ * every param and all states or none (states are skipped unless `loadStates`).
+ */
+function planCopies(
+  bytes: Uint8Array,
+  entries: readonly unknown[],
+  at: number,
+  params: readonly StoredTensor[],
+  states: readonly StoredTensor[],
+  loadStates: boolean,
+  fail: Fail,
+): Copy[] {
   const byName = new Map<string, StoredTensor>();
   for (const t of params) byName.set(`param ${t.name}`, t);
   for (const t of states) byName.set(`state ${t.name}`, t);
-  const copies: Array<[Uint8Array, Uint8Array]> = [];
+  const copies: Copy[] = [];
   const seen = new Set<string>();
   let stateCount = 0;
-  let at = PREFIX + headerBytes;
-  for (const entry of h.tensors as unknown[]) {
-    const e = entry as Partial<WeightsTensor> | null;
-    if (
-      typeof e !== "object" ||
-      e === null ||
-      typeof e.name !== "string" ||
-      (e.role !== "param" && e.role !== "state") ||
-      !Array.isArray(e.shape) ||
-      typeof e.byteLength !== "number" ||
-      !Number.isInteger(e.byteLength) ||
-      e.byteLength < 0
-    ) {
-      return fail(`corrupt header: bad tensor entry ${JSON.stringify(entry)}`);
-    }
+  for (const entry of entries) {
+    const e = checkEntry(entry, fail);
     const key = `${e.role} ${e.name}`;
     if (seen.has(key)) fail(`the file lists ${e.role} "${e.name}" twice`);
     seen.add(key);
@@ -174,29 +195,7 @@ export function decodeWeights(
       at += e.byteLength; // skipped: the model need not have these states at all
       continue;
     }
-    const target = byName.get(key);
-    if (target === undefined) {
-      const valid = (e.role === "param" ? params : states).map((t) => t.name);
-      return fail(
-        `the file holds ${e.role} "${e.name}", which this model does not have ` +
-          `(its ${e.role}s: ${valid.length ? valid.join(", ") : "none"})`,
-      );
-    }
-    if (showShape(e.shape) !== showShape(target.shape) || e.dtype !== target.dtype) {
-      fail(
-        `the file holds shape ${showShape(e.shape)} ${String(e.dtype)}, ` +
-          `the model has shape ${showShape(target.shape)} ${target.dtype}`,
-        e.role,
-        e.name,
-      );
-    }
-    if (e.byteLength !== target.bytes.byteLength) {
-      fail(
-        `the file gives ${e.byteLength} bytes, the model holds ${target.bytes.byteLength}`,
-        e.role,
-        e.name,
-      );
-    }
+    const target = checkTarget(e, byName.get(key), e.role === "param" ? params : states, fail);
     if (at + e.byteLength > bytes.length) {
       fail(
         `truncated file: ${e.role} "${e.name}" needs bytes up to ${at + e.byteLength}, the file has ${bytes.length}`,
@@ -215,4 +214,50 @@ export function decodeWeights(
     fail(`the file holds some states but lacks ${lacking.join(", ")} (a file holds all states or none)`);
   }
   return copies;
+}
+
+/** One header entry's fields (its dtype is checked against the model's in checkTarget). */
+function checkEntry(entry: unknown, fail: Fail): WeightsTensor {
+  const e = entry as Partial<WeightsTensor> | null;
+  if (
+    typeof e !== "object" ||
+    e === null ||
+    typeof e.name !== "string" ||
+    (e.role !== "param" && e.role !== "state") ||
+    !Array.isArray(e.shape) ||
+    typeof e.byteLength !== "number" ||
+    !Number.isInteger(e.byteLength) ||
+    e.byteLength < 0
+  ) {
+    return fail(`corrupt header: bad tensor entry ${JSON.stringify(entry)}`);
+  }
+  return e as WeightsTensor;
+}
+
+/** The model's tensor for entry `e`, which must exist (among `candidates`) and match its shape. */
+function checkTarget(
+  e: WeightsTensor,
+  target: StoredTensor | undefined,
+  candidates: readonly StoredTensor[],
+  fail: Fail,
+): StoredTensor {
+  if (target === undefined) {
+    const valid = candidates.map((t) => t.name);
+    return fail(
+      `the file holds ${e.role} "${e.name}", which this model does not have ` +
+        `(its ${e.role}s: ${valid.length ? valid.join(", ") : "none"})`,
+    );
+  }
+  if (showShape(e.shape) !== showShape(target.shape) || e.dtype !== target.dtype) {
+    fail(
+      `the file holds shape ${showShape(e.shape)} ${String(e.dtype)}, ` +
+        `the model has shape ${showShape(target.shape)} ${target.dtype}`,
+      e.role,
+      e.name,
+    );
+  }
+  if (e.byteLength !== target.bytes.byteLength) {
+    fail(`the file gives ${e.byteLength} bytes, the model holds ${target.bytes.byteLength}`, e.role, e.name);
+  }
+  return target;
 }

@@ -1,0 +1,96 @@
+/**
+ * The WebAssembly engine's side of loading: compiling whatever source `load` was given (bytes, a
+ * compiled module, a `fetch()` response, streamed when the server says `application/wasm`),
+ * detecting relaxed SIMD, and explaining a failed compile in the caller's terms.
+ */
+import { WasmgradRuntimeError } from "./errors.js";
+import type { ResponseLike } from "./types.js";
+
+/** Compiles `source` (already awaited: bytes, a module or a response); a module is returned as is. */
+export async function compileModule(source: unknown): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  let bytes: BufferSource;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    bytes = source as BufferSource;
+  } else if (isResponse(source)) {
+    if (!source.ok) throw new WasmgradRuntimeError(`load: the response has HTTP status ${source.status}`);
+    const type = source.headers.get("content-type") ?? "";
+    if (typeof WebAssembly.compileStreaming === "function" && /^application\/wasm\b/i.test(type)) {
+      return explainCompileError(WebAssembly.compileStreaming(source as unknown as Response), undefined);
+    }
+    bytes = await source.arrayBuffer();
+  } else {
+    throw new WasmgradRuntimeError(
+      `load: expected a Uint8Array, an ArrayBuffer, a WebAssembly.Module or a Response, got ${describe(source)}`,
+    );
+  }
+  return explainCompileError(WebAssembly.compile(bytes), bytes);
+}
+
+function isResponse(x: unknown): x is ResponseLike {
+  const r = x as ResponseLike | null;
+  return (
+    typeof r === "object" && r !== null && typeof r.ok === "boolean" && typeof r.arrayBuffer === "function"
+  );
+}
+
+function describe(x: unknown): string {
+  return x === null ? "null" : typeof x === "object" ? (x.constructor?.name ?? "an object") : typeof x;
+}
+
+/**
+ * Awaits a compile and turns its failure into a WasmgradRuntimeError; when the engine lacks relaxed
+ * SIMD, says so. `bytes` is undefined for a streamed compile.
+ */
+async function explainCompileError(
+  p: Promise<WebAssembly.Module>,
+  bytes: BufferSource | undefined,
+): Promise<WebAssembly.Module> {
+  try {
+    return await p;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const advice =
+      `use Chrome 114+ or Node 21+ (Node 20: node --experimental-wasm-relaxed-simd), or compile the ` +
+      `model without relaxedSimd`;
+    if (!supportsRelaxedSimd() && bytes !== undefined && mentionsRelaxedSimd(bytes)) {
+      throw new WasmgradRuntimeError(
+        `load: this engine cannot compile the module (${why}). It has no relaxed SIMD, which a module ` +
+          `compiled with relaxedSimd (--relaxed-simd) needs: ${advice}`,
+        { cause: e },
+      );
+    }
+    // streamed: the bytes are gone, so only a hint
+    const hint =
+      bytes === undefined && !supportsRelaxedSimd()
+        ? ` (if it was compiled with relaxedSimd: this engine has no relaxed SIMD; ${advice})`
+        : "";
+    throw new WasmgradRuntimeError(`load: not a valid WebAssembly module: ${why}${hint}`, { cause: e });
+  }
+}
+
+/** A module whose one function computes f32x4.relaxed_madd: it validates where relaxed SIMD exists. */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 61, 1, 59, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 133, 2, 11,
+]);
+
+/** Whether this engine runs relaxed SIMD (modules compiled with `relaxedSimd`). */
+export function supportsRelaxedSimd(): boolean {
+  return WebAssembly.validate(RELAXED_SIMD_PROBE);
+}
+
+/** Whether the bytes hold a manifest with `"relaxedSimd":true` (the compiler writes compact JSON). */
+function mentionsRelaxedSimd(bytes: BufferSource): boolean {
+  const view =
+    bytes instanceof ArrayBuffer
+      ? new Uint8Array(bytes)
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const needle = Array.from('"relaxedSimd":true', (ch) => ch.charCodeAt(0));
+  outer: for (let i = 0; i + needle.length <= view.length; i++) {
+    for (let k = 0; k < needle.length; k++) if (view[i + k] !== needle[k]) continue outer;
+    return true;
+  }
+  return false;
+}

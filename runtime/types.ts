@@ -1,0 +1,149 @@
+/**
+ * The runtime's public types: what `load` accepts and the typed handle it returns. Types only:
+ * this file compiles to nothing.
+ */
+import type { Manifest } from "./manifest.js";
+import type { InputValue } from "./values.js";
+
+/**
+ * The names (and i32 dtypes) of one compiled model, so a handle can be typed per model:
+ * `load<Xor>(bytes)` where the compiler's generated `.d.ts` declares
+ *
+ *   interface Xor extends ModelTypes {
+ *     inputs: "x" | "y"; forwardInputs: "x"; lossInputs: "x" | "y";
+ *     outputs: "probs" | "loss"; params: "W1" | "b1"; states: "optim.step"; i32: "y" | "optim.step";
+ *   }
+ *
+ * Without a type argument every name is a string and every array `Float32Array | Int32Array`.
+ */
+export interface ModelTypes {
+  /** Every input's name. */
+  inputs: string;
+  /** The inputs `run()` requires (forward's inputs); when omitted, every input is optional. */
+  forwardInputs?: string;
+  /** The inputs `grad()` and `train()` require; when omitted, every input is optional. */
+  lossInputs?: string;
+  /** Every output's name, `loss` included when the model has one. */
+  outputs: string;
+  params: string;
+  states?: string;
+  /** The tensors whose dtype is i32 (typed `Int32Array`); all others are f32 (`Float32Array`). */
+  i32?: string;
+}
+
+/** The default: nothing known about the model. */
+export interface AnyModel {
+  inputs: string;
+  outputs: string;
+  params: string;
+  states: string;
+  i32: string;
+}
+
+/** The names `T` declares under key `K`, or never when `T` lacks the key. */
+type Named<T, K extends string> = T extends { [P in K]: infer N extends string } ? N : never;
+
+/** The typed array holding tensor `K` of model `T`. */
+export type ArrayFor<T extends ModelTypes, K extends string> =
+  string extends Named<T, "i32">
+    ? Float32Array | Int32Array
+    : K extends Named<T, "i32">
+      ? Int32Array
+      : Float32Array;
+
+/** Tensors by name: live views into memory, or copies in call results. */
+export type Tensors<T extends ModelTypes, N extends string> = { readonly [K in N]: ArrayFor<T, K> };
+
+/** The argument of run / grad / train: `Required` inputs must be given, others may be. */
+export type InputValues<T extends ModelTypes, Required extends string> = {
+  readonly [K in Required]: InputValue;
+} & { readonly [K in Exclude<T["inputs"], Required>]?: InputValue };
+
+/** What `run()` returns: a copy of each output forward writes (not `loss`). */
+export type Outputs<T extends ModelTypes> = Tensors<T, Exclude<T["outputs"], "loss">>;
+
+export interface GradResult<T extends ModelTypes> {
+  readonly loss: number;
+  /** d loss / d param for every param (copies). */
+  readonly grads: { readonly [K in T["params"]]: Float32Array };
+  /** The outputs backward writes besides `loss` (copies). */
+  readonly outputs: Outputs<T>;
+}
+
+export interface LoadOptions {
+  /** Accept NaN and ±Infinity in f32 inputs (rejected by default, naming the element). */
+  readonly allowNonFinite?: boolean;
+}
+
+export interface SaveWeightsOptions {
+  /** Also save the states (optimizer moments, step counter, recurrent state). Default false. */
+  readonly states?: boolean;
+}
+
+export interface LoadWeightsOptions {
+  /** Restore the states the file holds (the default); false skips them. */
+  readonly states?: boolean;
+}
+
+/** What `load` accepts; a `fetch()` response is compiled while it downloads. */
+export type WasmSource =
+  | Uint8Array
+  | ArrayBuffer
+  | WebAssembly.Module
+  | ResponseLike
+  | PromiseLike<ResponseLike | Uint8Array | ArrayBuffer>;
+
+/** The part of a fetch `Response` the runtime uses. */
+export interface ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** A loaded model. Every call is synchronous. */
+export interface Net<T extends ModelTypes = AnyModel> {
+  readonly manifest: Manifest;
+  /** The module's memory (never grown, so views stay valid). */
+  readonly memory: WebAssembly.Memory;
+  /** True when the module has `backward` (the model has a loss): `grad` works. */
+  readonly hasLoss: boolean;
+  /** True when the module has `train_step` (compiled with an optimizer): `train` works. */
+  readonly canTrain: boolean;
+
+  /** Live views of the params: read or write the weights in place. */
+  readonly params: Tensors<T, T["params"]>;
+  /** Live views of the grads, written by `backward` / `train_step`. */
+  readonly grads: { readonly [K in T["params"]]: Float32Array };
+  /** Live views of the inputs: write them, then call `forward()` / `backward()` / `trainStep()`. */
+  readonly inputs: Tensors<T, T["inputs"]>;
+  /** Live views of the outputs (`loss` included). */
+  readonly outputs: Tensors<T, T["outputs"]>;
+  /** Live views of the states. */
+  readonly states: Tensors<T, Named<T, "states">>;
+
+  /** Fills every param from its initializer with `seed` (an integer) and zeros every state. */
+  init(seed?: number): void;
+  /**
+   * Zeros the model's own states (m.state: the recurrent hidden state), e.g. at a document
+   * boundary; params, optimizer moments and the step counter are left alone (init zeros those).
+   */
+  resetState(): void;
+  /** Checks and writes `inputs`, calls `forward`, returns copies of its outputs. */
+  run(inputs: InputValues<T, Named<T, "forwardInputs">>): Outputs<T>;
+  /** Checks and writes `inputs`, calls `backward`, returns the loss and copies of every grad. */
+  grad(inputs: InputValues<T, Named<T, "lossInputs">>): GradResult<T>;
+  /** Checks and writes `inputs`, calls `train_step` (one optimizer step), returns the loss. */
+  train(inputs: InputValues<T, Named<T, "lossInputs">>): { readonly loss: number };
+  /** Calls `forward` on whatever the input views hold. */
+  forward(): void;
+  /** Calls `backward` on whatever the input views hold. */
+  backward(): void;
+  /** Calls `train_step` on whatever the input views hold. */
+  trainStep(): void;
+
+  /** The params (and, with `{ states: true }`, the states) as a weights file (see weights.ts). */
+  saveWeights(options?: SaveWeightsOptions): Uint8Array;
+  /** Restores a weights file; on any error nothing is written. */
+  loadWeights(bytes: Uint8Array | ArrayBuffer, options?: LoadWeightsOptions): void;
+}
