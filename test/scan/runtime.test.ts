@@ -1,4 +1,4 @@
-// The recurrent state carried across calls by the runtime (runtime/load.ts): a stream cut into
+// The recurrent state carried across calls by the runtime (runtime/net.ts): a stream cut into
 // windows of W steps and fed to `forward()` one window at a time gives the outputs and final state
 // of one long interpreter run over the whole stream; a sequence of `trainStep()` calls follows an
 // interpreter loop over the train-step graph that carries every state (the model's hidden state
