@@ -38,8 +38,8 @@ export {
 export { referenceTrainer, type ReferenceTrainer } from "./optim/reference-trainer.js";
 export { checkGraph } from "./ir/spec.js";
 export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./serialize.js";
-export { compile, type CompileOptions, type CompiledModel } from "./wasm/compile.js";
-export type { MemoryPlan } from "./wasm/compile.js";
+export { compile, type CompileOptions, type CompiledModel } from "./pipeline/compile.js";
+export type { MemoryPlan } from "./pipeline/compile.js";
 export type { StepPlan } from "./wasm/program.js";
 export { describePlan, planToSvg, type EntryPlan, type PlannedBuffer } from "./plan/index.js";
 export { emitDts, type DtsOptions } from "./wasm/dts.js";

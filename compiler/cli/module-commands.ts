@@ -17,7 +17,7 @@ import { printGraph, relativePath } from "../inspect/text.js";
 import type { Graph } from "../ir/graph.js";
 import { optim, type Optimizer } from "../optim/optimizers.js";
 import { describePlan, planToSvg, type NamedPlan } from "../plan/report.js";
-import type { CompiledModel } from "../wasm/compile.js";
+import type { CompiledModel } from "../pipeline/compile.js";
 import { emitDts } from "../wasm/dts.js";
 import { load, MANIFEST_SECTION, readManifest } from "../../runtime/index.js";
 import type { Manifest, Net, TensorInfo } from "../../runtime/index.js";
@@ -129,7 +129,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
   const emit = new Set(opts.emit ?? []);
 
   // imported here so that the other commands do not load binaryen and the kernels
-  const { compile } = await import("../wasm/compile.js");
+  const { compile } = await import("../pipeline/compile.js");
   const started = performance.now();
   const compiled = compile(model, {
     ...(optimizer && { optimizer }),
@@ -209,7 +209,7 @@ export async function memoryCommand(
   const loaded = await loadModel(file);
   const { model } = loaded;
   const optimizer = optimizerFor(model, opts, "planned");
-  const { compile } = await import("../wasm/compile.js");
+  const { compile } = await import("../pipeline/compile.js");
   const compiled = compile(model, { ...(optimizer && { optimizer }) });
   const plans = namedPlans(compiled);
   const arenaStart = compiled.plans.forward.arenaStart;

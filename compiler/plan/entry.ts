@@ -3,7 +3,7 @@
  * it computes, which of them run a kernel, which are views of another node's bytes, and which
  * kernels read which values.
  *
- * The planner does not depend on the backend. The backend describes itself through a `Target`:
+ * The planner does not depend on the backend. The backend describes itself through a `KernelFacts`:
  * which nodes sit in persistent memory before the entry runs (leaves, constants), which are views
  * (reshape, stop_gradient), which values another node's kernel writes (the extra results of a
  * multi-output kernel), which operands a kernel reads element by element (so that its output may
@@ -22,7 +22,7 @@ import type { Node } from "../ir/node.js";
 import { broadcastStrides, sizeOf } from "../ir/shape.js";
 
 /** How the backend runs nodes: everything the planner needs to know about it. */
-export interface Target {
+export interface KernelFacts {
   /** Values already in persistent memory when the entry starts (leaves, constants): no kernel. */
   isPersistent(node: Node): boolean;
   /** Views: no kernel, the value is (a contiguous part of) the bytes of the first operand. */
@@ -69,7 +69,7 @@ export interface EntryGraph {
   readonly extras: ReadonlyMap<Node, readonly Node[]>;
 }
 
-export function analyzeEntry(results: readonly Node[], target: Target): EntryGraph {
+export function analyzeEntry(results: readonly Node[], target: KernelFacts): EntryGraph {
   const nodes = topologicalOrder(results);
   const root = new Map<Node, Node>();
   const kernels: Node[] = [];
@@ -109,7 +109,7 @@ export function analyzeEntry(results: readonly Node[], target: Target): EntryGra
  */
 export function overwritable(
   entry: EntryGraph,
-  target: Target,
+  target: KernelFacts,
   k: Node,
   r: Node,
   out: readonly number[],

@@ -22,7 +22,7 @@
  *
  * 2. Elementwise kernels (`shareInPlace`, after scheduling). A kernel whose output is in the
  *    arena takes the buffer of an operand whose lifetime ends at that kernel, when it reads the
- *    operand element by element (Target.readsElementwise: an elementwise op, a loop fusion, the
+ *    operand element by element (KernelFacts.readsElementwise: an elementwise op, a loop fusion, the
  *    epilogue operands of a matmul fusion) and the operand has the output's layout:
  *
  *        %5 = add(%4, b1)    %4's last reader     ->  %5 written over %4
@@ -31,7 +31,7 @@
  *    The merged buffer lives from the first value's definition to the last value's last use.
  */
 import type { Node } from "../ir/node.js";
-import { overwritable, type EntryGraph, type PlanResult, type Target } from "./entry.js";
+import { overwritable, type EntryGraph, type PlanResult, type KernelFacts } from "./entry.js";
 import type { Interval } from "./liveness.js";
 
 export interface SlotAssignment<S> {
@@ -48,7 +48,7 @@ export interface SlotAssignment<S> {
 export function assignSlots<S>(
   entry: EntryGraph,
   results: readonly PlanResult<S>[],
-  target: Target,
+  target: KernelFacts,
 ): SlotAssignment<S> {
   const isKernel = (n: Node) => entry.root.get(n) === n && !target.isPersistent(n);
   // leaves whose old value a copy at the end reads (a result that is a leaf or a view of one)
@@ -130,7 +130,7 @@ export function shareInPlace(
   schedule: readonly Node[],
   intervals: ReadonlyMap<Node, Interval>,
   bytes: ReadonlyMap<Node, number>,
-  target: Target,
+  target: KernelFacts,
 ): Map<Node, SharedBuffer> {
   const bufferOf = new Map<Node, SharedBuffer>();
   for (const [r, iv] of intervals) bufferOf.set(r, { nodes: [r], bytes: bytes.get(r)!, ...iv });

@@ -14,13 +14,13 @@
  */
 import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
-import { analyzeEntry, type EntryGraph, type PlanResult, type Target } from "./entry.js";
+import { analyzeEntry, type EntryGraph, type PlanResult, type KernelFacts } from "./entry.js";
 import { assignSlots, shareInPlace, type SharedBuffer } from "./inplace.js";
 import { liveProfile, valueIntervals } from "./liveness.js";
 import { bufferBytes, conflicts, lowerBound, naiveSize, pack, type Item } from "./pack.js";
 import { listSchedule, STRATEGIES, type Strategy } from "./schedule.js";
 
-export type { PlanResult, Target } from "./entry.js";
+export type { PlanResult, KernelFacts } from "./entry.js";
 
 /** One buffer of the arena. */
 export interface PlannedBuffer {
@@ -90,7 +90,7 @@ export interface PlanOptions {
 
 export function planEntry<S>(
   results: readonly PlanResult<S>[],
-  target: Target,
+  target: KernelFacts,
   options: PlanOptions = {},
 ): EntryPlan<S> {
   const entry = analyzeEntry(
@@ -190,7 +190,7 @@ function packSchedule(
   atEnd: ReadonlySet<Node>,
   bytes: ReadonlyMap<Node, number>,
   scratch: ReadonlyMap<Node, number>,
-  target: Target,
+  target: KernelFacts,
   strategy: Strategy,
 ): Candidate {
   const intervals = valueIntervals(entry, schedule, arena, atEnd);

@@ -4,6 +4,7 @@
  * `f32x4`, `i32x4`); nothing else in the compiler handles a raw binaryen module.
  */
 import binaryen from "binaryen";
+import type { Target } from "../pipeline/target.js";
 
 export type Expr = number;
 export type ValType = "i32" | "f32" | "f64" | "v128";
@@ -188,12 +189,12 @@ export class ModuleBuilder {
   readonly reservedBytes: number;
   private readonly segments: DataSegment[] = [];
 
+  /** `target` sets the module's features: SIMD, relaxed SIMD (compiler/pipeline/target.ts). */
   constructor(
     kernels: Uint8Array | undefined,
-    simd: boolean,
-    /** Whether kernels may use relaxed SIMD (f32x4.relaxed_madd); see CompileOptions.relaxedSimd. */
-    readonly relaxedSimd = false,
+    readonly target: Target,
   ) {
+    const { simd, relaxedSimd } = target;
     this.mod = kernels ? binaryen.readBinary(kernels) : new binaryen.Module();
     const features =
       binaryen.Features.MVP |

@@ -13,37 +13,17 @@
  * next carry back into its carry-in buffer. The copies are bulk `memory.copy`s of one step's
  * values, small beside the step's kernels.
  */
-import type { Graph } from "../ir/graph.js";
-import { topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
+import { isView } from "../ir/kernels.js";
 import { sizeOf } from "../ir/shape.js";
-import { optimizeGraph, type OptLevel } from "../passes/pipeline.js";
-import { planEntry, type EntryPlan, type Target } from "../plan/plan.js";
-import { argTypes, instantiate, makeArgs, segments, type ScanAttrs } from "../ops/scan-body.js";
+import { segments, type ScanAttrs } from "../ops/scan-body.js";
+import type { StepGraph } from "../pipeline/optimize.js";
+import type { StepLayout } from "../pipeline/plan.js";
+import type { Target } from "../pipeline/target.js";
 import { reservedBytes, type Buffer } from "../plan/layout.js";
-import { isData, isView } from "../ir/kernels.js";
-import { extraOutputs, kernelScratchBytes, lowerNode, readsElementwise } from "./lower.js";
+import type { EntryPlan } from "../plan/plan.js";
+import { extraOutputs, lowerNode } from "./lower.js";
 import type { Expr, FnBuilder, ModuleBuilder } from "./module.js";
-
-/** A scan's step as a graph, optimized at the module's level. */
-interface ScanBody {
-  /** Argument leaves: carries, sequence rows, loop-invariants. */
-  readonly args: readonly Node[];
-  /** The next carries, then the per-step outputs. */
-  readonly results: readonly Node[];
-  readonly order: readonly Node[];
-}
-
-/** Where a step's values live, relative to the scan's scratch block. */
-interface ScanLayout {
-  /** Carry-in buffers, then one row buffer per sequence. */
-  readonly staging: readonly Buffer[];
-  readonly resultSlots: readonly Buffer[];
-  /** Start of the step's arena in the block. */
-  readonly arenaStart: number;
-  readonly plan: EntryPlan<Buffer>;
-  readonly bytes: number;
-}
 
 /**
  * The memory plan of one lowered scan step, with absolute addresses: its result slots (`homes`)
@@ -54,94 +34,28 @@ export interface StepPlan extends EntryPlan<Buffer> {
   readonly export: string;
   /** Byte address of the step's arena. */
   readonly arenaStart: number;
-  /** The scan kernel's scratch block: staging buffers, result slots, then the step's arena. */
+  /** The scan kernel's scratch block: staging, result slots, then the step's arena. */
   readonly block: { readonly start: number; readonly bytes: number };
-  /** Carry-in buffers, then one row buffer per sequence. */
+  /** Carry-in and sequence-row buffers (absolute). */
   readonly staging: readonly Buffer[];
 }
 
 const dtypeOf = (n: { dtype: string }): "f32" | "i32" => (n.dtype === "f32" ? "f32" : "i32");
 const at = (b: Buffer, base: number): Buffer => ({ ...b, offset: b.offset + base });
 
+/** Lowers planned entries and loop steps to kernel functions of one module. */
 export class ProgramLowering {
-  private readonly bodies = new Map<Node, ScanBody>();
-  private readonly layouts = new Map<Node, ScanLayout>();
   /** The plan of every scan step lowered so far (nested ones too), in lowering order. */
   readonly stepPlans: StepPlan[] = [];
-  readonly target: Target;
 
   constructor(
     private readonly mb: ModuleBuilder,
-    private readonly simd: boolean,
-    private readonly optLevel: OptLevel,
-  ) {
-    this.target = {
-      isPersistent: isData,
-      isView,
-      readsElementwise,
-      writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
-      scratchBytes: (n) => (n.op === "scan" ? this.layout(n).bytes : kernelScratchBytes(n, simd)),
-    };
-  }
-
-  /**
-   * Every node the results need, including the steps of scans (recursively): the caller places
-   * their constants in persistent memory before the arena.
-   */
-  nodesOf(results: readonly Node[]): Node[] {
-    const out: Node[] = [];
-    for (const n of topologicalOrder(results)) {
-      out.push(n);
-      if (n.op === "scan") out.push(...this.nodesOf(this.body(n).results));
-    }
-    return out;
-  }
-
-  private body(scan: Node): ScanBody {
-    let b = this.bodies.get(scan);
-    if (!b) {
-      const attrs = scan.attrs as ScanAttrs;
-      const args = makeArgs(scan.ctx, argTypes(scan.inputs, attrs));
-      const values = scan.ctx.withSource(scan.src, () => instantiate(attrs.program, args));
-      const step: Graph = {
-        name: `${scan.ctx.name}.scan${scan.id}`,
-        inputs: [],
-        params: [],
-        states: [],
-        outputs: new Map(attrs.results.map((r, k) => [`r${k}`, values[r]!])),
-        grads: new Map(),
-        updates: new Map(),
-      };
-      const optimized = optimizeGraph(step, { level: this.optLevel }).graph;
-      const results = [...optimized.outputs.values()];
-      b = { args, results, order: topologicalOrder(results) };
-      this.bodies.set(scan, b);
-    }
-    return b;
-  }
-
-  private layout(scan: Node): ScanLayout {
-    let l = this.layouts.get(scan);
-    if (!l) {
-      const attrs = scan.attrs as ScanAttrs;
-      const body = this.body(scan);
-      let top = 0;
-      const allocate = (n: { shape: readonly number[]; dtype: string }): Buffer => {
-        const b = { offset: top, shape: n.shape, dtype: dtypeOf(n) };
-        top += reservedBytes(sizeOf(n.shape) * 4);
-        return b;
-      };
-      const staging = body.args.slice(0, attrs.carries + attrs.xs).map(allocate);
-      const resultSlots = body.results.map(allocate);
-      const plan = planEntry(
-        body.results.map((node, k) => ({ node, slot: resultSlots[k]! })),
-        this.target,
-      );
-      l = { staging, resultSlots, arenaStart: top, plan, bytes: top + plan.arenaBytes };
-      this.layouts.set(scan, l);
-    }
-    return l;
-  }
+    private readonly target: Target,
+    /** The optimized step of every scan (stage "optimize"). */
+    private readonly steps: ReadonlyMap<Node, StepGraph>,
+    /** The layout and plan of every step (stage "plan"). */
+    private readonly stepLayouts: ReadonlyMap<Node, StepLayout>,
+  ) {}
 
   /**
    * Lowers a planned schedule: one function per kernel, named `${prefix}_${id}_${op}`. `preset`
@@ -200,7 +114,13 @@ export class ProgramLowering {
         );
       } else {
         lowerNode(
-          { f, simd: this.simd, fma: this.mb.relaxedSimd, kernel: (k) => this.mb.kernel(k), scratch },
+          {
+            f,
+            simd: this.target.simd,
+            fma: this.target.relaxedSimd,
+            kernel: (k) => this.mb.kernel(k),
+            scratch,
+          },
           node,
           ins,
           buffers.get(node)!,
@@ -232,8 +152,8 @@ export class ProgramLowering {
     constBuffer: (n: Node) => Buffer,
   ): void {
     const attrs = scan.attrs as ScanAttrs;
-    const body = this.body(scan);
-    const layout = this.layout(scan);
+    const body = this.steps.get(scan)!;
+    const layout = this.stepLayouts.get(scan)!;
     const nc = attrs.carries;
     const nStaged = nc + attrs.xs;
     const preset = new Map<Node, Buffer>();

@@ -23,7 +23,7 @@ import { expect } from "vitest";
 import { leafName, topologicalOrder } from "../../compiler/ir/graph.js";
 import type { Node } from "../../compiler/ir/node.js";
 import type { EntryPlan } from "../../compiler/plan/plan.js";
-import type { CompiledModel } from "../../compiler/wasm/compile.js";
+import type { CompiledModel } from "../../compiler/pipeline/compile.js";
 import type { StepPlan } from "../../compiler/wasm/program.js";
 import { readsElementwise } from "../../compiler/wasm/lower.js";
 

@@ -14,7 +14,7 @@ import { optimizeGraph } from "../../compiler/passes/pipeline.js";
 import { analyzeEntry } from "../../compiler/plan/entry.js";
 import { assignSlots } from "../../compiler/plan/inplace.js";
 import { conflicts, lowerBound, naiveSize, pack, type Item } from "../../compiler/plan/pack.js";
-import { planEntry, type PlanResult, type Target } from "../../compiler/plan/plan.js";
+import { planEntry, type PlanResult, type KernelFacts } from "../../compiler/plan/plan.js";
 import { isValidSchedule, listSchedule, STRATEGIES } from "../../compiler/plan/schedule.js";
 import { kernelScratchBytes, readsElementwise } from "../../compiler/wasm/lower.js";
 import { planViolations } from "./check.js";
@@ -64,7 +64,7 @@ describe("interval packing", () => {
 // ---- random graphs ------------------------------------------------------------------------------
 
 /** The backend's view of nodes, as compile.ts passes it to the planner. */
-const target = (simd: boolean): Target => ({
+const target = (simd: boolean): KernelFacts => ({
   isPersistent: (n) => ["input", "param", "state", "const"].includes(n.op),
   isView: (n) => ["reshape", "stop_gradient"].includes(n.op),
   readsElementwise,

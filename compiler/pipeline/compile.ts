@@ -1,0 +1,65 @@
+/**
+ * compile(model): one self-contained WebAssembly module per model, through a list of named
+ * stages, each a function from the previous stages' results to its own:
+ *
+ *   entries   the graph of each entry point: forward, backward (autodiff), train (optimizer)
+ *   optimize  the pass pipeline over every entry and every loop step, with the same options
+ *   layout    persistent tensors at fixed offsets, constants as data segments
+ *   plan      per entry and per loop step: a kernel schedule and an arena offset for every value
+ *   lower     one kernel function per scheduled node, one exported function per entry
+ *   init      init(seed) and reset_state()
+ *   manifest  the module's description of itself, in a custom section
+ *   emit      binaryen's optimizer (which also inlines the AssemblyScript kernels), validation
+ *
+ * Only `lower`, `init` and `emit` need the code generator (binaryen, compiler/wasm/module.ts);
+ * the stages before it are plain functions of graphs that tests call alone.
+ */
+import type { Model } from "../dsl/model.js";
+import { MANIFEST_SECTION } from "../../runtime/manifest.js";
+import { lowerEntries } from "../wasm/entries.js";
+import { emitInit } from "../wasm/init.js";
+import { loadKernels } from "../wasm/kernels.js";
+import { ModuleBuilder } from "../wasm/module.js";
+import { buildEntries } from "./entries.js";
+import { layoutMemory } from "./layout.js";
+import { buildManifest } from "./manifest.js";
+import { optimizeEntries } from "./optimize.js";
+import type { CompiledModel, CompileOptions } from "./options.js";
+import { planMemory } from "./plan.js";
+import { targetOf } from "./target.js";
+
+export type { CompiledModel, CompileOptions, MemoryPlan } from "./options.js";
+
+/** The stages, in order (see the file comment). */
+export const STAGES = ["entries", "optimize", "layout", "plan", "lower", "init", "manifest", "emit"] as const;
+
+export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel {
+  const target = targetOf(options, mdl.name);
+  const entries = buildEntries(mdl, options);
+  const optimized = optimizeEntries(entries, {
+    level: options.optLevel ?? 2,
+    ...(options.passes ? { passes: options.passes } : {}),
+  });
+  const mb = new ModuleBuilder(loadKernels(), target);
+  try {
+    const layout = layoutMemory(mdl, optimized, mb.reservedBytes);
+    for (const s of layout.segments) mb.addData(s.offset, s.bytes);
+    const memory = planMemory(optimized, layout, target);
+    const lowered = lowerEntries(mb, target, optimized, layout, memory);
+    emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);
+    const manifest = buildManifest(mdl, options, target, layout, memory, Math.max(lowered.end, layout.end));
+    mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
+    const { binary, text } = mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? true });
+    const { forward, backward, train } = optimized.graphs;
+    return {
+      wasm: new Uint8Array(binary), // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
+      manifest,
+      graphs: { forward, ...(backward ? { backward } : {}), ...(train ? { train } : {}) },
+      plans: { ...lowered.plans, forward: lowered.plans.forward!, steps: lowered.steps },
+      passReports: optimized.passReports,
+      ...(options.wat ? { wat: text() } : {}),
+    };
+  } finally {
+    mb.dispose();
+  }
+}

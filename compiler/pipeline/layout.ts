@@ -1,0 +1,116 @@
+/**
+ * Stage "layout": the persistent part of the module's memory (plan/layout.ts). After the
+ * kernels' static data, in this order: every input, param and state (the model's, then the
+ * optimizer's), every output and gradient slot, then the data segments: every constant an entry
+ * or a loop step reads, and the values of params initialised from constant arrays. The arena of
+ * intermediates starts where this ends, so no intermediate can overwrite them. The manifest
+ * publishes each tensor's offset.
+ */
+import type { Model } from "../dsl/model.js";
+import { leafName, topologicalOrder } from "../ir/graph.js";
+import type { Node } from "../ir/node.js";
+import { sizeOf, type DType } from "../ir/shape.js";
+import { Region, type Buffer } from "../plan/layout.js";
+import { idRowsOfInputs } from "../wasm/ids.js";
+import type { TensorInfo, TensorRole } from "../../runtime/manifest.js";
+import { entryNames, entryRoots } from "./entries.js";
+import type { OptimizedEntries } from "./optimize.js";
+
+/** Bytes placed in memory when the module is instantiated. */
+export interface DataSegment {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface PersistentLayout {
+  /** Every named tensor, as the manifest lists it. */
+  readonly tensors: readonly TensorInfo[];
+  /** Slots of the inputs, params and states (the model's and the optimizer's). */
+  readonly leaves: ReadonlyMap<Node, Buffer>;
+  readonly outputs: ReadonlyMap<string, Buffer>;
+  readonly grads: ReadonlyMap<string, Buffer>;
+  /** The buffer of every constant the entries and their loop steps read. */
+  readonly constants: ReadonlyMap<Node, Buffer>;
+  /** For params initialised from constant arrays: where those values are. */
+  readonly initValues: ReadonlyMap<Node, Buffer>;
+  readonly segments: readonly DataSegment[];
+  /** The first byte after the persistent part: where the arena starts. */
+  readonly end: number;
+}
+
+const storedDType = (dtype: DType | string): "f32" | "i32" => (dtype === "f32" ? "f32" : "i32");
+
+function encode(dtype: "f32" | "i32", values: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(Math.max(values.length, 1) * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) =>
+    dtype === "f32" ? view.setFloat32(i * 4, v, true) : view.setInt32(i * 4, v, true),
+  );
+  return bytes;
+}
+
+/** Every node the entries compute, the steps of their loops too (recursively), in a fixed order. */
+export function nodesOf(opt: OptimizedEntries, roots: readonly Node[]): Node[] {
+  const out: Node[] = [];
+  for (const n of topologicalOrder(roots)) {
+    out.push(n);
+    if (n.op === "scan") out.push(...nodesOf(opt, opt.steps.get(n)!.results));
+  }
+  return out;
+}
+
+/** `start`: the first byte after the kernels' static data. */
+export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): PersistentLayout {
+  const g = mdl.graph;
+  const region = new Region(start);
+  const tensors: TensorInfo[] = [];
+  const idRows = idRowsOfInputs(g);
+  const slot = (name: string, role: TensorRole, n: Node): Buffer => {
+    const b = region.allocate(n.shape, storedDType(n.dtype));
+    const rows = role === "input" ? idRows.get(n) : undefined;
+    tensors.push({
+      name,
+      role,
+      shape: [...n.shape],
+      dtype: b.dtype === "f32" ? "f32" : "i32",
+      offset: b.offset,
+      ...(rows !== undefined ? { idRows: rows } : {}),
+    });
+    return b;
+  };
+  const leaves = new Map<Node, Buffer>();
+  for (const n of g.inputs) leaves.set(n, slot(leafName(n), "input", n));
+  for (const n of g.params) leaves.set(n, slot(leafName(n), "param", n));
+  // the model's own states (recurrent state), then the optimizer's
+  for (const n of opt.graphs.train?.states ?? g.states) leaves.set(n, slot(leafName(n), "state", n));
+  const outputs = new Map<string, Buffer>();
+  for (const [name, n] of g.outputs) outputs.set(name, slot(name, "output", n));
+  const grads = new Map<string, Buffer>();
+  if (opt.graphs.backward) for (const p of g.params) grads.set(leafName(p), slot(leafName(p), "grad", p));
+
+  const segments: DataSegment[] = [];
+  const data = (shape: readonly number[], dtype: "f32" | "i32", values: readonly number[]): Buffer => {
+    const b = region.allocate(shape, dtype);
+    segments.push({ offset: b.offset, bytes: encode(dtype, values) });
+    return b;
+  };
+  const constants = new Map<Node, Buffer>();
+  for (const name of entryNames(opt.graphs)) {
+    for (const n of nodesOf(opt, entryRoots(name, opt.graphs[name]!))) {
+      if (n.op !== "const" || constants.has(n)) continue;
+      const values =
+        "values" in n.attrs
+          ? (n.attrs.values as number[])
+          : new Array<number>(sizeOf(n.shape)).fill(n.attrs.value as number);
+      constants.set(n, data(n.shape, storedDType(n.dtype), values));
+    }
+  }
+  const initValues = new Map<Node, Buffer>();
+  for (const p of g.params) {
+    const initializer = mdl.initializers.get(leafName(p))!;
+    if (initializer.kind === "constant" && typeof initializer.values !== "number") {
+      initValues.set(p, data(p.shape, "f32", initializer.values));
+    }
+  }
+  return { tensors, leaves, outputs, grads, constants, initValues, segments, end: region.end };
+}

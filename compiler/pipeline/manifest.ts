@@ -1,0 +1,62 @@
+/**
+ * Stage "manifest": what the module says about itself (runtime/manifest.ts), stored in its
+ * custom section: format and compiler versions, the options, every tensor's name, role, dtype,
+ * shape and offset, and each entry's export, inputs and outputs.
+ */
+import { LOSS } from "../autodiff/grad.js";
+import type { Model } from "../dsl/model.js";
+import { leafName, topologicalOrder } from "../ir/graph.js";
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  type EntryInfo,
+  type Manifest,
+} from "../../runtime/manifest.js";
+import { VERSION } from "../version.js";
+import type { PersistentLayout } from "./layout.js";
+import type { CompileOptions } from "./options.js";
+import type { MemoryPlans } from "./plan.js";
+import type { Target } from "./target.js";
+
+export function buildManifest(
+  mdl: Model,
+  options: CompileOptions,
+  target: Target,
+  layout: PersistentLayout,
+  plans: MemoryPlans,
+  memoryEnd: number,
+): Manifest {
+  const g = mdl.graph;
+  const entries: Record<string, EntryInfo> = {};
+  for (const e of plans.entries) {
+    const reads = new Set(
+      topologicalOrder(e.results.map((r) => r.node))
+        .filter((n) => n.op === "input")
+        .map(leafName),
+    );
+    entries[e.name] = {
+      export: e.exportName,
+      inputs: g.inputs.map(leafName).filter((n) => reads.has(n)),
+      outputs: e.name === "forward" ? [...g.outputs.keys()].filter((n) => n !== LOSS) : [LOSS],
+    };
+  }
+  return {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    compilerVersion: VERSION,
+    model: mdl.name,
+    options: {
+      simd: target.simd,
+      relaxedSimd: target.relaxedSimd,
+      optimizer: options.optimizer ?? null,
+      clipNorm: options.clipNorm ?? null,
+    },
+    memoryBytes: Math.max(1, Math.ceil(memoryEnd / 65536)) * 65536,
+    tensors: [...layout.tensors],
+    entries: {
+      forward: entries.forward!,
+      ...(entries.backward ? { backward: entries.backward } : {}),
+      ...(entries.train ? { train: entries.train } : {}),
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/** What `compile` takes and returns (compiler/pipeline/compile.ts). */
+import type { Manifest } from "../../runtime/manifest.js";
+import type { Graph } from "../ir/graph.js";
+import type { Optimizer } from "../optim/optimizers.js";
+import type { OptLevel, PassReport } from "../passes/pipeline.js";
+import type { Buffer } from "../plan/layout.js";
+import type { EntryPlan } from "../plan/plan.js";
+import type { StepPlan } from "../wasm/program.js";
+
+export interface CompileOptions {
+  /** Bakes a train_step into the module (needs a loss). */
+  readonly optimizer?: Optimizer;
+  /** Clip gradients by global norm in train_step. */
+  readonly clipNorm?: number;
+  /** f32x4 SIMD (default true); false emits a scalar module for hosts without SIMD. */
+  readonly simd?: boolean;
+  /**
+   * Relaxed SIMD (default false; needs `simd`): matmul inner loops use `f32x4.relaxed_madd`, a
+   * fused multiply-add on hardware with FMA (W1 trains 13% faster). The module then needs an
+   * engine with relaxed SIMD (Chrome 114+, Node 21+; Node 20 with
+   * `--experimental-wasm-relaxed-simd`), and its results may differ in the last bits from one
+   * machine to another, as the engine may or may not fuse the multiply and the add.
+   */
+  readonly relaxedSimd?: boolean;
+  /** Run binaryen's optimizer (default true). */
+  readonly optimize?: boolean;
+  /** Graph optimization level: 0 (no passes, every node its own kernel) or 2 (default). */
+  readonly optLevel?: OptLevel;
+  /**
+   * At -O2, run only these passes (by name, e.g. without "fuse"), to measure what each brings.
+   * They apply to every entry and to the step of every loop alike.
+   */
+  readonly passes?: readonly string[];
+  /** Also return the WebAssembly text (costly for large modules). */
+  readonly wat?: boolean;
+}
+
+/** The entry points a module exports, by their name in manifests and reports. */
+export type EntryName = "forward" | "backward" | "train";
+
+/** The memory plan of one entry point, with its slots as buffers of the module's memory. */
+export interface MemoryPlan extends EntryPlan<Buffer> {
+  /** The entry's exported function. */
+  readonly export: string;
+  /** Byte address of the arena in memory: a buffer's address is arenaStart + its offset. */
+  readonly arenaStart: number;
+}
+
+export interface CompiledModel {
+  readonly wasm: Uint8Array<ArrayBuffer>;
+  readonly manifest: Manifest;
+  /** The graphs each entry point computes. */
+  readonly graphs: { readonly forward: Graph; readonly backward?: Graph; readonly train?: Graph };
+  /**
+   * The memory plan of each entry: schedule, buffer offsets and lifetimes, and the arena size
+   * against the naive size and the lower bound (see compiler/plan).
+   */
+  readonly plans: {
+    readonly forward: MemoryPlan;
+    readonly backward?: MemoryPlan;
+    readonly train?: MemoryPlan;
+    /** The plan of every scan step (see StepPlan), nested ones too. */
+    readonly steps: readonly StepPlan[];
+  };
+  /** What the optimization passes did to each entry's graph (empty at -O0). */
+  readonly passReports: Partial<Record<EntryName, readonly PassReport[]>>;
+  /** The WebAssembly text of the module, when requested. */
+  readonly wat?: string;
+}

@@ -1,0 +1,116 @@
+/**
+ * Stage "plan": the memory plan of every entry and of every loop step (compiler/plan): a schedule
+ * of its kernels, and an offset in the arena for every intermediate, shared by values whose
+ * lifetimes do not overlap. Results are written into their persistent slots (param and state
+ * updates too, once every other reader of the old value has run); the rest is copied there at the
+ * end.
+ *
+ * A loop's step is planned like an entry. Its bytes sit in the scan kernel's scratch block, which
+ * the enclosing plan reserves:
+ *
+ *   [carry-in buffers][row buffers of the sequences][result buffers][the step's own arena]
+ */
+import { LOSS } from "../autodiff/grad.js";
+import { leafName, type Graph } from "../ir/graph.js";
+import { isData, isView } from "../ir/kernels.js";
+import type { Node } from "../ir/node.js";
+import { sizeOf } from "../ir/shape.js";
+import type { ScanAttrs } from "../ops/scan-body.js";
+import { reservedBytes, type Buffer } from "../plan/layout.js";
+import { planEntry, type EntryPlan, type KernelFacts, type PlanResult } from "../plan/plan.js";
+import { kernelScratchBytes, readsElementwise } from "../wasm/lower.js";
+import { entryNames } from "./entries.js";
+import type { PersistentLayout } from "./layout.js";
+import type { OptimizedEntries, StepGraph } from "./optimize.js";
+import type { EntryName } from "./options.js";
+import type { Target } from "./target.js";
+
+/** Where a step's values live, relative to the scan's scratch block. */
+export interface StepLayout {
+  /** Carry-in buffers, then one row buffer per sequence. */
+  readonly staging: readonly Buffer[];
+  readonly resultSlots: readonly Buffer[];
+  /** Start of the step's arena in the block. */
+  readonly arenaStart: number;
+  readonly plan: EntryPlan<Buffer>;
+  /** The whole block: what the scan kernel reserves as scratch. */
+  readonly bytes: number;
+}
+
+export interface PlannedEntry {
+  readonly name: EntryName;
+  /** The exported function. */
+  readonly exportName: string;
+  /** Values to compute, each with the persistent slot it must end up in (updates name their leaf). */
+  readonly results: readonly PlanResult<Buffer>[];
+  readonly plan: EntryPlan<Buffer>;
+}
+
+export interface MemoryPlans {
+  readonly entries: readonly PlannedEntry[];
+  readonly steps: ReadonlyMap<Node, StepLayout>;
+}
+
+const EXPORTS: Record<EntryName, string> = { forward: "forward", backward: "backward", train: "train_step" };
+
+/** What an entry must leave in which slot. */
+function entryResults(name: EntryName, g: Graph, layout: PersistentLayout): PlanResult<Buffer>[] {
+  const results = (m: ReadonlyMap<string, Node>, slots: ReadonlyMap<string, Buffer>) =>
+    [...m].map(([key, node]) => ({ node, slot: slots.get(key)! }));
+  /** Updates of params and states, each written into its leaf's slot. */
+  const updates = () =>
+    [...g.updates].map(([key, node]) => {
+      const leaf = [...g.params, ...g.states].find((l) => leafName(l) === key)!;
+      return { node, slot: layout.leaves.get(leaf)!, updates: leaf };
+    });
+  const loss = () => ({ node: g.outputs.get(LOSS)!, slot: layout.outputs.get(LOSS)! });
+  // forward also advances the model's states; backward (a pure query) does not
+  if (name === "forward") return [...results(g.outputs, layout.outputs), ...updates()];
+  if (name === "backward") return [loss(), ...results(g.grads, layout.grads)];
+  // an update overwrites its param or state only after every other reader has run (plan/)
+  return [loss(), ...results(g.grads, layout.grads), ...updates()];
+}
+
+const dtypeOf = (n: { dtype: string }): "f32" | "i32" => (n.dtype === "f32" ? "f32" : "i32");
+
+/** The step's buffers in its scratch block, and its plan. */
+function layoutStep(scan: Node, step: StepGraph, facts: KernelFacts): StepLayout {
+  const attrs = scan.attrs as ScanAttrs;
+  let top = 0;
+  const allocate = (n: { shape: readonly number[]; dtype: string }): Buffer => {
+    const b = { offset: top, shape: n.shape, dtype: dtypeOf(n) };
+    top += reservedBytes(sizeOf(n.shape) * 4);
+    return b;
+  };
+  const staging = step.args.slice(0, attrs.carries + attrs.xs).map(allocate);
+  const resultSlots = step.results.map(allocate);
+  const plan = planEntry(
+    step.results.map((node, k) => ({ node, slot: resultSlots[k]! })),
+    facts,
+  );
+  return { staging, resultSlots, arenaStart: top, plan, bytes: top + plan.arenaBytes };
+}
+
+export function planMemory(opt: OptimizedEntries, layout: PersistentLayout, target: Target): MemoryPlans {
+  const steps = new Map<Node, StepLayout>();
+  const stepLayout = (scan: Node): StepLayout => {
+    let l = steps.get(scan);
+    if (!l) {
+      l = layoutStep(scan, opt.steps.get(scan)!, facts);
+      steps.set(scan, l);
+    }
+    return l;
+  };
+  const facts: KernelFacts = {
+    isPersistent: isData,
+    isView,
+    readsElementwise,
+    writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
+    scratchBytes: (n) => (n.op === "scan" ? stepLayout(n).bytes : kernelScratchBytes(n, target.simd)),
+  };
+  const entries = entryNames(opt.graphs).map((name) => {
+    const results = entryResults(name, opt.graphs[name]!, layout);
+    return { name, exportName: EXPORTS[name], results, plan: planEntry(results, facts) };
+  });
+  return { entries, steps };
+}

@@ -1,0 +1,58 @@
+/**
+ * Stage "lower": one kernel function per scheduled node of each entry (program.ts), and the
+ * entry's exported function, which calls them in schedule order and then copies each result that
+ * was not computed in its slot.
+ */
+import type { MemoryPlan } from "../pipeline/options.js";
+import type { PersistentLayout } from "../pipeline/layout.js";
+import type { MemoryPlans } from "../pipeline/plan.js";
+import type { OptimizedEntries } from "../pipeline/optimize.js";
+import type { Target } from "../pipeline/target.js";
+import type { Node } from "../ir/node.js";
+import { topologicalOrder } from "../ir/graph.js";
+import type { ModuleBuilder } from "./module.js";
+import { ProgramLowering, type StepPlan } from "./program.js";
+
+export interface LoweredEntries {
+  readonly plans: Readonly<Partial<Record<"forward" | "backward" | "train", MemoryPlan>>>;
+  readonly steps: readonly StepPlan[];
+  /** The first byte after every entry's arena. */
+  readonly end: number;
+}
+
+export function lowerEntries(
+  mb: ModuleBuilder,
+  target: Target,
+  opt: OptimizedEntries,
+  layout: PersistentLayout,
+  memory: MemoryPlans,
+): LoweredEntries {
+  const lowering = new ProgramLowering(mb, target, opt.steps, memory.steps);
+  const constant = (n: Node) => {
+    const b = layout.constants.get(n);
+    if (!b) throw new Error(`internal: constant %${n.id} has no place in the persistent layout`);
+    return b;
+  };
+  // every entry's arena starts where the persistent part ends: they run one at a time
+  const arenaStart = layout.end;
+  let end = layout.end;
+  const plans: Partial<Record<"forward" | "backward" | "train", MemoryPlan>> = {};
+  for (const entry of memory.entries) {
+    const order = topologicalOrder(entry.results.map((r) => r.node));
+    const { calls, buffers } = lowering.lowerSchedule(
+      entry.name,
+      entry.plan,
+      order,
+      layout.leaves,
+      arenaStart,
+      constant,
+    );
+    const main = mb.fn(`entry_${entry.name}`);
+    main.emit(...calls.map((n) => main.call(n, [], "none")));
+    main.emit(...lowering.copies(main, entry.plan, buffers));
+    main.finish("none", entry.exportName);
+    end = Math.max(end, arenaStart + entry.plan.arenaBytes);
+    plans[entry.name] = { ...entry.plan, export: entry.exportName, arenaStart };
+  }
+  return { plans, steps: lowering.stepPlans, end };
+}
