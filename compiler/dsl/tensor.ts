@@ -64,6 +64,10 @@ export class Tensor {
   log(): Tensor {
     return new Tensor(b.log(this.node));
   }
+  /** ln(1 + x), accurate where x is small. */
+  log1p(): Tensor {
+    return new Tensor(b.log1p(this.node));
+  }
   sqrt(): Tensor {
     return new Tensor(b.sqrt(this.node));
   }

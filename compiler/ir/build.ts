@@ -87,6 +87,8 @@ export function compare(a: Operand, b: Operand, cmp: CompareOp): Node {
 export const neg = (x: Node): Node => x.ctx.node("neg", [x]);
 export const exp = (x: Node): Node => x.ctx.node("exp", [x]);
 export const log = (x: Node): Node => x.ctx.node("log", [x]);
+/** ln(1 + x), accurate for small |x|. */
+export const log1p = (x: Node): Node => x.ctx.node("log1p", [x]);
 export const sqrt = (x: Node): Node => x.ctx.node("sqrt", [x]);
 export const abs = (x: Node): Node => x.ctx.node("abs", [x]);
 export const sign = (x: Node): Node => x.ctx.node("sign", [x]);

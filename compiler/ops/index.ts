@@ -26,6 +26,7 @@ import { gather } from "./gather.js";
 import { iota } from "./iota.js";
 import { input, param, state } from "./leaves.js";
 import { log } from "./log.js";
+import { log1p } from "./log1p.js";
 import { matmul } from "./matmul.js";
 import { maximum } from "./maximum.js";
 import { minimum } from "./minimum.js";
@@ -71,6 +72,7 @@ export const PRIMITIVES = [
   neg,
   exp,
   log,
+  log1p,
   sqrt,
   abs,
   sign,

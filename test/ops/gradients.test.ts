@@ -174,6 +174,7 @@ describe("gradients of primitives match centered differences", () => {
     ["neg", (x) => x.neg(), smooth()],
     ["exp", (x) => x.exp(), smooth()],
     ["log", (x) => x.log(), positive],
+    ["log1p", (x) => x.log1p(), positive],
     ["sqrt", (x) => x.sqrt(), positive],
     ["abs (away from 0)", (x) => x.abs(), away([0])],
     ["tanh", (x) => x.tanh(), smooth(-3, 3)],

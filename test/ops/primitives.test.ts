@@ -549,6 +549,18 @@ const CASES: Record<string, readonly Case[]> = {
       },
     ],
   ],
+  log1p: [
+    [
+      "computes ln(1 + x), exact to the last digit where 1 + x rounds to 1; log1p(-1) = -Infinity, below -1 NaN",
+      () => {
+        const r = run((m) => m.constant([0, 1e-10, -1e-10, Math.E - 1, -1, -2, 1e30], [7]).log1p());
+        expectClose(r, [7], [0, 9.9999999995e-11, -1.00000000005e-10, 1, -Infinity, NaN, 69.07755278982137]);
+        // relative accuracy where log(1 + x) keeps only 6 digits of x: x − x²/2, to 1e-15
+        expect(Math.abs(r.data[1]! / (1e-10 - 5e-21) - 1)).toBeLessThan(1e-15);
+        expect(Math.abs(r.data[2]! / (-1e-10 - 5e-21) - 1)).toBeLessThan(1e-15);
+      },
+    ],
+  ],
   sqrt: [
     [
       "computes √x with √(negative) = NaN",

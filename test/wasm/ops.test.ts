@@ -333,6 +333,7 @@ const unaries: [string, (x: Tensor) => Tensor, Range, "exact" | "approx"][] = [
   ["sqrt", (x) => x.sqrt(), POSITIVE, "exact"],
   ["exp", (x) => x.exp(), { lo: -4, hi: 4 }, "approx"],
   ["log", (x) => x.log(), { lo: 0.05, hi: 8 }, "approx"],
+  ["log1p", (x) => x.log1p(), { lo: -0.95, hi: 8 }, "approx"],
   ["tanh", (x) => x.tanh(), { lo: -5, hi: 5 }, "approx"],
   ["sigmoid", (x) => x.sigmoid(), { lo: -8, hi: 8 }, "approx"],
 ];
@@ -1203,7 +1204,7 @@ describe("special values (NaN, ±Infinity, ±0, saturation)", () => {
       );
     });
 
-    it(`±Infinity and NaN through exp, log, tanh, sigmoid, sqrt, div, sign, abs (simd ${simd})`, () => {
+    it(`±Infinity and NaN through exp, log, log1p, tanh, sigmoid, sqrt, div, sign, abs (simd ${simd})`, () => {
       const x = [INF, -INF, NAN, 0, -0, 89, -104, 1e-45, -1, 1e30, 100, -100, 20, -20, 1e-30];
       return special(
         (m) => {
@@ -1211,6 +1212,7 @@ describe("special values (NaN, ±Infinity, ±0, saturation)", () => {
           return {
             exp: v.exp(),
             log: v.log(),
+            log1p: v.log1p(),
             tanh: v.tanh(),
             sigmoid: v.sigmoid(),
             sqrt: v.sqrt(),

@@ -85,6 +85,32 @@ function power(f: FnBuilder, c: LowerContext, x: Expr, e: number, vector: boolea
     : f.call(c.kernel("exp_f32"), [scaled], "f32");
 }
 
+/**
+ * log1p(x) = x · log(u) / (u − 1) with u = 1 + x rounded (Goldberg, "What every computer
+ * scientist should know about floating-point arithmetic", Theorem 4): the rounding error of u
+ * cancels, so the result is within a few ulps of ln(1 + x) given the 1-ulp log kernel. Where
+ * u = 1 (|x| below half an ulp of 1) the answer is x itself, and where u = ∞ (x = ∞) it is ∞.
+ */
+function log1p(c: LowerContext, x: Expr, vector: boolean): Expr {
+  const { f } = c;
+  const lx = f.local(vector ? "v128" : "f32");
+  const lu = f.local(vector ? "v128" : "f32");
+  const one = () => (vector ? f.splatF32(1) : f.cf32(1));
+  // evaluated in this order: x (stored), then u (stored) inside the log's argument, then the rest
+  const first = f.tee(lx, x);
+  const u = f.tee(lu, vector ? f.f32x4.add(f.get(lx), one()) : f.f32.add(f.get(lx), one()));
+  if (vector) {
+    const lg = f.call(c.kernel("log_v128"), [u], "v128");
+    const trick = f.f32x4.mul(lg, f.f32x4.div(f.get(lx), f.f32x4.sub(f.get(lu), one())));
+    const exact = f.v128.or(f.f32x4.eq(f.get(lu), one()), f.f32x4.eq(f.get(lu), f.splatF32(Infinity)));
+    return f.v128.bitselect(first, trick, exact);
+  }
+  const lg = f.call(c.kernel("log_f32"), [u], "f32");
+  const trick = f.f32.mul(lg, f.f32.div(f.get(lx), f.f32.sub(f.get(lu), one())));
+  const exact = f.i32.or(f.f32.eq(f.get(lu), one()), f.f32.eq(f.get(lu), f.cf32(Infinity)));
+  return f.select(exact, first, trick);
+}
+
 // The counter-based hash of compiler/ir/random.ts, on one i32 or four i32x4 lanes.
 function mix32(f: FnBuilder, x: Expr, vector: boolean): Expr {
   const type = vector ? "v128" : "i32";
@@ -234,6 +260,10 @@ export const ELEMENTWISE: { readonly [K in OpName]?: ElementwiseLowering } = {
   sqrt: { scalar: ({ f }, [x]) => f.f32.sqrt(x!), vector: ({ f }, [x]) => f.f32x4.sqrt(x!) },
   exp: transcendental("exp"),
   log: transcendental("log"),
+  log1p: {
+    scalar: (c, [x]) => log1p(c, x!, false),
+    vector: (c, [x]) => log1p(c, x!, true),
+  },
   tanh: transcendental("tanh"),
   sigmoid: transcendental("sigmoid"),
   pow: {
