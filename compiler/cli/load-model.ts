@@ -2,7 +2,7 @@
  * Loads a user's model file for the CLI. A model file is an ES module (TypeScript or JavaScript)
  * that `export default`s a Model built with `model(...)`, and may export `inputs`: example values
  * for the model's inputs (a Record from input name to nested arrays or numbers), which
- * `wasmgrad gradcheck` uses when no --inputs file is given.
+ * `wasmgrad gradcheck` and `wasmgrad train` use when no inputs file is given.
  *
  * TypeScript is compiled on the fly with tsx's programmatic API, so the `wasmgrad` bin runs from
  * plain node. tsImport loads the file (and what it imports) under its own namespace, which means

@@ -8,6 +8,7 @@
  *   wasmgrad compile model.ts [-o m.wasm] [--optimizer adam]  compile to WebAssembly (+ --emit ...)
  *   wasmgrad inspect model.wasm                               a compiled module's manifest
  *   wasmgrad run model.wasm --input x=x.json [--entry train]  run it with the runtime, print JSON
+ *   wasmgrad train model.ts --input xy.json --steps 500       compile, train, save the weights
  *
  * Failures print one line, `wasmgrad: <message>`, on stderr and exit with status 2 (1 is kept
  * for "gradcheck ran and the gradients disagree"); `--verbose` adds the stack trace.
@@ -18,6 +19,7 @@ import { registerCompile } from "./commands/compile.js";
 import { registerGradcheck } from "./commands/gradcheck.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
+import { registerTrain } from "./commands/train.js";
 import { errorLine, EXIT_ERROR } from "./errors.js";
 import { MODEL_FILE_HELP } from "./load-model.js";
 
@@ -54,7 +56,7 @@ function buildProgram(): Command {
         write(`wasmgrad: ${text.replace(/^error: /, "").trimEnd()} (see wasmgrad --help)\n`),
     })
     .exitOverride();
-  for (const register of [registerInspect, registerCompile, registerRun, registerGradcheck]) {
+  for (const register of [registerInspect, registerCompile, registerRun, registerTrain, registerGradcheck]) {
     register(program);
   }
   return program;
