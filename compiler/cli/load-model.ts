@@ -2,7 +2,7 @@
  * Loads a user's model file for the CLI. A model file is an ES module (TypeScript or JavaScript)
  * that `export default`s a Model built with `model(...)`, and may export `inputs`: example values
  * for the model's inputs (a Record from input name to nested arrays or numbers), which
- * `wasmgrad gradcheck` uses when no --inputs file is given.
+ * `wasmgrad gradcheck` and `wasmgrad train` use when no inputs file is given.
  *
  * TypeScript is compiled on the fly with tsx's programmatic API, so the `wasmgrad` bin runs from
  * plain node. tsImport loads the file (and what it imports) under its own namespace, which means
@@ -17,7 +17,7 @@
  * imports binaryen.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { register as registerNodeHooks } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -26,14 +26,25 @@ import { register as registerTsxEsm, tsImport } from "tsx/esm/api";
 import type { Model } from "../dsl/model.js";
 import type { Feed } from "../interp/bind.js";
 import { relativePath } from "../inspect/text.js";
+import { CliError } from "./errors.js";
+import { describeValue, isPlainObject } from "./json.js";
 
-/** A mistake in how the CLI was used (missing file, bad export, bad JSON): printed as one line. */
-export class CliError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+/** The model file convention, for the help of the commands that take a model file. */
+export const MODEL_FILE_HELP = `
+Model files:
+  A model file is a TypeScript or JavaScript ES module that default-exports a model, and may
+  export example values for its inputs (used by gradcheck when --inputs is not given):
+
+    import { model } from "wasmgrad";
+    export default model("mlp", (m) => {
+      const x = m.input("x", [4, 3]);
+      const W = m.param("W", [3, 2]);
+      m.loss(x.matmul(W).tanh().sum());
+    });
+    export const inputs = { x: [[1, 2, 3], [4, 5, 6], [7, 8, 9], [0, 1, 0]] };
+
+  TypeScript is compiled on the fly (tsx). Keep the file an ES module (a package with
+  "type": "module", or the .mts extension) so errors can name its lines.`;
 
 export interface LoadedModel {
   readonly model: Model;
@@ -58,12 +69,6 @@ export function isModel(value: unknown): value is Model {
     Array.isArray(g.inputs) &&
     Array.isArray(g.params)
   );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 /**
@@ -189,30 +194,6 @@ export async function loadModel(file: string, cwd: string = process.cwd()): Prom
     );
   }
   return { model: candidate, inputs: inputs as Record<string, Feed> | undefined, path, displayPath };
-}
-
-/** Reads a JSON file of input values: `{ "x": [[1, 2], [3, 4]], "y": [0, 1] }`. */
-export function readInputsFile(file: string, cwd: string = process.cwd()): Record<string, Feed> {
-  const path = resolve(cwd, file);
-  if (!existsSync(path)) throw new CliError(`cannot find inputs file '${file}' (no such file: ${path})`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new CliError(`cannot parse inputs file '${file}': ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (!isPlainObject(parsed)) {
-    throw new CliError(
-      `inputs file '${file}' must hold a JSON object mapping input names to values, got ${describeValue(parsed)}`,
-    );
-  }
-  return parsed as Record<string, Feed>;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 /** Turns an exception raised while importing the model file into a one-line CLI error. */

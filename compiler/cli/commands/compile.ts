@@ -1,0 +1,190 @@
+/**
+ * `wasmgrad compile model.ts [-o out.wasm] [--optimizer adam --lr 0.01] [--emit wat,dot,dts,ir,plan]`:
+ * compiles a model file to one self-contained .wasm, writes the requested side files, and prints
+ * a summary.
+ */
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { graphToDot } from "../../inspect/dot.js";
+import { printGraph, relativePath } from "../../inspect/text.js";
+import type { Graph } from "../../ir/graph.js";
+import { planToSvg } from "../../plan/report.js";
+import type { CompiledModel } from "../../pipeline/compile.js";
+import { emitDts } from "../../wasm/dts.js";
+import { compileModel, namedPlans } from "../compile-model.js";
+import { describeTensorCounts, describeTraining, moduleExports, simdText } from "../describe-module.js";
+import { CliError, messageOf } from "../errors.js";
+import { loadModel, MODEL_FILE_HELP } from "../load-model.js";
+import { optimizerFor, optimizerOption, type OptimizerName } from "../optimizers.js";
+import { positiveNumber } from "../options.js";
+import { writeOut } from "../output.js";
+
+export const EMIT_KINDS = ["wat", "dot", "dts", "ir", "plan"] as const;
+export type EmitKind = (typeof EMIT_KINDS)[number];
+
+export interface CompileCliOptions {
+  readonly output?: string;
+  readonly optimizer?: OptimizerName;
+  readonly lr?: number;
+  readonly clipNorm?: number;
+  readonly simd: boolean;
+  readonly relaxedSimd?: boolean;
+  readonly optimize: boolean;
+  /** The side files to write (none when undefined). */
+  readonly emit?: readonly EmitKind[];
+}
+
+/** Adds `wasmgrad compile` to the program. */
+export function registerCompile(program: Command): void {
+  program
+    .command("compile")
+    .description(
+      "compile a model to one self-contained WebAssembly module (forward, backward and, with " +
+        "--optimizer, train_step), and print a summary",
+    )
+    .argument("<model>", "model file (default-exports a model)")
+    .option("-o, --output <file>", "the .wasm to write (default: <model name>.wasm next to the model file)")
+    .addOption(optimizerOption("bake a training step with this optimizer into the module"))
+    .option("--lr <rate>", "learning rate (default 0.1; 0.001 for adam)", positiveNumber("--lr"))
+    .option(
+      "--clip-norm <c>",
+      "clip the gradients to this global norm in the training step",
+      positiveNumber("--clip-norm"),
+    )
+    .option("--no-simd", "emit scalar code (for hosts without WebAssembly SIMD)")
+    .option(
+      "--relaxed-simd",
+      "fused multiply-adds (relaxed SIMD) in matmuls: faster where supported (Chrome 114+, Node 21+), " +
+        "results may differ in the last bits between machines",
+    )
+    .option("--no-optimize", "skip binaryen's optimizer (faster compile, larger module)")
+    .option(
+      "--emit <kinds>",
+      `also write <out>.wat, <out>.dot (forward and gradient graphs), <out>.d.ts (types for the ` +
+        `runtime's load<...>), <out>.ir.txt (the entries' graphs) and <out>.plan.svg (the ` +
+        `entries' memory plans); a comma-separated list of ` +
+        `${EMIT_KINDS.join(", ")}`,
+      (text: string, previous: EmitKind[] | undefined) => {
+        try {
+          return parseEmitList(text, previous);
+        } catch (e) {
+          throw new InvalidArgumentError(messageOf(e));
+        }
+      },
+    )
+    .addHelpText("after", MODEL_FILE_HELP)
+    .action(async (file: string, opts: CompileCliOptions) => {
+      process.stdout.write(await compileCommand(file, opts));
+    });
+}
+
+/** `--emit wat,dot --emit ir` → ["wat", "dot", "ir"]; unknown kinds are a usage error. */
+export function parseEmitList(text: string, previous: readonly EmitKind[] = []): EmitKind[] {
+  const kinds = text
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const unknown = kinds.filter((k) => !(EMIT_KINDS as readonly string[]).includes(k));
+  if (unknown.length || kinds.length === 0) {
+    throw new CliError(
+      `--emit takes a comma-separated list of ${EMIT_KINDS.join(", ")}; got '${unknown.join(",") || text}'`,
+    );
+  }
+  return [...new Set([...previous, ...(kinds as EmitKind[])])];
+}
+
+/** Compiles a model file and writes the module and the requested side files; returns the summary. */
+export async function compileCommand(file: string, opts: CompileCliOptions): Promise<string> {
+  if (opts.optimizer === undefined) {
+    if (opts.lr !== undefined) throw new CliError("--lr sets the optimizer's learning rate: add --optimizer");
+    if (opts.clipNorm !== undefined) {
+      throw new CliError("--clip-norm clips the gradients of a training step: add --optimizer");
+    }
+  }
+  const loaded = await loadModel(file);
+  const { model } = loaded;
+  const optimizer = optimizerFor(model, opts, "compiled");
+  const cwd = process.cwd();
+  const out = resolve(cwd, opts.output ?? join(dirname(loaded.path), `${fileNameFor(model.name)}.wasm`));
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new CliError(`-o '${opts.output ?? out}' is a directory; give the path of the .wasm file to write`);
+  }
+  const emit = new Set(opts.emit ?? []);
+  const { compiled, seconds } = await compileModel(model, {
+    ...(optimizer && { optimizer }),
+    ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
+    simd: opts.simd,
+    ...(opts.relaxedSimd && { relaxedSimd: true }),
+    optimize: opts.optimize,
+    wat: emit.has("wat"),
+  });
+  const written = writeCompiled(compiled, out, emit, cwd);
+  const m = compiled.manifest;
+  return [
+    `compiled model '${model.name}' (${loaded.displayPath}) in ${seconds.toFixed(2)} s`,
+    `  module   ${compiled.wasm.length} bytes (${[simdText(m), opts.optimize ? "optimized" : "not optimized"].join(", ")})`,
+    `  train    ${describeTraining(m)}`,
+    `  exports  ${moduleExports(compiled.wasm).join(", ")}`,
+    `  memory   ${m.memoryBytes} bytes`,
+    `  tensors  ${describeTensorCounts(m.tensors)}`,
+    `  wrote    ${written.join(", ")}`,
+    ``,
+  ].join("\n");
+}
+
+/** A model name as a file name: anything but letters, digits, `.`, `_` and `-` becomes `_`. */
+function fileNameFor(modelName: string): string {
+  const name = modelName.replaceAll(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_");
+  return name || "model";
+}
+
+/**
+ * Writes the module to `out` and each side file in `emit` beside it; returns what it wrote: the
+ * module relative to the working directory, the side files by name.
+ */
+function writeCompiled(
+  compiled: CompiledModel,
+  out: string,
+  emit: ReadonlySet<EmitKind>,
+  cwd: string,
+): string[] {
+  const written: string[] = [];
+  const write = (path: string, data: string | Uint8Array) => {
+    writeOut(path, data);
+    written.push(written.length === 0 ? relativePath(path, cwd) : basename(path));
+  };
+  write(out, compiled.wasm);
+  const base = extname(out) === ".wasm" ? out.slice(0, -".wasm".length) : out;
+  const name = compiled.manifest.model;
+  const { forward, backward } = compiled.graphs;
+  if (emit.has("wat")) write(`${base}.wat`, compiled.wat ?? "");
+  if (emit.has("dot")) {
+    const dot = [graphToDot(renamed(forward, `${name} forward`))];
+    if (backward) dot.push(graphToDot(renamed(backward, `${name} gradient`)));
+    write(`${base}.dot`, dot.join("\n"));
+  }
+  if (emit.has("dts")) write(`${base}.d.ts`, emitDts(compiled.manifest));
+  if (emit.has("plan")) write(`${base}.plan.svg`, planToSvg(namedPlans(compiled), `memory plan of ${name}`));
+  if (emit.has("ir")) write(`${base}.ir.txt`, entryGraphsText(compiled));
+  return written;
+}
+
+/** A graph under another name (for a second digraph in one DOT file). */
+function renamed(g: Graph, name: string): Graph {
+  return { ...g, name };
+}
+
+/** `--emit ir`: each entry's graph as text under a title line. */
+function entryGraphsText(compiled: CompiledModel): string {
+  const { forward, backward, train } = compiled.graphs;
+  const sections: [string, Graph | undefined][] = [
+    ["forward: the user outputs (export forward)", forward],
+    ["backward: the loss and d loss / d each param (export backward)", backward],
+    ["train: one optimizer step, the updates of params and states (export train_step)", train],
+  ];
+  return sections
+    .filter((s): s is [string, Graph] => s[1] !== undefined)
+    .map(([title, g]) => `# ${title}\n${printGraph(g)}`)
+    .join("\n");
+}

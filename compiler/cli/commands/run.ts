@@ -1,0 +1,140 @@
+/**
+ * `wasmgrad run model.wasm --input x=x.json [--entry forward|backward|train] [--steps n]`: loads a
+ * compiled module with the runtime (`wasmgrad/runtime`), exactly as an application would, runs
+ * one entry (or --steps training steps) and prints the results as JSON.
+ */
+import { resolve } from "node:path";
+import { type Command, Option } from "commander";
+import { load, type Manifest, type Net } from "../../../runtime/index.js";
+import { CliError } from "../errors.js";
+import { checkSeedOrWeights, initNet } from "../init-net.js";
+import { checkEntryInputs, readInputSpecs, type EntryName } from "../input-files.js";
+import { formatJson, nest } from "../json.js";
+import { collect, positiveInteger, seed32 } from "../options.js";
+import { writeOut } from "../output.js";
+import { readModuleFile, type ReadModule } from "../wasm-file.js";
+
+export type { EntryName } from "../input-files.js";
+
+export interface RunCliOptions {
+  /** `name=file.json` or `file.json` specs (none when undefined). */
+  readonly input?: readonly string[];
+  readonly entry: EntryName;
+  readonly seed?: number;
+  readonly weights?: string;
+  readonly saveWeights?: string;
+  readonly steps?: number;
+}
+
+/** Adds `wasmgrad run` to the program. */
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description(
+      "load a compiled .wasm with the runtime, initialize it (--seed) or load --weights, " +
+        "run one entry and print its outputs (and loss) as JSON",
+    )
+    .argument("<module>", "a .wasm compiled by wasmgrad")
+    .option(
+      "--input <name=file.json>",
+      "an input's value as JSON (nested arrays or a number); repeat for each input, or give " +
+        "one file holding an object of values by name",
+      collect,
+    )
+    .addOption(
+      new Option(
+        "--entry <entry>",
+        "what to run: the forward pass, the loss and gradients, or training steps",
+      )
+        .choices(["forward", "backward", "train"])
+        .default("forward"),
+    )
+    .option("--seed <n>", "seed for the params' initializers (default 0)", seed32("--seed"))
+    .option("--weights <file>", "load params (and states) from a weights file instead of initializing")
+    .option(
+      "--steps <n>",
+      "training steps to take with --entry train (default 1); prints every loss",
+      positiveInteger("--steps"),
+    )
+    .option("--save-weights <file>", "afterwards, save the params and states to a weights file")
+    .action(async (file: string, opts: RunCliOptions) => {
+      process.stdout.write(await runCommand(file, opts));
+    });
+}
+
+/** Runs one entry of a compiled module (or `--steps` train steps) and returns the JSON to print. */
+export async function runCommand(file: string, opts: RunCliOptions): Promise<string> {
+  if (opts.steps !== undefined && opts.entry !== "train") {
+    throw new CliError(`--steps counts training steps: use it with --entry train`);
+  }
+  checkSeedOrWeights(opts);
+  const cwd = process.cwd();
+  const given = readInputSpecs(opts.input ?? [], cwd);
+  const read = await readModuleFile(file, cwd);
+  const m = read.manifest;
+  const net: Net = await load(read.module);
+  if (!m.entries[opts.entry]) throw new CliError(missingEntryMessage(read, opts.entry));
+  checkEntryInputs(m, opts.entry, given);
+  const inputs = Object.fromEntries(given) as Record<string, never>;
+  initNet(net, opts, cwd);
+  const result = runEntry(net, m, opts, inputs);
+  if (opts.saveWeights !== undefined)
+    writeOut(resolve(cwd, opts.saveWeights), net.saveWeights({ states: true }));
+  return formatJson({ model: m.model, entry: opts.entry, ...result }) + "\n";
+}
+
+/** Why a module lacks `entry` (backward: no loss; train: no optimizer). */
+function missingEntryMessage(read: ReadModule, entry: EntryName): string {
+  return entry === "backward"
+    ? `model '${read.manifest.model}' has no loss, so ${read.displayPath} has no backward entry; use --entry forward`
+    : `${read.displayPath} was compiled without an optimizer, so it has no train entry; ` +
+        `recompile with --optimizer, or use --entry backward`;
+}
+
+/** Runs the entry and returns what to print besides the model and entry names. */
+function runEntry(
+  net: Net,
+  m: Manifest,
+  opts: RunCliOptions,
+  inputs: Record<string, never>,
+): Record<string, unknown> {
+  switch (opts.entry) {
+    case "forward":
+      return { outputs: shaped(m, net.run(inputs), "output") };
+    case "backward": {
+      const g = net.grad(inputs);
+      const outputs = shaped(m, g.outputs, "output");
+      return {
+        loss: g.loss,
+        ...(Object.keys(outputs).length && { outputs }),
+        grads: shaped(m, g.grads, "grad"),
+      };
+    }
+    case "train": {
+      const steps = opts.steps ?? 1;
+      const losses: number[] = [];
+      for (let i = 0; i < steps; i++) losses.push(net.train(inputs).loss);
+      const forwardInputs = Object.fromEntries(m.entries.forward.inputs.map((n) => [n, inputs[n]]));
+      return {
+        steps,
+        losses,
+        loss: losses[losses.length - 1],
+        outputs: shaped(m, net.run(forwardInputs as Record<string, never>), "output"),
+      };
+    }
+  }
+}
+
+/** Flat outputs or grads by name as nested arrays of their tensors' shapes. */
+function shaped(
+  m: Manifest,
+  arrays: Readonly<Record<string, Float32Array | Int32Array>>,
+  role: "output" | "grad",
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(arrays).map(([name, values]) => {
+      const t = m.tensors.find((x) => x.role === role && x.name === name)!;
+      return [name, nest(values, t.shape)];
+    }),
+  );
+}

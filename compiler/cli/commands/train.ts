@@ -1,0 +1,201 @@
+/**
+ * `wasmgrad train model.ts --input xy.json --steps 500 [--save-weights w.bin]`: compiles the model
+ * with its training step in this process (as `compile --optimizer` would), loads it with the
+ * runtime, initializes it (--seed, or --weights), takes --steps training steps on the same
+ * inputs, and saves the params. Progress goes to stderr every --every steps; a summary with the
+ * first and last loss goes to stdout.
+ *
+ * The weights file holds the params only (not the optimizer's moments), so it loads into any
+ * module compiled from the model: `wasmgrad run model.wasm --weights w.bin` with or without
+ * --optimizer. (`run --entry train --save-weights` keeps the states, to continue a run exactly.)
+ */
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { leafName } from "../../ir/graph.js";
+import { load, type Net } from "../../../runtime/index.js";
+import { compileModel } from "../compile-model.js";
+import { describeTraining, simdText } from "../describe-module.js";
+import { CliError } from "../errors.js";
+import { checkSeedOrWeights, initNet, type InitCliOptions } from "../init-net.js";
+import { checkEntryInputs, readInputSpecs } from "../input-files.js";
+import { loadModel, MODEL_FILE_HELP, type LoadedModel } from "../load-model.js";
+import { hasLoss, makeOptimizer, optimizerOption, type OptimizerName } from "../optimizers.js";
+import { collect, positiveInteger, positiveNumber, seed32 } from "../options.js";
+import { checkWritable, writeOut } from "../output.js";
+import { looksLikeWasm } from "../wasm-file.js";
+
+export interface TrainCliOptions extends InitCliOptions {
+  /** `name=file.json` or `file.json` specs; undefined: the model file's `inputs` export. */
+  readonly input?: readonly string[];
+  readonly steps: number;
+  /** Print progress every this many steps (default: defaultProgressInterval(steps)). */
+  readonly every?: number;
+  readonly optimizer: OptimizerName;
+  readonly lr?: number;
+  readonly clipNorm?: number;
+  readonly simd: boolean;
+  readonly saveWeights?: string;
+}
+
+/** Adds `wasmgrad train` to the program. */
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description(
+      "compile a model with its training step, train it on the given inputs for --steps steps " +
+        "(progress on stderr), print the first and last loss, and save the weights",
+    )
+    .argument("<model>", "model file (default-exports a model with a loss; may export `inputs`)")
+    .option(
+      "--input <name=file.json>",
+      "an input's value as JSON (nested arrays or a number); repeat for each input, or give one " +
+        "file holding an object of values by name (default: the model file's `inputs` export)",
+      collect,
+    )
+    .requiredOption(
+      "--steps <n>",
+      "training steps to take, each on all the inputs (required)",
+      positiveInteger("--steps"),
+    )
+    .option(
+      "--every <k>",
+      "print the step, loss and steps/s every k steps and after the last (default: steps/10, rounded up)",
+      positiveInteger("--every"),
+    )
+    .addOption(optimizerOption("the optimizer of the training step").default("adam"))
+    .option(
+      "--lr <rate>",
+      "learning rate (default 0.001 for adam; 0.1 for the others)",
+      positiveNumber("--lr"),
+    )
+    .option("--clip-norm <c>", "clip the gradients to this global norm", positiveNumber("--clip-norm"))
+    .option("--no-simd", "compile scalar code (for hosts without WebAssembly SIMD)")
+    .option("--seed <n>", "seed for the params' initializers (default 0)", seed32("--seed"))
+    .option(
+      "--weights <file>",
+      "start from the params (and states) of a weights file instead of initializing",
+    )
+    .option("--save-weights <file>", "afterwards, save the trained params to a weights file")
+    .addHelpText("after", MODEL_FILE_HELP)
+    .action(async (file: string, opts: TrainCliOptions) => {
+      const progress = (line: string) => process.stderr.write(`${line}\n`);
+      process.stdout.write(await trainCommand(file, opts, progress));
+    });
+}
+
+/** About ten progress lines: every steps/10 steps, rounded up. */
+export function defaultProgressInterval(steps: number): number {
+  return Math.max(1, Math.ceil(steps / 10));
+}
+
+/**
+ * Trains a model file as `wasmgrad train` does: checks everything that can be checked before the
+ * slow work (options, --save-weights path, input files, the loss), compiles, trains, saves.
+ * Calls `progress` with each progress line; returns the summary to print.
+ */
+export async function trainCommand(
+  file: string,
+  opts: TrainCliOptions,
+  progress: (line: string) => void,
+): Promise<string> {
+  checkSeedOrWeights(opts);
+  if (looksLikeWasm(file)) {
+    throw new CliError(
+      `'${file}' is a compiled module; train takes a model file (to train a compiled module: ` +
+        `wasmgrad run ${file} --entry train --steps ${opts.steps})`,
+    );
+  }
+  const cwd = process.cwd();
+  const savePath = opts.saveWeights === undefined ? undefined : resolve(cwd, opts.saveWeights);
+  if (savePath !== undefined) checkWritable(savePath, `--save-weights '${opts.saveWeights}'`);
+  const given = readInputSpecs(opts.input ?? [], cwd);
+  const loaded = await loadModel(file, cwd);
+  const { model } = loaded;
+  if (!hasLoss(model)) {
+    throw new CliError(
+      `model '${model.name}' has no loss, so it cannot be trained: train needs m.loss(...) ` +
+        `in ${loaded.displayPath}`,
+    );
+  }
+  const inputs = trainingInputs(loaded, opts.input === undefined ? undefined : given);
+  const { compiled, seconds } = await compileModel(model, {
+    optimizer: makeOptimizer(opts.optimizer, opts.lr),
+    ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
+    simd: opts.simd,
+  });
+  const net = await load(compiled.wasm);
+  checkEntryInputs(compiled.manifest, "train", inputs);
+  initNet(net, opts, cwd);
+  const run = trainSteps(net, Object.fromEntries(inputs), opts, progress);
+  if (savePath !== undefined) writeOut(savePath, net.saveWeights());
+  const m = compiled.manifest;
+  return [
+    `trained model '${model.name}' (${loaded.displayPath}): ${opts.steps} steps in ` +
+      `${run.seconds.toFixed(2)} s (${formatRate(opts.steps / run.seconds)} steps/s)`,
+    `  train    ${describeTraining(m)}`,
+    `  module   ${compiled.wasm.length} bytes (${simdText(m)}), compiled in ${seconds.toFixed(2)} s`,
+    `  init     ${opts.weights !== undefined ? `weights ${opts.weights}` : `seed ${opts.seed ?? 0}`}`,
+    `  loss     ${formatLoss(run.first)} at step 1, ${formatLoss(run.last)} at step ${opts.steps}`,
+    ...(opts.saveWeights !== undefined ? [`  wrote    ${opts.saveWeights}`] : []),
+    ``,
+  ].join("\n");
+}
+
+/** The --input values, or else the model file's `inputs` export; an error when neither is given. */
+function trainingInputs(loaded: LoadedModel, given: Map<string, unknown> | undefined): Map<string, unknown> {
+  if (given !== undefined) return given;
+  if (loaded.inputs !== undefined) return new Map(Object.entries(loaded.inputs));
+  const names = loaded.model.graph.inputs.map(leafName);
+  if (names.length > 0) {
+    throw new CliError(
+      `model '${loaded.model.name}' has inputs (${names.join(", ")}) but no values for them: ` +
+        `pass --input file.json (or --input name=file.json for each) or export \`inputs\` from ${loaded.displayPath}`,
+    );
+  }
+  return new Map();
+}
+
+/**
+ * Takes opts.steps training steps, reporting progress every opts.every steps and after the last.
+ * Stops with an error at a loss that is not finite: the weights would be useless.
+ */
+function trainSteps(
+  net: Net,
+  inputs: Record<string, unknown>,
+  opts: Pick<TrainCliOptions, "steps" | "every">,
+  progress: (line: string) => void,
+): { readonly first: number; readonly last: number; readonly seconds: number } {
+  const every = opts.every ?? defaultProgressInterval(opts.steps);
+  const width = String(opts.steps).length;
+  const started = performance.now();
+  let [first, last, since, sinceStep] = [NaN, NaN, started, 0];
+  for (let step = 1; step <= opts.steps; step++) {
+    last = net.train(inputs as Record<string, never>).loss;
+    if (step === 1) first = last;
+    if (!Number.isFinite(last)) {
+      throw new CliError(
+        `the loss became ${last} at step ${step} (diverged: try a smaller --lr, or --clip-norm); weights not saved`,
+      );
+    }
+    if (step % every === 0 || step === opts.steps) {
+      const now = performance.now();
+      const rate = ((step - sinceStep) * 1000) / Math.max(now - since, 1e-3);
+      progress(
+        `step ${String(step).padStart(width)}/${opts.steps}  loss ${formatLoss(last)}  ${formatRate(rate)} steps/s`,
+      );
+      [since, sinceStep] = [now, step];
+    }
+  }
+  // at least a microsecond, so that steps/s stays finite
+  return { first, last, seconds: Math.max((performance.now() - started) / 1000, 1e-6) };
+}
+
+/** A loss with 6 significant digits, without trailing zeros: 0.693147, 0.0017. */
+export function formatLoss(loss: number): string {
+  return Number.isFinite(loss) ? String(Number(loss.toPrecision(6))) : String(loss);
+}
+
+/** Steps per second: a whole number from 100 up, 3 significant digits below. */
+function formatRate(rate: number): string {
+  return rate >= 100 ? String(Math.round(rate)) : rate.toPrecision(3);
+}
