@@ -26,7 +26,7 @@ import { buildManifest } from "./manifest.js";
 import { optimizeEntries } from "./optimize.js";
 import type { CompiledModel, CompileOptions } from "./options.js";
 import { planMemory } from "./plan.js";
-import { targetOf } from "./target.js";
+import { targetOf } from "../target.js";
 
 export type { CompiledModel, CompileOptions, MemoryPlan } from "./options.js";
 
@@ -45,7 +45,7 @@ export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel
     const layout = layoutMemory(mdl, optimized, mb.reservedBytes);
     for (const s of layout.segments) mb.addData(s.offset, s.bytes);
     const memory = planMemory(optimized, layout, target);
-    const lowered = lowerEntries(mb, target, optimized, layout, memory);
+    const lowered = lowerEntries(mb, target, optimized.steps, layout, memory);
     emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);
     const manifest = buildManifest(mdl, options, target, layout, memory, Math.max(lowered.end, layout.end));
     mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));

@@ -13,7 +13,7 @@ import type { Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import { trainGraph } from "../optim/train.js";
-import type { EntryName } from "./options.js";
+import type { EntryName } from "../plan/module.js";
 
 export interface EntryGraphs {
   readonly forward: Graph;

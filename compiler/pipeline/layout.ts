@@ -11,32 +11,11 @@ import { leafName, topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sizeOf, type DType } from "../ir/shape.js";
 import { Region, type Buffer } from "../plan/layout.js";
+import type { DataSegment, PersistentLayout } from "../plan/module.js";
 import { idRowsOfInputs } from "../wasm/ids.js";
 import type { TensorInfo, TensorRole } from "../../runtime/manifest.js";
 import { entryNames, entryRoots } from "./entries.js";
 import type { OptimizedEntries } from "./optimize.js";
-
-/** Bytes placed in memory when the module is instantiated. */
-export interface DataSegment {
-  readonly offset: number;
-  readonly bytes: Uint8Array;
-}
-
-export interface PersistentLayout {
-  /** Every named tensor, as the manifest lists it. */
-  readonly tensors: readonly TensorInfo[];
-  /** Slots of the inputs, params and states (the model's and the optimizer's). */
-  readonly leaves: ReadonlyMap<Node, Buffer>;
-  readonly outputs: ReadonlyMap<string, Buffer>;
-  readonly grads: ReadonlyMap<string, Buffer>;
-  /** The buffer of every constant the entries and their loop steps read. */
-  readonly constants: ReadonlyMap<Node, Buffer>;
-  /** For params initialised from constant arrays: where those values are. */
-  readonly initValues: ReadonlyMap<Node, Buffer>;
-  readonly segments: readonly DataSegment[];
-  /** The first byte after the persistent part: where the arena starts. */
-  readonly end: number;
-}
 
 const storedDType = (dtype: DType | string): "f32" | "i32" => (dtype === "f32" ? "f32" : "i32");
 

@@ -13,10 +13,9 @@ import {
   type Manifest,
 } from "../../runtime/manifest.js";
 import { VERSION } from "../version.js";
-import type { PersistentLayout } from "./layout.js";
+import type { MemoryPlans, PersistentLayout } from "../plan/module.js";
 import type { CompileOptions } from "./options.js";
-import type { MemoryPlans } from "./plan.js";
-import type { Target } from "./target.js";
+import type { Target } from "../target.js";
 
 export function buildManifest(
   mdl: Model,

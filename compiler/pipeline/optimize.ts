@@ -8,19 +8,10 @@ import type { Graph } from "../ir/graph.js";
 import { topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { argTypes, instantiate, makeArgs, type ScanAttrs } from "../ops/scan-body.js";
+import type { StepGraph } from "../plan/module.js";
 import { optimizeGraph, type OptimizeOptions, type PassReport } from "../passes/pipeline.js";
 import { entryNames, entryRoots, type EntryGraphs } from "./entries.js";
-import type { EntryName } from "./options.js";
-
-/** A scan's step as an optimized graph. */
-export interface StepGraph {
-  /** Argument leaves: carries, sequence rows, loop-invariants. */
-  readonly args: readonly Node[];
-  /** The next carries, then the per-step outputs. */
-  readonly results: readonly Node[];
-  /** Every node the results need, in a topological order. */
-  readonly order: readonly Node[];
-}
+import type { EntryName } from "../plan/module.js";
 
 export interface OptimizedEntries {
   readonly graphs: EntryGraphs;

@@ -3,8 +3,7 @@ import type { Manifest } from "../../runtime/manifest.js";
 import type { Graph } from "../ir/graph.js";
 import type { Optimizer } from "../optim/optimizers.js";
 import type { OptLevel, PassReport } from "../passes/pipeline.js";
-import type { Buffer } from "../plan/layout.js";
-import type { EntryPlan } from "../plan/plan.js";
+import type { EntryName, MemoryPlan } from "../plan/module.js";
 import type { StepPlan } from "../wasm/program.js";
 
 export interface CompileOptions {
@@ -35,17 +34,6 @@ export interface CompileOptions {
   readonly wat?: boolean;
 }
 
-/** The entry points a module exports, by their name in manifests and reports. */
-export type EntryName = "forward" | "backward" | "train";
-
-/** The memory plan of one entry point, with its slots as buffers of the module's memory. */
-export interface MemoryPlan extends EntryPlan<Buffer> {
-  /** The entry's exported function. */
-  readonly export: string;
-  /** Byte address of the arena in memory: a buffer's address is arenaStart + its offset. */
-  readonly arenaStart: number;
-}
-
 export interface CompiledModel {
   readonly wasm: Uint8Array<ArrayBuffer>;
   readonly manifest: Manifest;
@@ -67,3 +55,5 @@ export interface CompiledModel {
   /** The WebAssembly text of the module, when requested. */
   readonly wat?: string;
 }
+
+export type { EntryName, MemoryPlan };

@@ -17,39 +17,12 @@ import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
 import type { ScanAttrs } from "../ops/scan-body.js";
 import { reservedBytes, type Buffer } from "../plan/layout.js";
-import { planEntry, type EntryPlan, type KernelFacts, type PlanResult } from "../plan/plan.js";
+import { planEntry, type KernelFacts, type PlanResult } from "../plan/plan.js";
 import { kernelScratchBytes, readsElementwise } from "../wasm/lower.js";
 import { entryNames } from "./entries.js";
-import type { PersistentLayout } from "./layout.js";
-import type { OptimizedEntries, StepGraph } from "./optimize.js";
-import type { EntryName } from "./options.js";
-import type { Target } from "./target.js";
-
-/** Where a step's values live, relative to the scan's scratch block. */
-export interface StepLayout {
-  /** Carry-in buffers, then one row buffer per sequence. */
-  readonly staging: readonly Buffer[];
-  readonly resultSlots: readonly Buffer[];
-  /** Start of the step's arena in the block. */
-  readonly arenaStart: number;
-  readonly plan: EntryPlan<Buffer>;
-  /** The whole block: what the scan kernel reserves as scratch. */
-  readonly bytes: number;
-}
-
-export interface PlannedEntry {
-  readonly name: EntryName;
-  /** The exported function. */
-  readonly exportName: string;
-  /** Values to compute, each with the persistent slot it must end up in (updates name their leaf). */
-  readonly results: readonly PlanResult<Buffer>[];
-  readonly plan: EntryPlan<Buffer>;
-}
-
-export interface MemoryPlans {
-  readonly entries: readonly PlannedEntry[];
-  readonly steps: ReadonlyMap<Node, StepLayout>;
-}
+import type { EntryName, MemoryPlans, PersistentLayout, StepGraph, StepLayout } from "../plan/module.js";
+import type { OptimizedEntries } from "./optimize.js";
+import type { Target } from "../target.js";
 
 const EXPORTS: Record<EntryName, string> = { forward: "forward", backward: "backward", train: "train_step" };
 

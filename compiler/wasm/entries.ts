@@ -3,11 +3,8 @@
  * entry's exported function, which calls them in schedule order and then copies each result that
  * was not computed in its slot.
  */
-import type { MemoryPlan } from "../pipeline/options.js";
-import type { PersistentLayout } from "../pipeline/layout.js";
-import type { MemoryPlans } from "../pipeline/plan.js";
-import type { OptimizedEntries } from "../pipeline/optimize.js";
-import type { Target } from "../pipeline/target.js";
+import type { MemoryPlan, MemoryPlans, PersistentLayout, StepGraph } from "../plan/module.js";
+import type { Target } from "../target.js";
 import type { Node } from "../ir/node.js";
 import { topologicalOrder } from "../ir/graph.js";
 import type { ModuleBuilder } from "./module.js";
@@ -23,11 +20,12 @@ export interface LoweredEntries {
 export function lowerEntries(
   mb: ModuleBuilder,
   target: Target,
-  opt: OptimizedEntries,
+  /** The optimized step of every scan. */
+  steps: ReadonlyMap<Node, StepGraph>,
   layout: PersistentLayout,
   memory: MemoryPlans,
 ): LoweredEntries {
-  const lowering = new ProgramLowering(mb, target, opt.steps, memory.steps);
+  const lowering = new ProgramLowering(mb, target, steps, memory.steps);
   const constant = (n: Node) => {
     const b = layout.constants.get(n);
     if (!b) throw new Error(`internal: constant %${n.id} has no place in the persistent layout`);

@@ -9,7 +9,7 @@ import type { Model } from "../dsl/model.js";
 import { leafName } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
-import type { PersistentLayout } from "../pipeline/layout.js";
+import type { PersistentLayout } from "../plan/module.js";
 import type { Expr, FnBuilder, ModuleBuilder } from "./module.js";
 
 /** Stores `value` (as f32) into n elements at `offset`: a scalar loop, valid with or without SIMD. */

@@ -4,7 +4,7 @@
  * `f32x4`, `i32x4`); nothing else in the compiler handles a raw binaryen module.
  */
 import binaryen from "binaryen";
-import type { Target } from "../pipeline/target.js";
+import type { Target } from "../target.js";
 
 export type Expr = number;
 export type ValType = "i32" | "f32" | "f64" | "v128";

@@ -8,7 +8,7 @@ import { buildEntries, entryNames, entryRoots } from "../../compiler/pipeline/en
 import { layoutMemory, nodesOf } from "../../compiler/pipeline/layout.js";
 import { optimizeEntries } from "../../compiler/pipeline/optimize.js";
 import { planMemory } from "../../compiler/pipeline/plan.js";
-import { targetOf } from "../../compiler/pipeline/target.js";
+import { targetOf } from "../../compiler/target.js";
 import { compile } from "../../compiler/pipeline/compile.js";
 
 const [T, B, D, H] = [4, 2, 3, 5];

@@ -4,7 +4,7 @@
  * kernel emitters and the module builder (its feature flags), instead of each renaming the
  * options it needs.
  */
-import { WasmgradError } from "../errors.js";
+import { WasmgradError } from "./errors.js";
 
 export interface Target {
   /** f32x4/i32x4 SIMD; false: scalar code only. */
