@@ -17,7 +17,7 @@ import { ELEMENTWISE } from "./emit/elementwise.js";
 import { emitFusion } from "./emit/fusion.js";
 import { emitGather, emitIota, emitScatterAdd } from "./emit/indexing.js";
 import { broadcastStrides, contiguousStrides, emitMap, type Access, type MapOperand } from "./emit/map.js";
-import { emitMatmul, matmulScratchBytes } from "./emit/matmul.js";
+import { emitMatmul, matmulScratchBytes, type MatmulTuning } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
 import { emitSoftmaxXent } from "./emit/softmax-xent.js";
 
@@ -46,9 +46,10 @@ export function readsElementwise(node: Node, index: number): boolean {
 
 /**
  * The bytes of scratch `lowerNode` requests for `node` through `LowerContext.scratch`, known before
- * lowering so that the memory planner can place them; lowering must not ask for more.
+ * lowering so that the memory planner can place them; lowering must not ask for more. `tuning` must
+ * be the LowerContext's `matmulTuning` (a matmul's scratch layout depends on it).
  */
-export function kernelScratchBytes(node: Node, simd: boolean): number {
+export function kernelScratchBytes(node: Node, simd: boolean, tuning: MatmulTuning): number {
   let mm: { a: Node; b: Node; attrs: Record<string, unknown>; epilogue: boolean } | undefined;
   if (node.op === "matmul")
     mm = { a: node.inputs[0]!, b: node.inputs[1]!, attrs: node.attrs, epilogue: false };
@@ -67,6 +68,7 @@ export function kernelScratchBytes(node: Node, simd: boolean): number {
     mm.attrs.transB as boolean,
     simd,
     mm.epilogue,
+    tuning,
   );
 }
 

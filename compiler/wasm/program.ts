@@ -29,6 +29,7 @@ import {
   NO_KERNEL_OPS,
   readsElementwise,
 } from "./lower.js";
+import { DEFAULT_MATMUL_TUNING, type MatmulTuning } from "./emit/matmul.js";
 import type { Expr, FnBuilder, ModuleBuilder } from "./module.js";
 
 /** A scan's step as a graph, optimized at the module's level. */
@@ -80,13 +81,16 @@ export class ProgramLowering {
     private readonly mb: ModuleBuilder,
     private readonly simd: boolean,
     private readonly optLevel: OptLevel,
+    /** The matmul kernels' tuning: the planner sizes their scratch and the kernels are emitted with it. */
+    private readonly matmulTuning: MatmulTuning = DEFAULT_MATMUL_TUNING,
   ) {
     this.target = {
       isPersistent: (n) => NO_KERNEL_OPS.has(n.op),
       isView: (n) => ALIASING_OPS.has(n.op),
       readsElementwise,
       writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
-      scratchBytes: (n) => (n.op === "scan" ? this.layout(n).bytes : kernelScratchBytes(n, simd)),
+      scratchBytes: (n) =>
+        n.op === "scan" ? this.layout(n).bytes : kernelScratchBytes(n, simd, matmulTuning),
     };
   }
 
@@ -206,7 +210,14 @@ export class ProgramLowering {
         );
       } else {
         lowerNode(
-          { f, simd: this.simd, fma: this.mb.relaxedSimd, kernel: (k) => this.mb.kernel(k), scratch },
+          {
+            f,
+            simd: this.simd,
+            fma: this.mb.relaxedSimd,
+            matmulTuning: this.matmulTuning,
+            kernel: (k) => this.mb.kernel(k),
+            scratch,
+          },
           node,
           ins,
           buffers.get(node)!,
