@@ -89,6 +89,11 @@ export interface MatmulPlan {
   readonly transB: boolean;
   readonly simd: boolean;
   readonly epilogue: boolean;
+  /**
+   * How A' = op(A) is read in place: A'(i, k) is at aBase + i·row + k·k bytes (a transposed A has
+   * adjacent rows).
+   */
+  readonly aStep: { readonly row: number; readonly k: number };
   /** The broadcast batch shape (the leading axes of A and B). */
   readonly batch: Shape;
   /** The register tile of a full row block: mr rows × nv vectors of 4 columns. */
@@ -195,6 +200,7 @@ export function planMatmul(shape: MatmulShape, tuning: MatmulTuning): MatmulPlan
     transB,
     simd,
     epilogue,
+    aStep: transA ? { row: 4, k: M * 4 } : { row: K * 4, k: 4 },
     batch: broadcastShapes(shape.a.slice(0, -2), shape.b.slice(0, -2)),
     mr,
     nv,

@@ -11,11 +11,6 @@ import { nest } from "../loops.js";
 import type { MatmulPlan } from "./plan.js";
 import type { TileStores } from "./stores.js";
 
-/** Address of A'(i, k) for A' = op(A), as a base pointer plus per-row / per-k steps in bytes. */
-export function aSteps(M: number, K: number, transA: boolean): { row: number; k: number } {
-  return transA ? { row: 4, k: M * 4 } : { row: K * 4, k: 4 };
-}
-
 /** Packs Bᵀ (B is N×K at bBase) into row-major K×N at `packed`: P[k, n] = B[n, k]; then bBase = packed. */
 export function packTransposedB(f: FnBuilder, plan: MatmulPlan, bBase: Local, packed: number): Expr[] {
   const { K, N } = plan;
@@ -87,7 +82,7 @@ function scalarCore(
 ): Expr[] {
   const { f } = c;
   const { M, K, N } = plan;
-  const step = aSteps(M, K, plan.transA);
+  const step = plan.aStep;
   const [i, k, j] = [f.local("i32"), f.local("i32"), f.local("i32")];
   const av = f.local("f32");
   const crow = f.local("i32");

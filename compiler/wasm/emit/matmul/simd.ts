@@ -12,7 +12,6 @@ import type { LowerContext } from "../context.js";
 import type { Core, ScratchAddresses } from "./core.js";
 import { packB, packSlab } from "./pack.js";
 import type { MatmulPlan } from "./plan.js";
-import { aSteps } from "./scalar.js";
 import type { Stores } from "./stores.js";
 
 /** Where a tile reads B' from: in place, in place while packing it, a packed panel, the tail panel. */
@@ -115,7 +114,7 @@ function tile(core: Core, mr: number, nv: number, from: From, lanes = 4): Expr[]
     from,
     bStep: from === "panel" ? nv * 16 : from === "tail" ? 16 : N * 4,
     // A: the slab of a full row block, or A in place
-    aStep: fromSlab(core, mr) ? { row: 4, k: 16 } : aSteps(plan.M, K, plan.transA),
+    aStep: fromSlab(core, mr) ? { row: 4, k: 16 } : plan.aStep,
   };
   // the stores are built first, so that `stores.corner` knows every access they use
   const storeExprs = t.acc.flatMap((row, r) =>
@@ -153,7 +152,7 @@ function tileStart(core: Core, mr: number, from: From): Expr[] {
   const { f } = core.c;
   const { plan, scratch, i0, j0 } = core;
   const { K } = plan;
-  const step = aSteps(plan.M, K, plan.transA);
+  const step = plan.aStep;
   return [
     f.set(
       core.pa,
