@@ -79,7 +79,7 @@ export function planMemory(opt: OptimizedEntries, layout: PersistentLayout, targ
     isView,
     readsElementwise,
     writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
-    scratchBytes: (n) => (n.op === "scan" ? stepLayout(n).bytes : kernelScratchBytes(n, target.simd)),
+    scratchBytes: (n) => (n.op === "scan" ? stepLayout(n).bytes : kernelScratchBytes(n, target)),
   };
   const entries = entryNames(opt.graphs).map((name) => {
     const results = entryResults(name, opt.graphs[name]!, layout);

@@ -5,6 +5,7 @@
  */
 import { isView } from "../ir/kernels.js";
 import type { Node } from "../ir/node.js";
+import type { Target } from "../target.js";
 import { fusionHead, programShape, type FusionAttrs } from "../ops/fusion.js";
 import type { Buffer } from "../plan/layout.js";
 import type { LowerContext } from "./emit/context.js";
@@ -37,9 +38,10 @@ export function readsElementwise(node: Node, index: number): boolean {
 
 /**
  * The bytes of scratch `lowerNode` requests for `node` through `LowerContext.scratch`, known before
- * lowering so that the memory planner can place them; lowering must not ask for more.
+ * lowering so that the memory planner can place them; lowering must not ask for more. `tuning` must
+ * be the LowerContext's target (a matmul's scratch layout depends on its tuning).
  */
-export function kernelScratchBytes(node: Node, simd: boolean): number {
+export function kernelScratchBytes(node: Node, target: Target): number {
   let mm: { a: Node; b: Node; attrs: Record<string, unknown>; epilogue: boolean } | undefined;
   if (node.op === "matmul")
     mm = { a: node.inputs[0]!, b: node.inputs[1]!, attrs: node.attrs, epilogue: false };
@@ -56,8 +58,9 @@ export function kernelScratchBytes(node: Node, simd: boolean): number {
     mm.b.shape,
     mm.attrs.transA as boolean,
     mm.attrs.transB as boolean,
-    simd,
+    target.simd,
     mm.epilogue,
+    target.matmul,
   );
 }
 

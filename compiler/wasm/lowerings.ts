@@ -80,7 +80,7 @@ function elementwise(ew: ElementwiseLowering): Lowering {
           scalar: (_f, v, flat) => ew.scalar(c, v, node, flat),
           ...(ew.vector ? { vector: (_f, v, flat) => ew.vector!(c, v, node, flat) } : {}),
         },
-        c.simd,
+        c.target.simd,
       );
     },
   };
@@ -90,7 +90,7 @@ const transpose: KernelLowering = (c, node, [x], out) => {
   const perm = node.attrs.perm as number[];
   const inStrides = stridesOf(x!.shape);
   const src: Access = { base: x!.offset, strides: perm.map((p) => inStrides[p]!), dtype: x!.dtype };
-  emitMap(c.f, out.shape, contiguous(out), [src], copy, c.simd);
+  emitMap(c.f, out.shape, contiguous(out), [src], copy, c.target.simd);
 };
 
 const slice: KernelLowering = (c, node, [x], out) => {
@@ -98,7 +98,7 @@ const slice: KernelLowering = (c, node, [x], out) => {
   const inStrides = stridesOf(x!.shape);
   const base = x!.offset + 4 * start.reduce((s, v, i) => s + v * inStrides[i]!, 0);
   const src: Access = { base, strides: inStrides.map((s, i) => s * step[i]!), dtype: x!.dtype };
-  emitMap(c.f, out.shape, contiguous(out), [src], copy, c.simd);
+  emitMap(c.f, out.shape, contiguous(out), [src], copy, c.target.simd);
 };
 
 /** Fills the result with the padding value, then copies the operand to its strided place in it. */
@@ -107,13 +107,14 @@ const pad: KernelLowering = (c, node, [x], out) => {
   const outStrides = stridesOf(out.shape);
   if (value === 0 && !Object.is(value, -0))
     c.f.emit(c.f.memfill(c.f.c32(out.offset), c.f.c32(0), c.f.c32(out.shape.reduce((a, d) => a * d, 1) * 4)));
-  else emitMap(c.f, out.shape, contiguous(out), [{ immediate: value, dtype: out.dtype }], copy, c.simd);
+  else
+    emitMap(c.f, out.shape, contiguous(out), [{ immediate: value, dtype: out.dtype }], copy, c.target.simd);
   const dst: Access = {
     base: out.offset + 4 * lo.reduce((s, v, i) => s + v * outStrides[i]!, 0),
     strides: outStrides.map((s, i) => s * (interior[i]! + 1)),
     dtype: out.dtype,
   };
-  emitMap(c.f, x!.shape, dst, [contiguous(x!)], copy, c.simd);
+  emitMap(c.f, x!.shape, dst, [contiguous(x!)], copy, c.target.simd);
 };
 
 const concat: KernelLowering = (c, node, ins, out) => {
@@ -126,7 +127,7 @@ const concat: KernelLowering = (c, node, ins, out) => {
       strides: outStrides,
       dtype: out.dtype,
     };
-    emitMap(c.f, part.shape, dst, [contiguous(part)], copy, c.simd);
+    emitMap(c.f, part.shape, dst, [contiguous(part)], copy, c.target.simd);
     at += part.shape[axis]!;
   }
 };

@@ -115,8 +115,7 @@ export class ProgramLowering {
         lowerNode(
           {
             f,
-            simd: this.target.simd,
-            fma: this.target.relaxedSimd,
+            target: this.target,
             kernel: (k) => this.mb.kernel(k),
             scratch,
           },

@@ -8,7 +8,7 @@ import { buildEntries, entryNames, entryRoots } from "../../compiler/pipeline/en
 import { layoutMemory, nodesOf } from "../../compiler/pipeline/layout.js";
 import { optimizeEntries } from "../../compiler/pipeline/optimize.js";
 import { planMemory } from "../../compiler/pipeline/plan.js";
-import { targetOf } from "../../compiler/target.js";
+import { DEFAULT_MATMUL_TUNING, targetOf } from "../../compiler/target.js";
 import { compile } from "../../compiler/pipeline/compile.js";
 
 const [T, B, D, H] = [4, 2, 3, 5];
@@ -124,8 +124,14 @@ describe("stages layout and plan", () => {
 
 describe("target", () => {
   it("is made once from the options, and relaxed SIMD needs SIMD", () => {
-    expect(targetOf({}, "m")).toEqual({ simd: true, relaxedSimd: false });
-    expect(targetOf({ simd: false }, "m")).toEqual({ simd: false, relaxedSimd: false });
+    expect(targetOf({}, "m")).toEqual({ simd: true, relaxedSimd: false, matmul: DEFAULT_MATMUL_TUNING });
+    expect(targetOf({ simd: false }, "m")).toEqual({
+      simd: false,
+      relaxedSimd: false,
+      matmul: DEFAULT_MATMUL_TUNING,
+    });
+    const tuning = { ...DEFAULT_MATMUL_TUNING, packB: false };
+    expect(targetOf({ matmul: tuning }, "m").matmul).toBe(tuning);
     expect(Object.isFrozen(targetOf({ relaxedSimd: true }, "m"))).toBe(true);
     expect(() => targetOf({ simd: false, relaxedSimd: true }, "m")).toThrow(
       /relaxedSimd needs simd \(model 'm'/,

@@ -16,6 +16,7 @@ import { assignSlots } from "../../compiler/plan/inplace.js";
 import { conflicts, lowerBound, naiveSize, pack, type Item } from "../../compiler/plan/pack.js";
 import { planEntry, type PlanResult, type KernelFacts } from "../../compiler/plan/plan.js";
 import { isValidSchedule, listSchedule, STRATEGIES } from "../../compiler/plan/schedule.js";
+import { DEFAULT_TARGET } from "../../compiler/target.js";
 import { kernelScratchBytes, readsElementwise } from "../../compiler/wasm/lower.js";
 import { planViolations } from "./check.js";
 import { randomModel, steps } from "./random-model.js";
@@ -69,7 +70,7 @@ const target = (simd: boolean): KernelFacts => ({
   isView: (n) => ["reshape", "stop_gradient"].includes(n.op),
   readsElementwise,
   writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
-  scratchBytes: (n) => kernelScratchBytes(n, simd),
+  scratchBytes: (n) => kernelScratchBytes(n, { ...DEFAULT_TARGET, simd }),
 });
 
 /** The entries' results as compile.ts lists them (slots named by strings). */

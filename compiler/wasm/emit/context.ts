@@ -1,11 +1,14 @@
+import type { Target } from "../../target.js";
 import type { FnBuilder } from "../module.js";
 
 /** What a kernel emitter needs besides the function it writes into. */
 export interface LowerContext {
   readonly f: FnBuilder;
-  readonly simd: boolean;
-  /** Fused multiply-adds (f32x4.relaxed_madd) allowed: the module was compiled with relaxedSimd. */
-  readonly fma: boolean;
+  /**
+   * What the code may use (SIMD, relaxed SIMD's fused multiply-add) and the kernels' tuning; the
+   * memory planner sized each kernel's scratch with the same target (kernelScratchBytes).
+   */
+  readonly target: Target;
   /** Internal name of a function of the AssemblyScript kernels (assembly/), by export name. */
   kernel(exportName: string): string;
   /**

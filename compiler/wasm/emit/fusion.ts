@@ -24,7 +24,7 @@ import type { Expr, ValType } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { ELEMENTWISE } from "./elementwise.js";
 import { contiguousStrides, emitMap, type MapOperand } from "./map.js";
-import { emitMatmul } from "./matmul.js";
+import { emitMatmul, type Epilogue } from "./matmul.js";
 import { emitReduction, stridesInInputSpace, type Results } from "./reduce.js";
 import { emitSoftmaxXent } from "./softmax-xent.js";
 
@@ -105,7 +105,30 @@ const range = (from: number, to: number) =>
 const vectorizable = (attrs: FusionAttrs, instrs: readonly number[]) =>
   instrs.every((i) => ELEMENTWISE[attrs.program[i]!.op]?.vector !== undefined);
 
+/** How a kernel reads fusion operand k over a given iteration shape (lower.ts's `operand`). */
+type OperandOf = (input: Node, buffer: Buffer, shape: readonly number[]) => MapOperand;
+
+/** A fusion with a head, ready for its head's kernel. */
+interface Headed {
+  readonly p: Program;
+  readonly node: Node;
+  readonly ins: readonly Buffer[];
+  readonly operand: OperandOf;
+  /** The result values the entry needs, and their buffers (in the same order). */
+  readonly wanted: readonly number[];
+  readonly stored: readonly Buffer[];
+  /** Index of the head instruction, and the value it defines. */
+  readonly head: number;
+  readonly headValue: number;
+  /** Which instructions feed the head (computed per reduced element). */
+  readonly prologue: readonly boolean[];
+  /** The instructions computed per output element: those before the head that it does not read, and the epilogue. */
+  readonly after: readonly number[];
+}
+
 /**
+ * Emits the kernel of a `fusion` node: a strided map without a head, else its head's kernel
+ * (matmul, softmax cross-entropy, reduction) running the rest of the program.
  * @param operand  how the kernel reads fusion operand k over a given iteration shape
  *                 (lower.ts's `operand`: a strided access, or an immediate for a scalar constant)
  * @param outs     the fusion's own result, then its extra outputs (undefined: not needed here)
@@ -115,7 +138,7 @@ export function emitFusion(
   node: Node,
   ins: readonly Buffer[],
   outs: readonly (Buffer | undefined)[],
-  operand: (input: Node, buffer: Buffer, shape: readonly number[]) => MapOperand,
+  operand: OperandOf,
 ): void {
   const attrs = node.attrs as unknown as FusionAttrs;
   const { types, head, prologue } = programShape(node.inputs, attrs);
@@ -128,96 +151,124 @@ export function emitFusion(
     throw new Error(`internal: fusion %${node.id} has ${results.length} outputs`);
   const wanted = results.filter((_, k) => outs[k] !== undefined);
   const stored = outs.filter((o): o is Buffer => o !== undefined);
+  if (head === undefined) {
+    fuseMap(p, node, ins, operand, wanted, stored);
+    return;
+  }
   const n = attrs.program.length;
+  const epilogue = range(head + 1, n).filter((i) => !prologue[i]);
+  // instructions before the head that it does not read: computed per output element too
+  const early = range(0, head).filter((i) => !prologue[i]);
+  const h: Headed = {
+    p,
+    node,
+    ins,
+    operand,
+    wanted,
+    stored,
+    head,
+    headValue: m + head,
+    prologue,
+    after: [...early, ...epilogue],
+  };
+  const headOp = attrs.program[head]!.op;
+  if (headOp === "matmul") fuseMatmul(h);
+  else if (headOp === "softmax_xent_grad") fuseSoftmaxXent(h);
+  else fuseReduction(h);
+}
+
+/** No head: one strided map over the fusion's shape, the whole program per element. */
+function fuseMap(
+  p: Program,
+  node: Node,
+  ins: readonly Buffer[],
+  operand: OperandOf,
+  wanted: readonly number[],
+  stored: readonly Buffer[],
+): void {
+  const { c, attrs } = p;
+  const all = range(0, attrs.program.length);
   const outAccess = stored.map((b) => ({
     base: b.offset,
     strides: contiguousStrides(b.shape),
     dtype: b.dtype,
   }));
+  const operands = node.inputs.map((input, k) => operand(input, ins[k]!, attrs.shape));
+  const body = (vector: boolean) => (_f: unknown, values: readonly Expr[]) =>
+    emitInstrs(p, vector, all, (k) => values[k]!, wanted);
+  emitMap(
+    c.f,
+    attrs.shape,
+    outAccess,
+    operands,
+    { scalar: body(false), ...(vectorizable(attrs, all) ? { vector: body(true) } : {}) },
+    c.target.simd,
+  );
+}
 
-  if (head === undefined) {
-    const all = range(0, n);
-    const operands = node.inputs.map((input, k) => operand(input, ins[k]!, attrs.shape));
-    const body = (vector: boolean) => (_f: unknown, values: readonly Expr[]) =>
-      emitInstrs(p, vector, all, (k) => values[k]!, wanted);
-    emitMap(
-      c.f,
-      attrs.shape,
-      outAccess,
-      operands,
-      { scalar: body(false), ...(vectorizable(attrs, all) ? { vector: body(true) } : {}) },
-      c.simd,
-    );
-    return;
-  }
+/** A matmul head: the rest of the program is the matmul's epilogue, run in its tile stores. */
+function fuseMatmul(h: Headed): void {
+  const { p, node, ins, after, headValue } = h;
+  const { c, attrs } = p;
+  const headInstr = attrs.program[h.head]!;
+  const [a, b] = headInstr.args as [number, number];
+  const { transA, transB } = headInstr.attrs as { transA: boolean; transB: boolean };
+  // epilogue operands, addressed over the product's shape
+  const operands = node.inputs.map((input, k) => h.operand(input, ins[k]!, attrs.shape));
+  emitMatmul(c, ins[a]!, ins[b]!, h.stored, transA, transB, {
+    vectorizable: vectorizable(attrs, after),
+    apply: (acc, load, vector) =>
+      emitInstrs(p, vector, after, (k) => (k === headValue ? acc : load(operands[k]!)), h.wanted),
+  });
+}
 
-  const headInstr = attrs.program[head]!;
-  const epilogue = range(head + 1, n).filter((i) => !prologue[i]);
-  // instructions before the head that it does not read: computed per output element too
-  const early = range(0, head).filter((i) => !prologue[i]);
-  const after = [...early, ...epilogue];
-  const headValue = m + head;
+/**
+ * A softmax_xent_grad head: the kernel also stores the row losses when its companion softmax_xent
+ * is a result, and runs the elementwise rest of the program on each gradient element.
+ */
+function fuseSoftmaxXent(h: Headed): void {
+  const { p, node, ins, wanted, stored, headValue } = h;
+  const { c, attrs, m } = p;
+  const [logits, labels] = attrs.program[h.head]!.args as [number, number];
+  const isRow = (v: number) => v >= m && isCompanion(attrs.program[v - m]!.op);
+  const elementwise = h.after.filter((i) => !isCompanion(attrs.program[i]!.op));
+  const rowAt = wanted.findIndex(isRow);
+  const elemWanted = wanted.filter((v) => !isRow(v));
+  const elemStored = stored.filter((_, k) => !isRow(wanted[k]!));
+  // epilogue operands, addressed over the gradient's (the fusion's) shape
+  const operands = node.inputs.map((input, k) => h.operand(input, ins[k]!, attrs.shape));
+  const epilogue: Epilogue = {
+    vectorizable: vectorizable(attrs, elementwise),
+    apply: (acc, load, vector) =>
+      emitInstrs(p, vector, elementwise, (k) => (k === headValue ? acc : load(operands[k]!)), elemWanted),
+  };
+  emitSoftmaxXent(c, {
+    logits: ins[logits]!,
+    labels: ins[labels]!,
+    ...(rowAt >= 0 ? { loss: stored[rowAt]! } : {}),
+    ...(elemStored.length ? { grad: { outs: elemStored, epilogue } } : {}),
+  });
+}
 
-  if (headInstr.op === "matmul") {
-    const [a, b] = headInstr.args as [number, number];
-    const { transA, transB } = headInstr.attrs as { transA: boolean; transB: boolean };
-    // epilogue operands, addressed over the product's shape
-    const operands = node.inputs.map((input, k) => operand(input, ins[k]!, attrs.shape));
-    emitMatmul(c, ins[a]!, ins[b]!, stored, transA, transB, {
-      vectorizable: vectorizable(attrs, after),
-      apply: (acc, load, vector) =>
-        emitInstrs(p, vector, after, (k) => (k === headValue ? acc : load(operands[k]!)), wanted),
-    });
-    return;
-  }
-
-  if (headInstr.op === "softmax_xent_grad") {
-    const [logits, labels] = headInstr.args as [number, number];
-    const isRow = (v: number) => v >= m && isCompanion(attrs.program[v - m]!.op);
-    const elementwise = after.filter((i) => !isCompanion(attrs.program[i]!.op));
-    const rowAt = wanted.findIndex(isRow);
-    const elemWanted = wanted.filter((v) => !isRow(v));
-    const elemStored = stored.filter((_, k) => !isRow(wanted[k]!));
-    // epilogue operands, addressed over the gradient's (the fusion's) shape
-    const operands = node.inputs.map((input, k) => operand(input, ins[k]!, attrs.shape));
-    emitSoftmaxXent(c, {
-      logits: ins[logits]!,
-      labels: ins[labels]!,
-      ...(rowAt >= 0 ? { loss: stored[rowAt]! } : {}),
-      ...(elemStored.length
-        ? {
-            grad: {
-              outs: elemStored,
-              epilogue: {
-                vectorizable: vectorizable(attrs, elementwise),
-                apply: (acc, load, vector) =>
-                  emitInstrs(
-                    p,
-                    vector,
-                    elementwise,
-                    (k) => (k === headValue ? acc : load(operands[k]!)),
-                    elemWanted,
-                  ),
-              },
-            },
-          }
-        : {}),
-    });
-    return;
-  }
-
-  // a reduction head
+/**
+ * A reduction head: the prologue computes each reduced element from the operands (and stores the
+ * results computed at the input shape as it goes), the epilogue runs on each reduced value.
+ */
+function fuseReduction(h: Headed): void {
+  const { p, node, ins, wanted, stored, headValue, after, prologue } = h;
+  const { c, attrs, types, m } = p;
+  const headInstr = attrs.program[h.head]!;
   const inputValue = headInstr.args[0]!;
   const inShape = types[inputValue]!.shape;
   const axes = normalizeAxes(headInstr.attrs.axes as number[], inShape.length);
-  const pro = range(0, head).filter((i) => prologue[i]);
-  const proOperands = node.inputs.map((input, k) => operand(input, ins[k]!, inShape));
-  const toInput = (o: MapOperand): MapOperand =>
-    "base" in o ? { ...o, strides: stridesInInputSpace(o.strides, inShape, axes, keepOut) } : o;
+  const pro = range(0, h.head).filter((i) => prologue[i]);
+  const proOperands = node.inputs.map((input, k) => h.operand(input, ins[k]!, inShape));
   // epilogue operands and outputs are addressed over the fusion's (the reduced) shape
   const reducedShape = types[headValue]!.shape;
   const keepOut = reducedShape.length === inShape.length;
-  const epiOperands = node.inputs.map((input, k) => toInput(operand(input, ins[k]!, reducedShape)));
+  const toInput = (o: MapOperand): MapOperand =>
+    "base" in o ? { ...o, strides: stridesInInputSpace(o.strides, inShape, axes, keepOut) } : o;
+  const epiOperands = node.inputs.map((input, k) => toInput(h.operand(input, ins[k]!, reducedShape)));
   const usedPro = range(0, m).filter((k) => usedBy(attrs, pro, k) || k === inputValue);
   const usedEpi = range(0, m).filter((k) => usedBy(attrs, after, k));
   // results computed in the prologue (at the input shape) are stored as the elements are read

@@ -65,7 +65,7 @@ export function emitScatterAdd(
     f.local("i32"),
     f.local("i32"),
   ];
-  const vecEnd = c.simd ? width - (width % 4) : 0;
+  const vecEnd = c.target.simd ? width - (width % 4) : 0;
   // i32 updates add as integers (wrapping), f32 updates as floats
   const int = updates.dtype !== "f32";
   const load = (p: Expr) => (int ? f.i32.load(0, 4, p) : f.f32.load(0, 4, p));

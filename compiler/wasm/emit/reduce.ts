@@ -97,15 +97,80 @@ export function emitReduce(
 
 const isAccess = (o: MapOperand): o is Access => "base" in o;
 
+/** A run of merged input axes: all reduced or all kept, walked alike by every access. */
+interface Dim {
+  size: number;
+  readonly reduced: boolean;
+  /** One stride per access (Reduction.accesses), in elements. */
+  strides: number[];
+}
+
+/** A position along the innermost merged axis: counter j of axis d (its stride is applied to j). */
+interface Inner {
+  readonly d: Dim;
+  readonly j: Local;
+}
+
+/** One reduction kernel under construction: the spec, its merged axes and their loop counters. */
+interface Reduction {
+  readonly c: LowerContext;
+  readonly spec: ReduceSpec;
+  /** Integer reduction (i32 accumulators). */
+  readonly int: boolean;
+  /** Every access, in the order of Dim.strides: prologue and epilogue operands, outs, prologueOuts. */
+  readonly accesses: readonly Access[];
+  readonly dims: readonly Dim[];
+  readonly kept: readonly Dim[];
+  readonly red: readonly Dim[];
+  readonly counter: ReadonlyMap<Dim, Local>;
+}
+
+/**
+ * Emits the reduction `spec` into the current function: merges its axes, then picks one of three
+ * loop structures (the reduced innermost run in vectors, four kept innermost outputs at once, or
+ * scalar).
+ */
 export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
-  const { f } = c;
-  const { kind } = spec;
-  const int = spec.dtype !== "f32";
   const accesses: Access[] = [...spec.prologue, ...spec.epilogue]
     .filter(isAccess)
     .concat(spec.outs, spec.prologueOuts);
-  // merge runs of adjacent axes of the same class that every access walks contiguously
-  const dims: { size: number; reduced: boolean; strides: number[] }[] = [];
+  const dims = mergeAxes(spec, accesses);
+  const r: Reduction = {
+    c,
+    spec,
+    int: spec.dtype !== "f32",
+    accesses,
+    dims,
+    kept: dims.filter((d) => !d.reduced),
+    red: dims.filter((d) => d.reduced),
+    // loop counters per merged axis
+    counter: new Map(dims.map((d) => [d, c.f.local("i32")])),
+  };
+  const last = dims[dims.length - 1]!;
+  const unitOrZero = (a: MapOperand) => !isAccess(a) || [0, 1].includes(strideOf(r, a, last));
+  const innermost = last.size;
+  if (
+    c.target.simd &&
+    last.reduced &&
+    innermost >= 4 &&
+    spec.prologue.every(unitOrZero) &&
+    spec.prologueOuts.every((o) => strideOf(r, o, last) === 1)
+  )
+    c.f.emit(...reduceInnerRun(r));
+  else if (
+    c.target.simd &&
+    !last.reduced &&
+    innermost >= 4 &&
+    [...spec.prologue, ...spec.epilogue].every(unitOrZero) &&
+    [...spec.outs, ...spec.prologueOuts].every((o) => strideOf(r, o, last) === 1)
+  )
+    c.f.emit(...reduceKeptInner(r));
+  else c.f.emit(...reduceScalar(r));
+}
+
+/** Merges runs of adjacent axes of the same class that every access walks contiguously (drops size 1). */
+function mergeAxes(spec: ReduceSpec, accesses: readonly Access[]): Dim[] {
+  const dims: Dim[] = [];
   spec.inShape.forEach((d, i) => {
     if (d === 1) return;
     const reduced = spec.axes.includes(i);
@@ -117,185 +182,180 @@ export function emitReduction(c: LowerContext, spec: ReduceSpec): void {
     } else dims.push({ size: d, reduced, strides });
   });
   if (dims.length === 0) dims.push({ size: 1, reduced: false, strides: accesses.map(() => 0) });
-  const kept = dims.filter((d) => !d.reduced);
-  const red = dims.filter((d) => d.reduced);
-  const strideOf = (a: Access, d: (typeof dims)[number]) => d.strides[accesses.indexOf(a)]!;
+  return dims;
+}
 
-  const init = kind === "sum" ? 0 : int ? -(2 ** 31) : -Infinity;
-  const scalarInit = () => (int ? f.c32(init) : f.cf32(init));
-  const vectorInit = () => (int ? f.splatI32(init) : f.splatF32(init));
-  const combine = (a: Expr, b: Expr): Expr => {
-    if (kind === "sum") return int ? f.i32.add(a, b) : f.f32.add(a, b);
-    if (!int) return f.f32.max(a, b);
-    const [x, y] = [f.local("i32"), f.local("i32")];
-    // select evaluates its condition last: the tees go in the value operands
-    return f.select(f.i32.gt_s(f.get(x), f.get(y)), f.tee(x, a), f.tee(y, b));
-  };
-  const combineV = (a: Expr, b: Expr): Expr =>
-    kind === "sum"
-      ? int
-        ? f.i32x4.add(a, b)
-        : f.f32x4.add(a, b)
-      : int
-        ? f.i32x4.max_s(a, b)
-        : f.f32x4.max(a, b);
-  const type = int ? "i32" : "f32";
+const strideOf = (r: Reduction, a: Access, d: Dim): number => d.strides[r.accesses.indexOf(a)]!;
 
-  // loop counters per merged axis
-  const counter = new Map(dims.map((d) => [d, f.local("i32")]));
-  /** Byte address of an access at the current counters (axes in `over`), plus `extra` elements. */
-  const addr = (a: Access, over: readonly (typeof dims)[number][], extra?: () => Expr): Expr => {
-    let e = f.c32(a.base);
-    for (const d of over) {
-      const s = strideOf(a, d);
-      if (s !== 0) e = f.i32.add(e, f.i32.mul(f.get(counter.get(d)!), f.c32(s * 4)));
-    }
-    if (extra) e = f.i32.add(e, extra());
-    return e;
-  };
-  const loops = (over: readonly (typeof dims)[number][], body: () => Expr[]): Expr[] => {
-    const level = (k: number): Expr[] =>
-      k === over.length
-        ? body()
-        : [f.forLoop(counter.get(over[k]!)!, f.c32(0), f.c32(over[k]!.size), 1, () => level(k + 1))];
-    return level(0);
-  };
-  /** A prologue or epilogue operand at the current counters of `over` (+ j along `inner`). */
-  const value = (
-    o: MapOperand,
-    over: readonly (typeof dims)[number][],
-    vector: boolean,
-    inner?: { d: (typeof dims)[number]; j: Local },
-  ): Expr => {
-    if (!isAccess(o)) return immediate(f, o.dtype, o.immediate, vector);
-    const s = inner ? strideOf(o, inner.d) : 0;
-    const p = addr(o, over, s !== 0 ? () => f.i32.mul(f.get(inner!.j), f.c32(s * 4)) : undefined);
-    return loadElement(f, o.dtype, p, vector, s === 0);
-  };
-  /** Stores `v` into output `o` at the current counters of `over` (+ j along `inner`). */
-  const storeAt = (
-    o: Access,
-    over: readonly (typeof dims)[number][],
-    vector: boolean,
-    inner: { d: (typeof dims)[number]; j: Local } | undefined,
-    v: Expr,
-  ): Expr => {
-    const s = inner ? strideOf(o, inner.d) : 0;
-    const p = addr(o, over, s !== 0 ? () => f.i32.mul(f.get(inner!.j), f.c32(s * 4)) : undefined);
-    if (vector) return f.v128.store(0, 4, p, v);
-    return o.dtype === "f32" ? f.f32.store(0, 4, p, v) : f.i32.store(0, 4, p, v);
-  };
-  /** One element of the reduction: its prologue outputs stored, then folded into `acc`. */
-  const accumulate = (
-    acc: Local,
-    over: readonly (typeof dims)[number][],
-    vector: boolean,
-    inner?: { d: (typeof dims)[number]; j: Local },
-  ): Expr[] => {
-    const { stmts, results } = spec.element(
-      spec.prologue.map((o) => value(o, over, vector, inner)),
-      vector,
-    );
+/** The reduction's identity: 0 for a sum, the smallest value for a max. */
+function initValue(r: Reduction, vector: boolean): Expr {
+  const { f } = r.c;
+  const init = r.spec.kind === "sum" ? 0 : r.int ? -(2 ** 31) : -Infinity;
+  if (vector) return r.int ? f.splatI32(init) : f.splatF32(init);
+  return r.int ? f.c32(init) : f.cf32(init);
+}
+
+/** a ⊕ b for the reduction's operator on scalars. */
+function combine(r: Reduction, a: Expr, b: Expr): Expr {
+  const { f } = r.c;
+  if (r.spec.kind === "sum") return r.int ? f.i32.add(a, b) : f.f32.add(a, b);
+  if (!r.int) return f.f32.max(a, b);
+  const [x, y] = [f.local("i32"), f.local("i32")];
+  // select evaluates its condition last: the tees go in the value operands
+  return f.select(f.i32.gt_s(f.get(x), f.get(y)), f.tee(x, a), f.tee(y, b));
+}
+
+/** a ⊕ b for the reduction's operator on four lanes. */
+function combineV(r: Reduction, a: Expr, b: Expr): Expr {
+  const { f } = r.c;
+  if (r.spec.kind === "sum") return r.int ? f.i32x4.add(a, b) : f.f32x4.add(a, b);
+  return r.int ? f.i32x4.max_s(a, b) : f.f32x4.max(a, b);
+}
+
+/** Byte address of an access at the current counters of `over`, plus j along `inner`. */
+function addr(r: Reduction, a: Access, over: readonly Dim[], inner?: Inner): Expr {
+  const { f } = r.c;
+  const s = inner ? strideOf(r, a, inner.d) : 0;
+  let e = f.c32(a.base);
+  for (const d of over) {
+    const sd = strideOf(r, a, d);
+    if (sd !== 0) e = f.i32.add(e, f.i32.mul(f.get(r.counter.get(d)!), f.c32(sd * 4)));
+  }
+  if (s !== 0) e = f.i32.add(e, f.i32.mul(f.get(inner!.j), f.c32(s * 4)));
+  return e;
+}
+
+/** Nested loops over the merged axes `over` (outermost first) around `body`. */
+function loops(r: Reduction, over: readonly Dim[], body: () => Expr[]): Expr[] {
+  const { f } = r.c;
+  const level = (k: number): Expr[] =>
+    k === over.length
+      ? body()
+      : [f.forLoop(r.counter.get(over[k]!)!, f.c32(0), f.c32(over[k]!.size), 1, () => level(k + 1))];
+  return level(0);
+}
+
+/** A prologue or epilogue operand at the current counters of `over` (+ j along `inner`). */
+function value(r: Reduction, o: MapOperand, over: readonly Dim[], vector: boolean, inner?: Inner): Expr {
+  if (!isAccess(o)) return immediate(r.c.f, o.dtype, o.immediate, vector);
+  const broadcast = (inner ? strideOf(r, o, inner.d) : 0) === 0;
+  return loadElement(r.c.f, o.dtype, addr(r, o, over, inner), vector, broadcast);
+}
+
+/** Stores `v` into output `o` at the current counters of `over` (+ j along `inner`). */
+function storeAt(
+  r: Reduction,
+  o: Access,
+  over: readonly Dim[],
+  vector: boolean,
+  inner: Inner | undefined,
+  v: Expr,
+): Expr {
+  const { f } = r.c;
+  const p = addr(r, o, over, inner);
+  if (vector) return f.v128.store(0, 4, p, v);
+  return o.dtype === "f32" ? f.f32.store(0, 4, p, v) : f.i32.store(0, 4, p, v);
+}
+
+/** One element of the reduction: its prologue outputs stored, then folded into `acc`. */
+function accumulate(r: Reduction, acc: Local, over: readonly Dim[], vector: boolean, inner?: Inner): Expr[] {
+  const { f } = r.c;
+  const { spec } = r;
+  const { stmts, results } = spec.element(
+    spec.prologue.map((o) => value(r, o, over, vector, inner)),
+    vector,
+  );
+  return [
+    ...stmts,
+    ...spec.prologueOuts.map((o, k) => storeAt(r, o, over, vector, inner, results[k + 1]!)),
+    f.set(acc, vector ? combineV(r, f.get(acc), results[0]!) : combine(r, f.get(acc), results[0]!)),
+  ];
+}
+
+/** Stores the finished results at the current kept position (+ j along the kept `inner` axis). */
+function finishAt(r: Reduction, acc: Expr, vector: boolean, inner?: Inner): Expr[] {
+  const { spec } = r;
+  const over = r.kept.filter((d) => d !== inner?.d);
+  const { stmts, results } = spec.finish(
+    acc,
+    spec.epilogue.map((o) => value(r, o, over, vector, inner)),
+    vector,
+  );
+  return [...stmts, ...spec.outs.map((o, k) => storeAt(r, o, over, vector, inner, results[k]!))];
+}
+
+/**
+ * The innermost axis is reduced and contiguous: per output element, accumulate its run four lanes
+ * at a time (a scalar tail for the last innermost % 4), then fold the lanes.
+ */
+function reduceInnerRun(r: Reduction): Expr[] {
+  const { f } = r.c;
+  const { kept, red, int } = r;
+  const last = r.dims[r.dims.length - 1]!;
+  const innermost = last.size;
+  const outerRed = red.slice(0, -1);
+  const acc = f.local("v128");
+  const tail = f.local(int ? "i32" : "f32");
+  const j = r.counter.get(last)!;
+  const vecEnd = innermost - (innermost % 4);
+  const inner = { d: last, j };
+  const lanes = [0, 1, 2, 3].map((l) =>
+    int ? f.i32x4.extract_lane(f.get(acc), l) : f.f32x4.extract_lane(f.get(acc), l),
+  );
+  return loops(r, kept, () => [
+    f.set(acc, initValue(r, true)),
+    f.set(tail, initValue(r, false)),
+    ...loops(r, outerRed, () => [
+      f.forLoop(j, f.c32(0), f.c32(vecEnd), 4, () => accumulate(r, acc, [...kept, ...outerRed], true, inner)),
+      ...(vecEnd < innermost
+        ? [
+            f.forLoop(j, f.c32(vecEnd), f.c32(innermost), 1, () =>
+              accumulate(r, tail, [...kept, ...outerRed], false, inner),
+            ),
+          ]
+        : []),
+    ]),
+    ...finishAt(
+      r,
+      combine(r, combine(r, combine(r, lanes[0]!, lanes[1]!), combine(r, lanes[2]!, lanes[3]!)), f.get(tail)),
+      false,
+    ),
+  ]);
+}
+
+/** The innermost axis is kept and contiguous: accumulate four neighbouring outputs at once. */
+function reduceKeptInner(r: Reduction): Expr[] {
+  const { f } = r.c;
+  const { kept, red, int } = r;
+  const last = r.dims[r.dims.length - 1]!;
+  const innermost = last.size;
+  const outerKept = kept.slice(0, -1);
+  const j = r.counter.get(last)!;
+  const vecEnd = innermost - (innermost % 4);
+  const chunk = (vector: boolean): Expr[] => {
+    const acc = f.local(vector ? "v128" : int ? "i32" : "f32");
     return [
-      ...stmts,
-      ...spec.prologueOuts.map((o, k) => storeAt(o, over, vector, inner, results[k + 1]!)),
-      f.set(acc, vector ? combineV(f.get(acc), results[0]!) : combine(f.get(acc), results[0]!)),
+      f.set(acc, initValue(r, vector)),
+      ...loops(r, red, () => accumulate(r, acc, [...outerKept, ...red], vector, { d: last, j })),
+      ...finishAt(r, f.get(acc), vector, { d: last, j }),
     ];
   };
-  /** Stores the finished results at the current kept position (+ j along the kept `inner` axis). */
-  const finishAt = (acc: Expr, vector: boolean, inner?: { d: (typeof dims)[number]; j: Local }): Expr[] => {
-    const over = kept.filter((d) => d !== inner?.d);
-    const { stmts, results } = spec.finish(
-      acc,
-      spec.epilogue.map((o) => value(o, over, vector, inner)),
-      vector,
-    );
-    return [...stmts, ...spec.outs.map((o, k) => storeAt(o, over, vector, inner, results[k]!))];
-  };
-  const last = dims[dims.length - 1]!;
-  const innermost = last.size;
-  const unitOrZero = (d: (typeof dims)[number]) => (a: MapOperand) =>
-    !isAccess(a) || [0, 1].includes(strideOf(a, d));
+  return loops(r, outerKept, () => [
+    f.forLoop(j, f.c32(0), f.c32(vecEnd), 4, () => chunk(true)),
+    ...(vecEnd < innermost ? [f.forLoop(j, f.c32(vecEnd), f.c32(innermost), 1, () => chunk(false))] : []),
+  ]);
+}
 
-  if (
-    c.simd &&
-    last.reduced &&
-    innermost >= 4 &&
-    spec.prologue.every(unitOrZero(last)) &&
-    spec.prologueOuts.every((o) => strideOf(o, last) === 1)
-  ) {
-    // reduce a contiguous run per output element
-    const outerRed = red.slice(0, -1);
-    const acc = f.local("v128");
-    const tail = f.local(type);
-    const j = counter.get(last)!;
-    const vecEnd = innermost - (innermost % 4);
-    const inner = { d: last, j };
-    const lanes = [0, 1, 2, 3].map((l) =>
-      int ? f.i32x4.extract_lane(f.get(acc), l) : f.f32x4.extract_lane(f.get(acc), l),
-    );
-    f.emit(
-      ...loops(kept, () => [
-        f.set(acc, vectorInit()),
-        f.set(tail, scalarInit()),
-        ...loops(outerRed, () => [
-          f.forLoop(j, f.c32(0), f.c32(vecEnd), 4, () =>
-            accumulate(acc, [...kept, ...outerRed], true, inner),
-          ),
-          ...(vecEnd < innermost
-            ? [
-                f.forLoop(j, f.c32(vecEnd), f.c32(innermost), 1, () =>
-                  accumulate(tail, [...kept, ...outerRed], false, inner),
-                ),
-              ]
-            : []),
-        ]),
-        ...finishAt(
-          combine(combine(combine(lanes[0]!, lanes[1]!), combine(lanes[2]!, lanes[3]!)), f.get(tail)),
-          false,
-        ),
-      ]),
-    );
-    return;
-  }
-
-  if (
-    c.simd &&
-    !last.reduced &&
-    innermost >= 4 &&
-    [...spec.prologue, ...spec.epilogue].every(unitOrZero(last)) &&
-    [...spec.outs, ...spec.prologueOuts].every((o) => strideOf(o, last) === 1)
-  ) {
-    // the innermost axis is kept: accumulate four neighbouring outputs at once
-    const outerKept = kept.slice(0, -1);
-    const j = counter.get(last)!;
-    const vecEnd = innermost - (innermost % 4);
-    const chunk = (vector: boolean): Expr[] => {
-      const acc = f.local(vector ? "v128" : type);
-      return [
-        f.set(acc, vector ? vectorInit() : scalarInit()),
-        ...loops(red, () => accumulate(acc, [...outerKept, ...red], vector, { d: last, j })),
-        ...finishAt(f.get(acc), vector, { d: last, j }),
-      ];
-    };
-    f.emit(
-      ...loops(outerKept, () => [
-        f.forLoop(j, f.c32(0), f.c32(vecEnd), 4, () => chunk(true)),
-        ...(vecEnd < innermost ? [f.forLoop(j, f.c32(vecEnd), f.c32(innermost), 1, () => chunk(false))] : []),
-      ]),
-    );
-    return;
-  }
-
-  // scalar: one accumulator per output element
-  f.emit(
-    ...loops(kept, () => {
-      const acc = f.local(type);
-      return [
-        f.set(acc, scalarInit()),
-        ...loops(red, () => accumulate(acc, [...kept, ...red], false)),
-        ...finishAt(f.get(acc), false),
-      ];
-    }),
-  );
+/** Scalar: one accumulator per output element. */
+function reduceScalar(r: Reduction): Expr[] {
+  const { f } = r.c;
+  const { kept, red } = r;
+  return loops(r, kept, () => {
+    const acc = f.local(r.int ? "i32" : "f32");
+    return [
+      f.set(acc, initValue(r, false)),
+      ...loops(r, red, () => accumulate(r, acc, [...kept, ...red], false)),
+      ...finishAt(r, f.get(acc), false),
+    ];
+  });
 }
