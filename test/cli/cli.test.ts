@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { wasmgrad, type CliResult } from "../support/cli.js";
+import { wasmgrad, type CliResult, expectOneLineError } from "../support/cli.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "wasmgrad-cli-"));
@@ -16,17 +16,6 @@ function fixtureLine(fixture: string, text: string): number {
   const i = lines.findIndex((l) => l.includes(text));
   expect(i).toBeGreaterThanOrEqual(0);
   return i + 1;
-}
-
-/** Asserts a failure reported as exactly one `wasmgrad: ...` line without a stack trace. */
-function expectOneLineError(r: CliResult): string {
-  expect(r.code).not.toBe(0);
-  expect(r.stdout).toBe("");
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^wasmgrad: \S/);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  return lines[0]!;
 }
 
 const MLP = "test/fixtures/mlp.model.ts";

@@ -20,23 +20,12 @@ import { dtsTypeName, emitDts } from "../../compiler/wasm/dts.js";
 import { load } from "../../runtime/index.js";
 import type { Manifest } from "../../runtime/index.js";
 import { inputs } from "../fixtures/classifier.model.js";
-import { wasmgrad, type CliResult } from "../support/cli.js";
+import { wasmgrad, type CliResult, expectOneLineError } from "../support/cli.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-compile-")));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
-
-/** Asserts a failure reported as exactly one `wasmgrad: ...` line without a stack trace. */
-function expectOneLineError(r: CliResult): string {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe("");
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^wasmgrad: \S/);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  return lines[0]!;
-}
 
 function expectOk(r: CliResult): CliResult {
   expect(r.stderr).toBe("");
@@ -361,23 +350,23 @@ describe.concurrent("wasmgrad run", () => {
 
 describe.concurrent("errors are one line with exit status 2", () => {
   it("compile: a missing model file", async () => {
-    expect(expectOneLineError(await wasmgrad("compile", "test/fixtures/no-such.model.ts"))).toMatch(
+    expect(expectOneLineError(await wasmgrad("compile", "test/fixtures/no-such.model.ts"), 2)).toMatch(
       /^wasmgrad: cannot find model file 'test\/fixtures\/no-such\.model\.ts'/,
     );
   });
 
   it("compile: an unknown optimizer, a learning rate that is not a number, an unknown --emit kind", async () => {
     const xor = "examples/xor/model.ts";
-    expect(expectOneLineError(await wasmgrad("compile", xor, "--optimizer", "lbfgs"))).toMatch(
+    expect(expectOneLineError(await wasmgrad("compile", xor, "--optimizer", "lbfgs"), 2)).toMatch(
       /argument 'lbfgs' is invalid\. Allowed choices are sgd, momentum, adagrad, rmsprop, adam/,
     );
     expect(
-      expectOneLineError(await wasmgrad("compile", xor, "--optimizer", "sgd", "--lr", "fast")),
+      expectOneLineError(await wasmgrad("compile", xor, "--optimizer", "sgd", "--lr", "fast"), 2),
     ).toContain("--lr must be a positive number, got 'fast'");
-    expect(expectOneLineError(await wasmgrad("compile", xor, "--emit", "wat,pdf"))).toContain(
+    expect(expectOneLineError(await wasmgrad("compile", xor, "--emit", "wat,pdf"), 2)).toContain(
       "--emit takes a comma-separated list of wat, dot, dts, ir, plan; got 'pdf'",
     );
-    expect(expectOneLineError(await wasmgrad("compile", xor, "--lr", "0.1"))).toContain("add --optimizer");
+    expect(expectOneLineError(await wasmgrad("compile", xor, "--lr", "0.1"), 2)).toContain("add --optimizer");
   });
 
   it("compile: a model without a loss cannot take an optimizer", async () => {
@@ -387,7 +376,7 @@ describe.concurrent("errors are one line with exit status 2", () => {
       `import { model } from ${compilerIndex};\n` +
         `export default model("embed", (m) => { m.output("y", m.input("x", [2]).mul(m.param("w", [2]))); });\n`,
     );
-    expect(expectOneLineError(await wasmgrad("compile", noLoss, "--optimizer", "adam"))).toMatch(
+    expect(expectOneLineError(await wasmgrad("compile", noLoss, "--optimizer", "adam"), 2)).toMatch(
       /^wasmgrad: model 'embed' has no loss \(call m\.loss\(\.\.\.\)\), so it cannot be compiled with --optimizer adam/,
     );
   });
@@ -397,24 +386,24 @@ describe.concurrent("errors are one line with exit status 2", () => {
     writeFileSync(foreign, new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
     const noManifest =
       /^wasmgrad: \S*foreign\.wasm has no wasmgrad manifest \(custom section "wasmgrad\.manifest"\)/;
-    expect(expectOneLineError(await wasmgrad("inspect", foreign))).toMatch(noManifest);
-    expect(expectOneLineError(await wasmgrad("run", foreign))).toMatch(noManifest);
+    expect(expectOneLineError(await wasmgrad("inspect", foreign), 2)).toMatch(noManifest);
+    expect(expectOneLineError(await wasmgrad("run", foreign), 2)).toMatch(noManifest);
     const garbage = join(scratch, "garbage.wasm");
     writeFileSync(garbage, "not a module");
-    expect(expectOneLineError(await wasmgrad("inspect", garbage))).toMatch(
+    expect(expectOneLineError(await wasmgrad("inspect", garbage), 2)).toMatch(
       /garbage\.wasm is not a WebAssembly module \(it does not start with \\0asm\)$/,
     );
-    expect(expectOneLineError(await wasmgrad("run", join(scratch, "missing.wasm")))).toMatch(
+    expect(expectOneLineError(await wasmgrad("run", join(scratch, "missing.wasm")), 2)).toMatch(
       /^wasmgrad: cannot find module file /,
     );
-    expect(expectOneLineError(await wasmgrad("run", "examples/xor/model.ts"))).toContain(
+    expect(expectOneLineError(await wasmgrad("run", "examples/xor/model.ts"), 2)).toContain(
       "compile the model first: wasmgrad compile examples/xor/model.ts",
     );
   });
 
   it("inspect --grad / --dot of a .wasm", async () => {
     expectOk(xorCompile);
-    expect(expectOneLineError(await wasmgrad("inspect", "--dot", xorWasm))).toContain(
+    expect(expectOneLineError(await wasmgrad("inspect", "--dot", xorWasm), 2)).toContain(
       "--dot prints a model file's graph",
     );
   });
@@ -423,32 +412,38 @@ describe.concurrent("errors are one line with exit status 2", () => {
     expectOk(xorCompile);
     expectOk(classifierCompile);
     const x = `x=${join(scratch, "x.json")}`;
-    expect(expectOneLineError(await wasmgrad("run", xorWasm))).toBe(
+    expect(expectOneLineError(await wasmgrad("run", xorWasm), 2)).toBe(
       "wasmgrad: forward reads the input x: missing --input x=file.json",
     );
-    expect(expectOneLineError(await wasmgrad("run", xorWasm, "--input", x, "--entry", "train"))).toBe(
+    expect(expectOneLineError(await wasmgrad("run", xorWasm, "--input", x, "--entry", "train"), 2)).toBe(
       "wasmgrad: train reads the inputs x, y: missing --input y=file.json",
     );
     expect(
-      expectOneLineError(await wasmgrad("run", xorWasm, "--input", `z=${join(scratch, "x.json")}`)),
+      expectOneLineError(await wasmgrad("run", xorWasm, "--input", `z=${join(scratch, "x.json")}`), 2),
     ).toBe("wasmgrad: model 'xor' has no input named 'z'; its inputs: x, y");
     expect(
-      expectOneLineError(await wasmgrad("run", xorWasm, "--input", `x=${join(scratch, "y.json")}`)),
+      expectOneLineError(await wasmgrad("run", xorWasm, "--input", `x=${join(scratch, "y.json")}`), 2),
     ).toBe('wasmgrad: model "xor": input "x": expected 8 values (shape [4, 2], f32), got 4');
     expect(
-      expectOneLineError(await wasmgrad("run", xorWasm, "--input", `x=${join(scratch, "nope.json")}`)),
+      expectOneLineError(await wasmgrad("run", xorWasm, "--input", `x=${join(scratch, "nope.json")}`), 2),
     ).toMatch(/^wasmgrad: cannot find inputs file /);
     expect(
-      expectOneLineError(await wasmgrad("run", classifierWasm, "--input", x, "--entry", "train")),
+      expectOneLineError(await wasmgrad("run", classifierWasm, "--input", x, "--entry", "train"), 2),
     ).toMatch(/classifier\.wasm was compiled without an optimizer, so it has no train entry/);
-    expect(expectOneLineError(await wasmgrad("run", xorWasm, "--input", x, "--steps", "3"))).toContain(
+    expect(expectOneLineError(await wasmgrad("run", xorWasm, "--input", x, "--steps", "3"), 2)).toContain(
       "--steps counts training steps: use it with --entry train",
     );
     expect(
-      expectOneLineError(await wasmgrad("run", xorWasm, "--input", x, "--seed", "1", "--weights", "w.bin")),
+      expectOneLineError(
+        await wasmgrad("run", xorWasm, "--input", x, "--seed", "1", "--weights", "w.bin"),
+        2,
+      ),
     ).toContain("give --seed (initialize the params) or --weights (load them), not both");
     expect(
-      expectOneLineError(await wasmgrad("run", xorWasm, "--input", x, "--weights", join(scratch, "x.json"))),
+      expectOneLineError(
+        await wasmgrad("run", xorWasm, "--input", x, "--weights", join(scratch, "x.json")),
+        2,
+      ),
     ).toContain("not a wasmgrad weights file");
   });
 });

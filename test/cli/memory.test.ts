@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/index.js";
 import xor from "../../examples/xor/model.js";
-import { repoRoot, wasmgrad, type CliResult } from "../support/cli.js";
+import { repoRoot, wasmgrad, type CliResult, expectOneLineError } from "../support/cli.js";
 
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-memory-")));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -41,16 +41,6 @@ beforeAll(async () => {
     wasmgrad("compile", "examples/xor/model.ts", "-o", join(scratch, "xor.wasm"), "--emit", "plan"),
   ]);
 }, 300_000);
-
-/** Asserts a failure reported as exactly one `wasmgrad: ...` line. */
-function expectOneLineError(r: CliResult): string {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe("");
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^wasmgrad: \S/);
-  return lines[0]!;
-}
 
 describe.concurrent("wasmgrad inspect --memory", () => {
   it("prints the three numbers of each entry and a table of buffers, as compile plans them", () => {
@@ -129,14 +119,14 @@ describe.concurrent("wasmgrad inspect --memory", () => {
       wasmgrad("inspect", join(scratch, "missing.wasm"), "--memory"),
       wasmgrad("inspect", noLoss, "--memory", "--optimizer", "sgd"),
     ]);
-    expect(expectOneLineError(dot)).toBe("wasmgrad: --memory cannot be combined with --dot");
-    expect(expectOneLineError(noMemory)).toBe(
+    expect(expectOneLineError(dot, 2)).toBe("wasmgrad: --memory cannot be combined with --dot");
+    expect(expectOneLineError(noMemory, 2)).toBe(
       "wasmgrad: --optimizer applies to the memory plan: add --memory",
     );
-    expect(expectOneLineError(wasm)).toMatch(
+    expect(expectOneLineError(wasm, 2)).toMatch(
       /--memory plans a model file's compilation; .* is a compiled module/,
     );
-    expect(expectOneLineError(forwardOnly)).toMatch(
+    expect(expectOneLineError(forwardOnly, 2)).toMatch(
       /model 'fwd' has no loss .* cannot be planned with --optimizer sgd/,
     );
   });

@@ -10,7 +10,7 @@ import { formatLoss } from "../../compiler/cli/commands/train.js";
 import { compile, optim } from "../../compiler/index.js";
 import xor, { X, Y } from "../../examples/xor/model.js";
 import { load, type Net } from "../../runtime/index.js";
-import { repoRoot, wasmgrad, type CliResult } from "../support/cli.js";
+import { repoRoot, wasmgrad, type CliResult, expectOneLineError } from "../support/cli.js";
 
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-train-")));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -155,17 +155,6 @@ describe("wasmgrad train", () => {
   });
 });
 
-/** Asserts a failure reported as exactly one `wasmgrad: ...` line with exit status 2. */
-function expectOneLineError(r: CliResult): string {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stdout).toBe("");
-  const lines = r.stderr.trimEnd().split("\n");
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^wasmgrad: \S/);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-  return lines[0]!;
-}
-
 describe("wasmgrad train: errors are one line with exit status 2", () => {
   it("bad --steps, --seed with --weights, a compiled module, an unwritable --save-weights", async () => {
     const dir = join(scratch, "a-directory");
@@ -179,19 +168,19 @@ describe("wasmgrad train: errors are one line with exit status 2", () => {
       wasmgrad("train", XOR, "--steps", "5", "--save-weights", join(xFile, "w.bin")),
       wasmgrad("train", XOR, "--steps", "5", "--save-weights", dir),
     ]);
-    expect(expectOneLineError(zero)).toContain("--steps must be a positive integer, got '0'");
-    expect(expectOneLineError(abc)).toContain("--steps must be a positive integer, got 'abc'");
-    expect(expectOneLineError(none)).toContain("required option '--steps <n>' not specified");
-    expect(expectOneLineError(both)).toContain(
+    expect(expectOneLineError(zero, 2)).toContain("--steps must be a positive integer, got '0'");
+    expect(expectOneLineError(abc, 2)).toContain("--steps must be a positive integer, got 'abc'");
+    expect(expectOneLineError(none, 2)).toContain("required option '--steps <n>' not specified");
+    expect(expectOneLineError(both, 2)).toContain(
       "give --seed (initialize the params) or --weights (load them), not both",
     );
-    expect(expectOneLineError(wasm)).toMatch(
+    expect(expectOneLineError(wasm, 2)).toMatch(
       /xor-forward\.wasm' is a compiled module; train takes a model file/,
     );
-    expect(expectOneLineError(underFile)).toBe(
+    expect(expectOneLineError(underFile, 2)).toBe(
       `wasmgrad: cannot write --save-weights '${join(xFile, "w.bin")}': '${xFile}' is not a directory`,
     );
-    expect(expectOneLineError(isDir)).toBe(
+    expect(expectOneLineError(isDir, 2)).toBe(
       `wasmgrad: cannot write --save-weights '${dir}': it is a directory; give the path of a file`,
     );
   }, 300_000);
@@ -213,10 +202,10 @@ describe("wasmgrad train: errors are one line with exit status 2", () => {
       wasmgrad("train", noLoss, "--steps", "5", "--input", `x=${yFile}`),
       wasmgrad("train", noInputs, "--steps", "5"),
     ]);
-    expect(expectOneLineError(loss)).toMatch(
+    expect(expectOneLineError(loss, 2)).toMatch(
       /^wasmgrad: model 'embed' has no loss, so it cannot be trained: train needs m\.loss\(\.\.\.\) in .*no-loss\.model\.mts$/,
     );
-    expect(expectOneLineError(inputs)).toMatch(
+    expect(expectOneLineError(inputs, 2)).toMatch(
       /^wasmgrad: model 'lin' has inputs \(x\) but no values for them: pass --input file\.json .*or export `inputs` from /,
     );
   }, 300_000);
@@ -245,18 +234,18 @@ describe("wasmgrad train: errors are one line with exit status 2", () => {
         "3",
       ),
     ]);
-    expect(expectOneLineError(missing)).toBe(
+    expect(expectOneLineError(missing, 2)).toBe(
       "wasmgrad: train reads the inputs x, y: missing --input y=file.json",
     );
-    expect(expectOneLineError(unknown)).toBe(
+    expect(expectOneLineError(unknown, 2)).toBe(
       "wasmgrad: model 'xor' has no input named 'z'; its inputs: x, y",
     );
-    expect(expectOneLineError(wrongShape)).toBe(
+    expect(expectOneLineError(wrongShape, 2)).toBe(
       'wasmgrad: model "xor": input "x": expected 8 values (shape [4, 2], f32), got 4',
     );
-    expect(expectOneLineError(unparsable)).toMatch(/^wasmgrad: cannot parse inputs file '.*bad\.json': /);
-    expect(expectOneLineError(absent)).toMatch(/^wasmgrad: cannot find inputs file '.*nope\.json'/);
-    expect(expectOneLineError(diverged)).toBe(
+    expect(expectOneLineError(unparsable, 2)).toMatch(/^wasmgrad: cannot parse inputs file '.*bad\.json': /);
+    expect(expectOneLineError(absent, 2)).toMatch(/^wasmgrad: cannot find inputs file '.*nope\.json'/);
+    expect(expectOneLineError(diverged, 2)).toBe(
       "wasmgrad: the loss became NaN at step 2 (diverged: try a smaller --lr, or --clip-norm); weights not saved",
     );
   }, 300_000);

@@ -1,6 +1,7 @@
 /** Runs the `wasmgrad` command from the TypeScript sources, as the CLI tests do. */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -24,4 +25,19 @@ export function wasmgrad(...args: string[]): Promise<CliResult> {
       },
     );
   });
+}
+
+/**
+ * Asserts a failure reported as exactly one `wasmgrad: ...` line on stderr, without a stack trace
+ * and with nothing on stdout; `code` is the exit status expected (default: any but 0).
+ */
+export function expectOneLineError(r: CliResult, code?: number): string {
+  if (code === undefined) expect(r.code, r.stderr).not.toBe(0);
+  else expect(r.code, r.stderr).toBe(code);
+  expect(r.stdout).toBe("");
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^wasmgrad: \S/);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  return lines[0]!;
 }
