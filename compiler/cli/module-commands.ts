@@ -131,7 +131,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
   // imported here so that the other commands do not load binaryen and the kernels
   const { compile } = await import("../wasm/compile.js");
   const started = performance.now();
-  const compiled = compile(model, {
+  const compiled = await compile(model, {
     ...(optimizer && { optimizer }),
     ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
     simd: opts.simd,
@@ -210,7 +210,7 @@ export async function memoryCommand(
   const { model } = loaded;
   const optimizer = optimizerFor(model, opts, "planned");
   const { compile } = await import("../wasm/compile.js");
-  const compiled = compile(model, { ...(optimizer && { optimizer }) });
+  const compiled = await compile(model, { ...(optimizer && { optimizer }) });
   const plans = namedPlans(compiled);
   const arenaStart = compiled.plans.forward.arenaStart;
   const rows = plans.map(({ name, plan }) => [

@@ -37,7 +37,7 @@ import { planEntry, type EntryPlan, type PlanResult, type Target } from "../plan
 import { idRowsOfInputs } from "./ids.js";
 import { loadKernels } from "./kernels.js";
 import { Region, reservedBytes, type Buffer } from "../plan/layout.js";
-import { ModuleBuilder, type Expr, type FnBuilder } from "./module.js";
+import type { Expr, FnBuilder } from "./module.js";
 import { ProgramLowering, type StepPlan } from "./program.js";
 
 export interface CompileOptions {
@@ -114,7 +114,13 @@ function dtypeOf(n: Node): "f32" | "i32" {
   return n.dtype === "f32" ? "f32" : "i32";
 }
 
-export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel {
+/**
+ * Compiles `mdl` to one self-contained WebAssembly module. Asynchronous because the code generator
+ * (binaryen, 15 MB of JavaScript with a top-level await) is loaded on the first call only: a
+ * program that builds, prints, interprets or gradchecks models never loads it.
+ */
+export async function compile(mdl: Model, options: CompileOptions = {}): Promise<CompiledModel> {
+  const { ModuleBuilder } = await import("./module.js");
   const simd = options.simd ?? true;
   const relaxedSimd = options.relaxedSimd ?? false;
   if (relaxedSimd && !simd) {
