@@ -12,14 +12,14 @@
  *   emit      binaryen's optimizer (which also inlines the AssemblyScript kernels), validation
  *
  * Only `lower`, `init` and `emit` need the code generator (binaryen, compiler/wasm/module.ts);
- * the stages before it are plain functions of graphs that tests call alone.
+ * the stages before it are plain functions of graphs that tests call alone. `compile` is
+ * asynchronous because it loads the code generator on its first call (binaryen is 15 MB of
+ * JavaScript with a top-level await, so it cannot be loaded lazily from a synchronous function):
+ * a program that builds, prints, interprets or gradchecks models never loads it
+ * (test/ir/no-binaryen.test.ts).
  */
 import type { Model } from "../dsl/model.js";
 import { MANIFEST_SECTION } from "../../runtime/manifest.js";
-import { lowerEntries } from "../wasm/entries.js";
-import { emitInit } from "../wasm/init.js";
-import { loadKernels } from "../wasm/kernels.js";
-import { ModuleBuilder } from "../wasm/module.js";
 import { buildEntries } from "./entries.js";
 import { layoutMemory } from "./layout.js";
 import { buildManifest } from "./manifest.js";
@@ -33,13 +33,18 @@ export type { CompiledModel, CompileOptions, MemoryPlan } from "./options.js";
 /** The stages, in order (see the file comment). */
 export const STAGES = ["entries", "optimize", "layout", "plan", "lower", "init", "manifest", "emit"] as const;
 
-export function compile(mdl: Model, options: CompileOptions = {}): CompiledModel {
+/** The stages that need binaryen, loaded on the first compile. */
+const backend = () => import("../wasm/backend.js");
+
+/** Compiles `mdl` to one self-contained WebAssembly module (see the stages above). */
+export async function compile(mdl: Model, options: CompileOptions = {}): Promise<CompiledModel> {
   const target = targetOf(options, mdl.name);
   const entries = buildEntries(mdl, options);
   const optimized = optimizeEntries(entries, {
     level: options.optLevel ?? 2,
     ...(options.passes ? { passes: options.passes } : {}),
   });
+  const { ModuleBuilder, emitInit, loadKernels, lowerEntries } = await backend();
   const mb = new ModuleBuilder(loadKernels(), target);
   try {
     const layout = layoutMemory(mdl, optimized, mb.reservedBytes);

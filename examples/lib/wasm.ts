@@ -6,13 +6,16 @@ export interface Built {
   readonly net: Net;
   /** The module's bytes (what you would ship, e.g. as `model.wasm`). */
   readonly wasm: Uint8Array;
-  /** Milliseconds spent in `compile` (graph building, lowering, binaryen's optimizer). */
+  /**
+   * Milliseconds spent in `compile` (graph building, lowering, binaryen's optimizer; the first
+   * call also loads binaryen).
+   */
   readonly compileMs: number;
 }
 
 export async function build(mdl: Model, options: CompileOptions = {}): Promise<Built> {
   const started = performance.now();
-  const { wasm } = compile(mdl, options);
+  const { wasm } = await compile(mdl, options);
   const compileMs = performance.now() - started;
   return { net: await load(wasm), wasm, compileMs };
 }

@@ -43,13 +43,13 @@ beforeAll(async () => {
 }, 300_000);
 
 describe.concurrent("wasmgrad inspect --memory", () => {
-  it("prints the three numbers of each entry and a table of buffers, as compile plans them", () => {
+  it("prints the three numbers of each entry and a table of buffers, as compile plans them", async () => {
     expect(inspect.stderr).toBe("");
     expect(inspect.code).toBe(0);
     const out = inspect.stdout;
     expect(out).toMatch(/^memory plan of model 'xor' \(examples\/xor\/model\.ts\), optimizer none$/m);
     expect(out).toMatch(/^ {2}entry or scan step +kernels +arena +naive +lower bound +arena\/bound$/m);
-    const plans = compile(xor).plans;
+    const plans = (await compile(xor)).plans;
     for (const plan of [plans.forward, plans.backward!]) {
       expect(out).toMatch(
         new RegExp(
@@ -72,7 +72,7 @@ describe.concurrent("wasmgrad inspect --memory", () => {
     expect(inspectRnn.code).toBe(0);
     const out = inspectRnn.stdout;
     const rnn = (await import("../fixtures/rnn.model.js")).default;
-    const steps = compile(rnn).plans.steps;
+    const steps = (await compile(rnn)).plans.steps;
     // the forward loop, and in the backward entry its replay and the reverse (BPTT) loop
     expect(steps.map((s) => s.export)).toEqual([
       expect.stringMatching(/^forward_\d+_scan_step$/),

@@ -54,7 +54,7 @@ beforeAll(async () => {
     ),
     wasmgrad("compile", XOR, "-o", forwardWasm), // no optimizer: forward and backward only
   ]);
-  adamWasm = compile(xor, { optimizer: optim.adam(LR) }).wasm;
+  adamWasm = (await compile(xor, { optimizer: optim.adam(LR) })).wasm;
   trainedNet = await load(adamWasm);
   trainedNet.init(SEED);
   losses = Array.from({ length: STEPS }, () => trainedNet.train({ x: X, y: Y }).loss);

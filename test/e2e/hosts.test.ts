@@ -114,7 +114,7 @@ beforeAll(async () => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-e2e-hosts-")));
   // compiled here (the CLI's compile is tested in separate-process.test.ts and test/cli)
   for (const m of MODELS) {
-    writeFileSync(join(dir, `${m.name}.wasm`), compile(m.model, m.options).wasm);
+    writeFileSync(join(dir, `${m.name}.wasm`), (await compile(m.model, m.options)).wasm);
     writeFileSync(join(dir, `${m.name}.inputs.json`), JSON.stringify(m.inputs));
   }
   server = await serveFiles({

@@ -78,7 +78,7 @@ describe("fused kernels agree with the interpreter", () => {
     }
   }
 
-  it("every entry runs its optimized graph (the forward entry too)", () => {
+  it("every entry runs its optimized graph (the forward entry too)", async () => {
     const mlp = model("mlp", (m) => {
       const x = m.input("x", [4, 3]);
       const h = x
@@ -88,7 +88,7 @@ describe("fused kernels agree with the interpreter", () => {
       m.output("y", h);
       m.loss(h.sum());
     });
-    const c = compile(mlp);
+    const c = await compile(mlp);
     for (const entry of ["forward", "backward"] as const) {
       const nodes = new Set(graphNodes(c.graphs[entry]!));
       const schedule = c.plans[entry]!.schedule;
@@ -104,17 +104,17 @@ describe("fused kernels agree with the interpreter", () => {
     expect(c.plans.forward.schedule.length).toBe(1); // x·W + b, tanh: one matmul epilogue
   });
 
-  it("a training step of an MLP needs fewer kernels and less memory at -O2", () => {
+  it("a training step of an MLP needs fewer kernels and less memory at -O2", async () => {
     const mlp = reluMlp;
-    const kernels = (level: 0 | 2) => {
-      const c = compile(mlp, { optLevel: level });
+    const kernels = async (level: 0 | 2) => {
+      const c = await compile(mlp, { optLevel: level });
       const train = c.graphs.backward!;
       return {
         nodes: graphNodes(train).filter((n) => !["input", "param", "const"].includes(n.op)).length,
         memory: c.manifest.memoryBytes,
       };
     };
-    const [o0, o2] = [kernels(0), kernels(2)];
+    const [o0, o2] = [await kernels(0), await kernels(2)];
     expect(o2.nodes).toBeLessThan(o0.nodes);
     expect(o2.memory).toBeLessThanOrEqual(o0.memory);
   });

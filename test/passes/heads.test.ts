@@ -195,8 +195,8 @@ describe("fusions with a matmul or reduction head agree with the interpreter", (
 describe("the fuse pass", () => {
   const mlp = reluMlp;
 
-  it("fuses bias adds into the matmuls, and the relu mask into the backward matmul", () => {
-    const c = compile(mlp, { optimizer: optim.sgd(0.1) });
+  it("fuses bias adds into the matmuls, and the relu mask into the backward matmul", async () => {
+    const c = await compile(mlp, { optimizer: optim.sgd(0.1) });
     const fuse = c.passReports.train!.find((r) => r.pass === "fuse")!;
     expect(fuse.rules["matmul-epilogues"]).toBeGreaterThanOrEqual(3);
     expect(fuse.rules["reduction-fusions"]).toBeGreaterThanOrEqual(2);
@@ -210,14 +210,14 @@ describe("the fuse pass", () => {
     expectSoundPlans(c);
   });
 
-  it("computes exp(x - max), its row sums and log-sum-exp of a log-softmax in one kernel", () => {
+  it("computes exp(x - max), its row sums and log-sum-exp of a log-softmax in one kernel", async () => {
     // cross-entropy written out as a composite (nn.softmaxCrossEntropy is a primitive pair)
     const composite = model("composite-xent", (m) => {
       const logits = m.input("x", [16, 12]).matmul(m.param("W", [12, 5]));
       const y = m.input("y", [16], "i32");
       m.loss(logits.logSoftmax(-1).mul(nn.oneHot(y, 5)).sum(-1).neg().mean());
     });
-    const c = compile(composite, { optimizer: optim.sgd(0.1) });
+    const c = await compile(composite, { optimizer: optim.sgd(0.1) });
     const g = c.graphs.train!;
     const lse = graphNodes(g).filter((n) => {
       if (n.op !== "fusion" || fusionKind(n) !== "reduction") return false;
@@ -230,8 +230,8 @@ describe("the fuse pass", () => {
     expectSoundPlans(c);
   });
 
-  it("computes softmax cross-entropy's row losses and its gradient (times the mean's 1/N) in one kernel", () => {
-    const c = compile(mlp, { optimizer: optim.sgd(0.1) });
+  it("computes softmax cross-entropy's row losses and its gradient (times the mean's 1/N) in one kernel", async () => {
+    const c = await compile(mlp, { optimizer: optim.sgd(0.1) });
     const g = c.graphs.train!;
     const xent = graphNodes(g).filter((n) => n.op === "fusion" && fusionKind(n) === "softmax cross-entropy");
     expect(xent.length).toBe(1);
@@ -264,7 +264,7 @@ describe("the fuse pass", () => {
     );
   });
 
-  it("keeps softmax_xent apart from its gradient's kernel when the gradient reads the loss (loss²)", () => {
+  it("keeps softmax_xent apart from its gradient's kernel when the gradient reads the loss (loss²)", async () => {
     const squared = model("squared-xent", (m) => {
       const logits = m.input("x", [6, 4]).matmul(m.param("W", [4, 3]));
       m.loss(
@@ -274,7 +274,7 @@ describe("the fuse pass", () => {
           .sum(),
       );
     });
-    const g = compile(squared, { optimizer: optim.sgd(0.1) }).graphs.train!;
+    const g = (await compile(squared, { optimizer: optim.sgd(0.1) })).graphs.train!;
     expect(graphNodes(g).filter((n) => n.op === "softmax_xent").length).toBe(1);
     const fused = graphNodes(g).filter((n) => n.op === "fusion" && fusionKind(n) === "softmax cross-entropy");
     expect(fused.length).toBe(1);
@@ -283,8 +283,8 @@ describe("the fuse pass", () => {
     );
   });
 
-  it("computes relu(x·W + b) and the x·W + b the backward pass reads in one matmul kernel", () => {
-    const g = compile(mlp, { optimizer: optim.sgd(0.1) }).graphs.train!;
+  it("computes relu(x·W + b) and the x·W + b the backward pass reads in one matmul kernel", async () => {
+    const g = (await compile(mlp, { optimizer: optim.sgd(0.1) })).graphs.train!;
     const first = graphNodes(g).filter((n) => {
       const attrs = n.attrs as unknown as FusionAttrs;
       return n.op === "fusion" && attrs.program.map((i) => i.op).join(" ") === "matmul add compare select";
@@ -315,9 +315,9 @@ describe("the fuse pass", () => {
     }
   });
 
-  it("keeps every matmul's operands out of its epilogue, and heads apart", () => {
+  it("keeps every matmul's operands out of its epilogue, and heads apart", async () => {
     for (const entry of ["forward", "backward", "train"] as const) {
-      const g = compile(mlp, { optimizer: optim.adam(0.01) }).graphs[entry]!;
+      const g = (await compile(mlp, { optimizer: optim.adam(0.01) })).graphs[entry]!;
       for (const n of graphNodes(g).filter((x) => x.op === "fusion")) {
         const { program } = n.attrs as unknown as FusionAttrs;
         expect(

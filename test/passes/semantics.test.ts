@@ -188,7 +188,7 @@ describe("compiled -O0 and -O2 agree", () => {
         const mdl = build(s);
         const results = [];
         for (const optLevel of [0, 2] as const) {
-          const c = compile(mdl, { optLevel });
+          const c = await compile(mdl, { optLevel });
           const { instance } = await WebAssembly.instantiate(c.wasm);
           const mem = (instance.exports.memory as WebAssembly.Memory).buffer;
           const at = (role: string, name: string) =>
@@ -230,7 +230,7 @@ describe("compiled -O0 and -O2 agree", () => {
     });
     const losses: number[][] = [];
     for (const optLevel of [0, 2] as const) {
-      const c = compile(mlp, { optLevel, optimizer: optim.adam(0.05) });
+      const c = await compile(mlp, { optLevel, optimizer: optim.adam(0.05) });
       const { instance } = await WebAssembly.instantiate(c.wasm);
       const e = instance.exports as Record<string, (...a: number[]) => void>;
       const mem = (instance.exports.memory as WebAssembly.Memory).buffer;

@@ -40,8 +40,8 @@ const optimizers: Record<string, Optimizer> = {
 
 describe("fused optimizer updates", () => {
   for (const [name, opt] of Object.entries(optimizers)) {
-    it(`${name}: one kernel per parameter writes the parameter and its slots in place`, () => {
-      const c = compile(mlp, { optimizer: opt });
+    it(`${name}: one kernel per parameter writes the parameter and its slots in place`, async () => {
+      const c = await compile(mlp, { optimizer: opt });
       const g = c.graphs.train!;
       const plan = c.plans.train!;
       /** The kernel that computes a value: itself, or the fusion a fusion_output belongs to. */
@@ -69,7 +69,7 @@ describe("fused optimizer updates", () => {
         const y = [0, 1, 2, 1, 0, 2];
         const losses: number[][] = [];
         for (const optLevel of [0, 2] as const) {
-          const net = await WasmModel.create(compile(mlp, { optimizer: opt, simd, optLevel }));
+          const net = await WasmModel.create(await compile(mlp, { optimizer: opt, simd, optLevel }));
           for (const p of mlp.graph.params) net.write(leafName(p), "param", params[leafName(p)]!);
           net.write("x", "input", x);
           net.write("y", "input", y);

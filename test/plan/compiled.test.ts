@@ -61,7 +61,7 @@ describe("compiled random graphs", () => {
           });
           expectSoundPlans(wasm.compiled);
 
-          const compiled = compile(mdl, { optimizer: optimizers[opt], simd });
+          const compiled = await compile(mdl, { optimizer: optimizers[opt], simd });
           expectSoundPlans(compiled);
           updatesInPlace += compiled.plans.train!.updatesInPlace.length;
           const net = await WasmModel.create(compiled);

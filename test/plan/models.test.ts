@@ -119,7 +119,7 @@ describe("memory plans of the examples, the fixtures and W1", () => {
     const rows: string[] = [];
     let steps = 0;
     for (const { label, model: mdl, options } of [...CASES, ...(await fixtureCases())]) {
-      const compiled = compile(mdl, options);
+      const compiled = await compile(mdl, options);
       expectSoundPlans(compiled);
       steps += compiled.plans.steps.length;
       for (const plan of plansOf(compiled)) {
@@ -156,7 +156,7 @@ async function trainAgainstReference(
   feeds: (k: number) => Record<string, number[]>,
   steps: number,
 ): Promise<CompiledModel> {
-  const compiled = compile(mdl, { optimizer });
+  const compiled = await compile(mdl, { optimizer });
   const net = await WasmModel.create(compiled);
   net.call("init", 3);
   const start: Record<string, NDArray> = Object.fromEntries(

@@ -14,15 +14,15 @@ const embedding = model("embedding", (m) => {
 });
 
 describe("id inputs are checked against their table", () => {
-  it("the manifest records the rows of the table an input indexes, through reshapes", () => {
-    const { manifest } = compile(embedding);
+  it("the manifest records the rows of the table an input indexes, through reshapes", async () => {
+    const { manifest } = await compile(embedding);
     const info = (name: string) => manifest.tensors.find((t) => t.role === "input" && t.name === name)!;
     expect(info("ids").idRows).toBe(5);
     expect(info("classes").idRows).toBeUndefined();
   });
 
   it("run() rejects an id outside the rows, naming the input and the element; one-hot ids may be", async () => {
-    const net = await load(compile(embedding).wasm);
+    const net = await load((await compile(embedding)).wasm);
     net.init(1);
     const E = [...net.params.E!];
     const ok = net.run({ ids: [4, 0, 1, 2], classes: [-1, 7] });

@@ -81,7 +81,7 @@ describe("gradient clipping by global norm in a recurrent train step", () => {
       const expected = interpretedStep(f, c);
       // clipping on both backends; the untouched case once
       for (const simd of ratio < 1 ? [true, false] : [true]) {
-        const net = await load(compile(mdl, { optimizer: optim.sgd(LR), clipNorm: c, simd }).wasm);
+        const net = await load((await compile(mdl, { optimizer: optim.sgd(LR), clipNorm: c, simd })).wasm);
         for (const n of names) net.params[n]!.set(f.params[n]!);
         net.states.h!.set(f.states.h!);
         net.inputs.x!.set(f.inputs.x!);

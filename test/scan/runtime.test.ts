@@ -38,9 +38,11 @@ const LOSS_RTOL = 1e-5;
 const FINAL: Tolerance = { kind: "close", rtol: 1e-4, atol: 1e-5 };
 
 const nets = new Map<boolean, Promise<Net>>();
+const compileAndLoad = async (simd: boolean) =>
+  load((await compile(mdl, { optimizer: OPTIMIZER, simd })).wasm);
 /** One module per SIMD setting, shared by the tests below (each starts with init). */
 function net(simd: boolean): Promise<Net> {
-  if (!nets.has(simd)) nets.set(simd, load(compile(mdl, { optimizer: OPTIMIZER, simd }).wasm));
+  if (!nets.has(simd)) nets.set(simd, compileAndLoad(simd));
   return nets.get(simd)!;
 }
 

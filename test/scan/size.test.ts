@@ -34,14 +34,16 @@ function rnn(T: number, mode: Mode = "scan"): Model {
   });
 }
 
-const sizes = new Map<string, number>();
+const sizes = new Map<string, Promise<number>>();
 /** Bytes of the module (memoized: the tests below share compilations). */
-function bytes(T: number, options: CompileOptions, mode: Mode = "scan"): number {
+function bytes(T: number, options: CompileOptions, mode: Mode = "scan"): Promise<number> {
   const key = `${T} ${mode} ${JSON.stringify(options)}`;
   if (!sizes.has(key))
     sizes.set(
       key,
-      compile(rnn(T, mode), { optimizer: optim.adam(0.01), clipNorm: 1, ...options }).wasm.length,
+      compile(rnn(T, mode), { optimizer: optim.adam(0.01), clipNorm: 1, ...options }).then(
+        (c) => c.wasm.length,
+      ),
     );
   return sizes.get(key)!;
 }
@@ -51,13 +53,13 @@ const describeSizes = (s: readonly number[]) => `sizes: ${TS.map((T, i) => `T=${
 
 describe("module size is nearly flat in T", () => {
   for (const options of CONFIGS) {
-    it(`the lowering's output before binaryen's optimizer: within 10% of T = 8 (${JSON.stringify(options)})`, () => {
-      const s = TS.map((T) => bytes(T, { ...options, optimize: false }));
+    it(`the lowering's output before binaryen's optimizer: within 10% of T = 8 (${JSON.stringify(options)})`, async () => {
+      const s = await Promise.all(TS.map((T) => bytes(T, { ...options, optimize: false })));
       for (const size of s) expect(Math.abs(size - s[0]!) / s[0]!, describeSizes(s)).toBeLessThanOrEqual(0.1);
     });
 
-    it(`the optimized module does not grow with T: at most 10% over T = 8 (${JSON.stringify(options)})`, () => {
-      const s = TS.map((T) => bytes(T, options));
+    it(`the optimized module does not grow with T: at most 10% over T = 8 (${JSON.stringify(options)})`, async () => {
+      const s = await Promise.all(TS.map((T) => bytes(T, options)));
       for (const size of s) expect(size / s[0]!, describeSizes(s)).toBeLessThanOrEqual(1.1);
     });
   }
@@ -67,7 +69,7 @@ describe("module size is nearly flat in T", () => {
   // elimination merges kernels that happen to be identical (at T = 8, T·B = H) and the inliner then
   // treats the merged ones differently. What the lowering emits is flat (checked both ways above
   // and here at W2's shapes); the optimized module is checked not to grow from T = 32 on.
-  it("W2's shapes (B 16, 64 -> 128 -> 64, SGD): flat before binaryen, and no growth from T = 32 to 128 and 256 after it", () => {
+  it("W2's shapes (B 16, 64 -> 128 -> 64, SGD): flat before binaryen, and no growth from T = 32 to 128 and 256 after it", async () => {
     const w2 = (T: number) =>
       model(`w2-${T}`, (m) => {
         const X = m.input("x", [T, 16, 64]);
@@ -82,12 +84,12 @@ describe("module size is nearly flat in T", () => {
         });
         m.loss(nn.softmaxCrossEntropy(r.ys[0]!.matmul(Wy), Y));
       });
-    const size = (T: number, optimize: boolean) =>
-      compile(w2(T), { optimizer: optim.sgd(0.1), optimize }).wasm.length;
-    const lowered = TS.map((T) => size(T, false));
+    const size = async (T: number, optimize: boolean) =>
+      (await compile(w2(T), { optimizer: optim.sgd(0.1), optimize })).wasm.length;
+    const lowered = await Promise.all(TS.map((T) => size(T, false)));
     for (const s of lowered)
       expect(Math.abs(s - lowered[0]!) / lowered[0]!, describeSizes(lowered)).toBeLessThanOrEqual(0.1);
-    const later = [32, 128, 256].map((T) => size(T, true));
+    const later = await Promise.all([32, 128, 256].map((T) => size(T, true)));
     for (const s of later)
       expect(
         Math.abs(s - later[0]!) / later[0]!,
@@ -95,8 +97,10 @@ describe("module size is nearly flat in T", () => {
       ).toBeLessThanOrEqual(0.1);
   });
 
-  it("(the bound can fail: an unrolled time loop grows with T)", () => {
+  it("(the bound can fail: an unrolled time loop grows with T)", async () => {
     const options = { optLevel: 0, optimize: false } as const;
-    expect(bytes(8, options, "unrolled") / bytes(2, options, "unrolled")).toBeGreaterThan(1.1);
+    expect((await bytes(8, options, "unrolled")) / (await bytes(2, options, "unrolled"))).toBeGreaterThan(
+      1.1,
+    );
   });
 });

@@ -95,7 +95,7 @@ export interface CompiledRun {
  * initial states, runs backward, and reads everything back through the manifest.
  */
 export async function runCompiled(mdl: Model, feeds: Feeds, options: CompileOptions): Promise<CompiledRun> {
-  const wasm = await WasmModel.create(compile(mdl, options));
+  const wasm = await WasmModel.create(await compile(mdl, options));
   const g = mdl.graph;
   const writeStates = () => {
     for (const s of g.states) wasm.write(leafName(s), "state", feeds.states[leafName(s)]!);

@@ -96,7 +96,7 @@ describe("truncated BPTT: the gradient stops at the window boundary", () => {
     const { long, windows, params } = data(3);
     const rounded = roundFeeds(twoWindows(false), { inputs: long, params, states: {} });
     for (const optLevel of [0, 2] as const) {
-      const wasm = await WasmModel.create(compile(carried, { optLevel }));
+      const wasm = await WasmModel.create(await compile(carried, { optLevel }));
       for (const [name, value] of Object.entries(rounded.params)) wasm.write(name, "param", value);
       wasm.write("h", "state", new Array(B * H).fill(0));
       wasm.write("x", "input", window(rounded.inputs.x!, 0, B * D));
@@ -181,7 +181,7 @@ describe("truncated BPTT: the gradient stops at the window boundary", () => {
     const rnn = elman("scan", { T: 1 });
     const params = roundFeeds(rnn, { inputs: {}, params: paramsOf(rnn, 7), states: {} }).params;
     for (const simd of [true, false]) {
-      const wasm = await WasmModel.create(compile(rnn, { simd }));
+      const wasm = await WasmModel.create(await compile(rnn, { simd }));
       for (const [name, value] of Object.entries(params)) wasm.write(name, "param", value);
       for (let t = 0; t < STEPS; t++) {
         const inputs = { x: stepInputs(t).x.map(Math.fround), y: stepInputs(t).y };

@@ -20,9 +20,9 @@ const mlp = model("mlp", (m) => {
   m.loss(nn.softmaxCrossEntropy(logits, y).add(h.sigmoid().mean()));
 });
 
-describe("the compiled artifact", () => {
-  const compiled = compile(mlp, { optimizer: optim.adam(0.01) });
+const compiled = await compile(mlp, { optimizer: optim.adam(0.01) });
 
+describe("the compiled artifact", () => {
   it("needs no imports and exports exactly the documented entry points", () => {
     const mod = new WebAssembly.Module(compiled.wasm);
     expect(WebAssembly.Module.imports(mod)).toEqual([]);
@@ -61,16 +61,16 @@ describe("the compiled artifact", () => {
     }
   });
 
-  it("a --no-simd module contains no SIMD instruction, and the default one does", () => {
-    const scalar = compile(mlp, { optimizer: optim.adam(0.01), simd: false, wat: true });
+  it("a --no-simd module contains no SIMD instruction, and the default one does", async () => {
+    const scalar = await compile(mlp, { optimizer: optim.adam(0.01), simd: false, wat: true });
     expect(scalar.wat).not.toMatch(/v128|f32x4|i32x4/);
-    expect(compile(mlp, { simd: true, wat: true }).wat).toMatch(/f32x4\.mul/);
+    expect((await compile(mlp, { simd: true, wat: true })).wat).toMatch(/f32x4\.mul/);
     expect(scalar.manifest.options.simd).toBe(false);
   });
 
-  it("inlines the f32x4 math helpers (exp, log, tanh, sigmoid) into the kernels that call them", () => {
+  it("inlines the f32x4 math helpers (exp, log, tanh, sigmoid) into the kernels that call them", async () => {
     // mlp uses all four; inlined everywhere, no function taking and returning one v128 remains
-    const wat = compile(mlp, { optimizer: optim.adam(0.01), simd: true, wat: true }).wat!;
+    const wat = (await compile(mlp, { optimizer: optim.adam(0.01), simd: true, wat: true })).wat!;
     expect(wat).toMatch(/\(func \$\S+ \(param \$\d+ f32\) \(result f32\)/); // the scalar ones stay calls
     expect(wat).not.toMatch(/\(func \$\S+ \(param \$\d+ v128\) \(result v128\)/);
   });

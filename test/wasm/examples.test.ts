@@ -95,7 +95,7 @@ function checkLayout(wasm: WasmModel): void {
 
 async function checkExample(ex: Example, simd: boolean): Promise<void> {
   const seed = 3;
-  const wasm = await WasmModel.create(compile(ex.model, { simd }));
+  const wasm = await WasmModel.create(await compile(ex.model, { simd }));
   checkLayout(wasm);
   wasm.call("init", seed);
   const init = initParams(ex.model, seed);

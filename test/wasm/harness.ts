@@ -99,7 +99,7 @@ export class WasmModel {
 }
 
 export async function instantiate(mdl: Model, options: CompileOptions = {}): Promise<WasmModel> {
-  return WasmModel.create(compile(mdl, options));
+  return WasmModel.create(await compile(mdl, options));
 }
 
 // ---- values ----------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ export async function checkAgainstInterpreter(
     g.states.map((s) => [leafName(s), new Array<number>(sizeOf(s.shape)).fill(0)]),
   );
   const rounded = { inputs: round(feeds.inputs), params: round(feeds.params), states };
-  const compiled = compile(mdl, { simd, optLevel: options.optLevel ?? 0 });
+  const compiled = await compile(mdl, { simd, optLevel: options.optLevel ?? 0 });
   const wasm = await WasmModel.create(compiled);
   for (const leaf of g.inputs) wasm.write(leafName(leaf), "input", rounded.inputs[leafName(leaf)]!);
   for (const leaf of g.params) wasm.write(leafName(leaf), "param", rounded.params[leafName(leaf)]!);

@@ -1309,7 +1309,7 @@ describe("transcendental kernels are accurate to ~2 ulp over their range", () =>
     for (const [name, f, xs] of cases) {
       it(`${name} (simd ${simd})`, async () => {
         const mdl = model(name, (m) => m.output("y", f(m.input("x", [xs.length]))));
-        const wasm = await WasmModel.create(compile(mdl, { simd }));
+        const wasm = await WasmModel.create(await compile(mdl, { simd }));
         wasm.write("x", "input", xs);
         wasm.call("forward");
         const ref = interpret(mdl.graph, { inputs: { x: xs } }).outputs.y!.data;

@@ -64,10 +64,10 @@ function trainInChild(wasm: Uint8Array, flags: readonly string[]): Promise<Train
   });
 }
 
-describe("relaxedSimd", () => {
-  const relaxed = compile(mlp, { ...options, relaxedSimd: true, wat: true });
-  const plain = compile(mlp, { ...options, wat: true });
+const relaxed = await compile(mlp, { ...options, relaxedSimd: true, wat: true });
+const plain = await compile(mlp, { ...options, wat: true });
 
+describe("relaxedSimd", () => {
   it("uses f32x4.relaxed_madd in the matmul kernels, and says so in the manifest", () => {
     expect(relaxed.wat).toMatch(/f32x4\.relaxed_madd/);
     expect(plain.wat).not.toMatch(/relaxed_madd/);
@@ -113,8 +113,8 @@ describe("relaxedSimd", () => {
     await expect(load(plain.wasm.slice(0, 40))).rejects.toThrow(/^load: not a valid WebAssembly module/);
   });
 
-  it("needs simd", () => {
-    expect(() => compile(mlp, { ...options, simd: false, relaxedSimd: true })).toThrow(
+  it("needs simd", async () => {
+    await expect(compile(mlp, { ...options, simd: false, relaxedSimd: true })).rejects.toThrow(
       /relaxedSimd needs simd \(model 'relaxed_mlp' was compiled with simd: false\)/,
     );
   });

@@ -130,7 +130,7 @@ const params = (mdl: Model, wasm: WasmModel): Record<string, NDArray> =>
 
 async function trainAndCompare(mdl: Model, config: Config, simd: boolean): Promise<number[]> {
   const wasm = await WasmModel.create(
-    compile(mdl, { optimizer: config.optimizer, clipNorm: config.clipNorm, simd }),
+    await compile(mdl, { optimizer: config.optimizer, clipNorm: config.clipNorm, simd }),
   );
   wasm.call("init", SEED);
 
@@ -244,7 +244,7 @@ const initializers = model("initializers", (m) => {
 });
 
 async function checkInit(simd: boolean, reinit: boolean): Promise<void> {
-  const wasm = await WasmModel.create(compile(initializers, { simd }));
+  const wasm = await WasmModel.create(await compile(initializers, { simd }));
   const expected = initParams(initializers, SEED);
   wasm.call("init", SEED);
   if (reinit) {

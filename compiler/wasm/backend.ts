@@ -1,0 +1,8 @@
+/**
+ * The backend stages that need the code generator (binaryen): the pipeline imports this module
+ * dynamically, on the first compile, so that nothing else ever loads binaryen.
+ */
+export { lowerEntries } from "./entries.js";
+export { emitInit } from "./init.js";
+export { loadKernels } from "./kernels.js";
+export { ModuleBuilder } from "./module.js";
