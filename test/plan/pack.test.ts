@@ -64,7 +64,7 @@ describe("interval packing", () => {
 
 // ---- random graphs ------------------------------------------------------------------------------
 
-/** The backend's view of nodes, as compile.ts passes it to the planner. */
+/** The backend's view of nodes, as compiler/pipeline/plan.ts passes it to the planner. */
 const target = (simd: boolean): KernelFacts => ({
   isPersistent: (n) => ["input", "param", "state", "const"].includes(n.op),
   isView: (n) => ["reshape", "stop_gradient"].includes(n.op),
@@ -73,7 +73,7 @@ const target = (simd: boolean): KernelFacts => ({
   scratchBytes: (n) => kernelScratchBytes(n, { ...DEFAULT_TARGET, simd }),
 });
 
-/** The entries' results as compile.ts lists them (slots named by strings). */
+/** The entries' results as compiler/pipeline/plan.ts lists them (slots named by strings). */
 function entries(mdl: Model, optimize: boolean): PlanResult<string>[][] {
   const g = mdl.graph;
   const opt = (x: Graph) => (optimize ? optimizeGraph(x).graph : x);
