@@ -90,11 +90,11 @@ const fmt = (v: number) => String(Math.round(v * 10) / 10);
 /** Fill colours by kind of kernel; scratch is grey. */
 function colorOf(b: PlannedBuffer): string {
   if (b.kind === "scratch") return "#bbbbbb";
-  const op = b.nodes[0]!.op;
-  if (op === "matmul") return "#6baed6";
-  if (op === "reduce_sum" || op === "reduce_max") return "#fdae6b";
-  if (["transpose", "slice", "pad", "concat", "broadcast", "gather", "scatter_add"].includes(op))
-    return "#bcbddc";
+  const n = b.nodes[0]!;
+  if (n.op === "matmul") return "#6baed6";
+  if (n.def.traits.reduction) return "#fdae6b";
+  // moving data: transposes, slices, pads, concats, broadcasts, and row lookups and sums
+  if (n.def.traits.movement || n.op === "gather" || n.op === "scatter_add") return "#bcbddc";
   return "#a1d99b";
 }
 
