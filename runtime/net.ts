@@ -99,7 +99,7 @@ export function createNet(manifest: Manifest, instance: WebAssembly.Instance, op
       return weightsFile(model, slots, Boolean(opts.states));
     },
     loadWeights(bytes, opts = {}) {
-      restoreWeights(bytes, model, slots, opts.states !== false);
+      restoreWeights(bytes, model, slots, opts.states !== false, allowNonFinite);
     },
   };
 }
@@ -212,8 +212,21 @@ function weightsFile(model: string, slots: Slots, states: boolean): Uint8Array {
 }
 
 /** Writes nothing unless the whole file is valid (decodeWeights checks all before any copy). */
-function restoreWeights(bytes: Uint8Array | ArrayBuffer, model: string, slots: Slots, states: boolean): void {
-  const copies = decodeWeights(bytes, model, stored(slots, "param"), stored(slots, "state"), states);
+function restoreWeights(
+  bytes: Uint8Array | ArrayBuffer,
+  model: string,
+  slots: Slots,
+  states: boolean,
+  allowNonFinite: boolean,
+): void {
+  const copies = decodeWeights(
+    bytes,
+    model,
+    stored(slots, "param"),
+    stored(slots, "state"),
+    states,
+    allowNonFinite,
+  );
   for (const [from, to] of copies) to.set(from);
 }
 

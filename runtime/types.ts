@@ -71,7 +71,7 @@ export interface GradResult<T extends ModelTypes> {
 }
 
 export interface LoadOptions {
-  /** Accept NaN and ±Infinity in f32 inputs (rejected by default, naming the element). */
+  /** Accept NaN and ±Infinity in f32 inputs and in loaded weights (rejected by default, naming the element). */
   readonly allowNonFinite?: boolean;
 }
 

@@ -97,7 +97,8 @@ export function encodeWeights(model: string, tensors: readonly StoredTensor[]): 
 type Fail = (detail: string, role?: string, tensor?: string) => never;
 
 /** A copy to perform: bytes of the file -> the tensor's bytes in memory. */
-type Copy = [from: Uint8Array, to: Uint8Array];
+/** Bytes of the file, where they go, and the tensor they belong to. */
+type Copy = [from: Uint8Array, to: Uint8Array, tensor: StoredTensor];
 
 /**
  * Parses and fully validates a weights file against the model's params and states; returns the
@@ -110,13 +111,34 @@ export function decodeWeights(
   params: readonly StoredTensor[],
   states: readonly StoredTensor[],
   loadStates: boolean,
+  allowNonFinite = false,
 ): Copy[] {
   const fail: Fail = (detail, role, tensor) => {
     throw new WasmgradRuntimeError(`loadWeights: ${detail}`, { model, role, tensor });
   };
   const bytes = asBytes(file, fail);
   const { header, dataStart } = readHeader(bytes, model, fail);
-  return planCopies(bytes, header.tensors, dataStart, params, states, loadStates, fail);
+  const copies = planCopies(bytes, header.tensors, dataStart, params, states, loadStates, fail);
+  if (!allowNonFinite) for (const c of copies) checkFinite(c, fail);
+  return copies;
+}
+
+/**
+ * Rejects a tensor holding NaN or ±Infinity (the next training step would make every param NaN),
+ * naming the first such element; `load(..., { allowNonFinite: true })` accepts them.
+ */
+function checkFinite([from, , target]: Copy, fail: Fail): void {
+  if (target.dtype !== "f32") return;
+  const view = new DataView(from.buffer, from.byteOffset, from.byteLength);
+  for (let i = 0; i < from.byteLength / 4; i++) {
+    const v = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(v))
+      fail(
+        `${target.role} "${target.name}" holds ${v} at element ${i}; non-finite weights are rejected (load with { allowNonFinite: true } to accept them)`,
+        target.role,
+        target.name,
+      );
+  }
 }
 
 function asBytes(file: Uint8Array | ArrayBuffer, fail: Fail): Uint8Array {
@@ -202,7 +224,7 @@ function planCopies(
       );
     }
     if (e.role === "state") stateCount++;
-    copies.push([bytes.subarray(at, at + e.byteLength), target.bytes]);
+    copies.push([bytes.subarray(at, at + e.byteLength), target.bytes, target]);
     at += e.byteLength;
   }
   if (at > bytes.length) fail(`truncated file: the tensors need ${at} bytes, the file has ${bytes.length}`);

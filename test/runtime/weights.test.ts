@@ -343,3 +343,27 @@ describe("rejected files leave the weights untouched", () => {
     expect([...net.params["s"]!, ...net.params["b"]!]).toEqual([7, 1, 2, 3]);
   });
 });
+
+describe("non-finite weights", () => {
+  it("are rejected, naming the tensor and the element, and leave memory untouched", () => {
+    for (const [value, shown] of [
+      [NaN, "NaN"],
+      [Infinity, "Infinity"],
+      [-Infinity, "-Infinity"],
+    ] as const) {
+      const before = memorySnapshot(net);
+      const error = expectRuntimeError(
+        () => net.loadWeights(paramsOnly([1], [0, value, 2])),
+        `model "affine": param "b": loadWeights: param "b" holds ${shown} at element 1; non-finite weights are rejected (load with { allowNonFinite: true } to accept them)`,
+      );
+      expect(error.tensor).toBe("b");
+      expect(memorySnapshot(net)).toEqual(before);
+    }
+  });
+
+  it("load with allowNonFinite when they are meant", async () => {
+    const lenient = await load(bytes, { allowNonFinite: true });
+    lenient.loadWeights(paramsOnly([1], [0, NaN, 2]));
+    expect([...lenient.params["b"]!]).toEqual([0, NaN, 2]);
+  });
+});
