@@ -23,7 +23,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { register as registerTsxCjs } from "tsx/cjs/api";
 import { register as registerTsxEsm, tsImport } from "tsx/esm/api";
-import type { Model } from "../dsl/model.js";
+import { isModel, type Model } from "../dsl/model.js";
 import type { Feed } from "../interp/bind.js";
 import { relativePath } from "../inspect/text.js";
 import { CliError } from "./errors.js";
@@ -54,21 +54,6 @@ export interface LoadedModel {
   readonly path: string;
   /** The path as shown to the user (relative to the working directory when below it). */
   readonly displayPath: string;
-}
-
-/** True for a value that has the shape of a Model (from any copy of the wasmgrad modules). */
-export function isModel(value: unknown): value is Model {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as { name?: unknown; graph?: unknown; initializers?: unknown };
-  if (typeof v.name !== "string" || !(v.initializers instanceof Map)) return false;
-  const g = v.graph as { outputs?: unknown; inputs?: unknown; params?: unknown } | null | undefined;
-  return (
-    typeof g === "object" &&
-    g !== null &&
-    g.outputs instanceof Map &&
-    Array.isArray(g.inputs) &&
-    Array.isArray(g.params)
-  );
 }
 
 /**

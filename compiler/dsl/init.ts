@@ -3,7 +3,7 @@
  * can reproduce it) and is realised deterministically from a seed with the counter-based hash in
  * ir/random.ts: the same seed gives the same weights everywhere.
  */
-import { WasmgradError } from "../errors.js";
+import { WasmgradError, type SourceLocation } from "../errors.js";
 import { sizeOf, type Shape } from "../ir/shape.js";
 import { uniform24 } from "../ir/random.js";
 
@@ -52,6 +52,26 @@ export function xavierLimit(shape: Shape, gain: number): number {
 }
 
 /** Realises an initializer. `stream` distinguishes parameters drawn from the same seed. */
+/**
+ * Rejects, where the param is declared, an initializer that cannot fill it: `init.constant` with
+ * another number of values than the shape holds (the compiled `init` would pad or truncate).
+ */
+export function checkInitializer(
+  initializer: Initializer,
+  shape: Shape,
+  name: string,
+  location: SourceLocation | undefined,
+): void {
+  const v = initializer.kind === "constant" ? initializer.values : undefined;
+  if (v === undefined || typeof v === "number") return;
+  if (v.length !== sizeOf(shape)) {
+    throw new WasmgradError(
+      `init.constant for param '${name}' has ${v.length} values; the shape [${shape.join(",")}] needs ${sizeOf(shape)}`,
+      { op: "param", location },
+    );
+  }
+}
+
 export function realise(
   initializer: Initializer,
   shape: Shape,

@@ -13,7 +13,7 @@ import { vjp } from "../autodiff/vjp.js";
 import { LOSS } from "../autodiff/grad.js";
 import { fromValues, type NDArray } from "../ir/ndarray.js";
 import { finalCarry, makeScan, stacked } from "../ops/scan-body.js";
-import { defaultInitializer, realise, type Initializer } from "./init.js";
+import { checkInitializer, defaultInitializer, realise, type Initializer } from "./init.js";
 import { Tensor } from "./tensor.js";
 
 export interface Model {
@@ -22,6 +22,23 @@ export interface Model {
   readonly graph: Graph;
   /** How each param is initialised, by name. */
   readonly initializers: ReadonlyMap<string, Initializer>;
+}
+
+/**
+ * True for a value that has the shape of a Model (made by `model(...)`, from any copy of the
+ * wasmgrad modules): a name, initializers, and a graph with every section.
+ */
+export function isModel(value: unknown): value is Model {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as { name?: unknown; graph?: unknown; initializers?: unknown };
+  if (typeof v.name !== "string" || !(v.initializers instanceof Map)) return false;
+  const g = v.graph as Record<string, unknown> | null | undefined;
+  return (
+    typeof g === "object" &&
+    g !== null &&
+    ["inputs", "params", "states"].every((k) => Array.isArray(g[k])) &&
+    ["outputs", "grads", "updates"].every((k) => g[k] instanceof Map)
+  );
 }
 
 export class ModelBuilder {
@@ -56,7 +73,9 @@ export class ModelBuilder {
   /** A trainable f32 parameter. Default init: Xavier for matrices, zeros otherwise. */
   param(name: string, shape: Shape, initializer?: Initializer): Tensor {
     const t = this.declare("param", name, shape, "f32");
-    this.inits.set(name, initializer ?? defaultInitializer(shape));
+    const chosen = initializer ?? defaultInitializer(shape);
+    checkInitializer(chosen, t.node.shape, name, t.node.src);
+    this.inits.set(name, chosen);
     return t;
   }
 
@@ -159,6 +178,14 @@ export class ModelBuilder {
     this.own(t, "output");
     if (name === LOSS) {
       throw new WasmgradError(`the output name '${LOSS}' is reserved for m.loss(...)`, {
+        op: "output",
+        location: captureUserLocation(),
+      });
+    }
+    // the runtime returns outputs as plain objects keyed by name, where "__proto__" would set the
+    // prototype instead (and load() refuses such a module)
+    if (typeof name !== "string" || name === "" || name === "__proto__") {
+      throw new WasmgradError(`${JSON.stringify(name)} cannot name an output`, {
         op: "output",
         location: captureUserLocation(),
       });

@@ -3,33 +3,28 @@
  * its slots (optimizer state) into their next values. The compiler fuses and lowers these like
  * any other op, so a training step is one graph.
  */
+import { WasmgradError } from "../errors.js";
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
-import { learningRate, type LearningRate } from "./schedules.js";
+import { learningRate } from "./schedules.js";
+import type { LearningRate, Optimizer } from "./types.js";
+import { checkOptimizer, show } from "./validate.js";
 
-export type Optimizer =
-  | { readonly kind: "sgd"; readonly lr: LearningRate }
-  | { readonly kind: "momentum"; readonly lr: LearningRate; readonly mu: number }
-  | { readonly kind: "adagrad"; readonly lr: LearningRate; readonly eps: number }
-  | { readonly kind: "rmsprop"; readonly lr: LearningRate; readonly decay: number; readonly eps: number }
-  | {
-      readonly kind: "adam";
-      readonly lr: LearningRate;
-      readonly beta1: number;
-      readonly beta2: number;
-      readonly eps: number;
-      readonly biasCorrection: boolean;
-    };
+export type { Optimizer } from "./types.js";
+
+/** Every constructor checks its settings at once (optim/validate.ts): a bad one is an error naming it. */
+const checked = (opt: Optimizer): Optimizer => checkOptimizer(undefined, opt);
 
 export const optim = {
   /** θ ← θ − α g */
-  sgd: (lr: LearningRate): Optimizer => ({ kind: "sgd", lr }),
-  /** v ← μ v − α g; θ ← θ + v (seed 004 snippet 2.2) */
-  momentum: (lr: LearningRate, mu = 0.9): Optimizer => ({ kind: "momentum", lr, mu }),
+  sgd: (lr: LearningRate): Optimizer => checked({ kind: "sgd", lr }),
+  /** v ← μ v − α g; θ ← θ + v (seed 004 snippet 2.2); μ in [0, 1) */
+  momentum: (lr: LearningRate, mu = 0.9): Optimizer => checked({ kind: "momentum", lr, mu }),
   /** c ← c + g²; θ ← θ − α g / √(c + ε) (snippet 2.3: ε inside the root) */
-  adagrad: (lr: LearningRate, eps = 1e-8): Optimizer => ({ kind: "adagrad", lr, eps }),
-  /** c ← ρ c + (1 − ρ) g²; θ ← θ − α g / (√c + ε) (snippet 2.4) */
-  rmsprop: (lr: LearningRate, decay = 0.99, eps = 1e-8): Optimizer => ({ kind: "rmsprop", lr, decay, eps }),
+  adagrad: (lr: LearningRate, eps = 1e-8): Optimizer => checked({ kind: "adagrad", lr, eps }),
+  /** c ← ρ c + (1 − ρ) g²; θ ← θ − α g / (√c + ε) (snippet 2.4); ρ in [0, 1) */
+  rmsprop: (lr: LearningRate, decay = 0.99, eps = 1e-8): Optimizer =>
+    checked({ kind: "rmsprop", lr, decay, eps }),
   /**
    * m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²; θ ← θ − α m̂ / (√v̂ + ε), where m̂, v̂ are the
    * bias-corrected moments m/(1 − β1^t), v/(1 − β2^t) of Kingma & Ba. With biasCorrection false
@@ -38,14 +33,20 @@ export const optim = {
   adam: (
     lr: LearningRate = 0.001,
     options: { beta1?: number; beta2?: number; eps?: number; biasCorrection?: boolean } = {},
-  ): Optimizer => ({
-    kind: "adam",
-    lr,
-    beta1: options.beta1 ?? 0.9,
-    beta2: options.beta2 ?? 0.999,
-    eps: options.eps ?? 1e-8,
-    biasCorrection: options.biasCorrection ?? true,
-  }),
+  ): Optimizer => {
+    if (typeof options !== "object" || options === null)
+      throw new WasmgradError(`options must be an object such as { beta1: 0.9 }, got ${show(options)}`, {
+        op: "optim.adam",
+      });
+    return checked({
+      kind: "adam",
+      lr,
+      beta1: options.beta1 ?? 0.9,
+      beta2: options.beta2 ?? 0.999,
+      eps: options.eps ?? 1e-8,
+      biasCorrection: options.biasCorrection ?? true,
+    });
+  },
 };
 
 /** The per-parameter slots an optimizer keeps, by suffix. */

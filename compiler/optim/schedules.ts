@@ -4,24 +4,23 @@
  */
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
+import type { LearningRate, Schedule } from "./types.js";
+import { checkSchedule } from "./validate.js";
 
-export type Schedule =
-  | { readonly kind: "constant"; readonly lr: number }
-  /** α(t) = α0 · e^(−k t) */
-  | { readonly kind: "exponential"; readonly lr: number; readonly k: number }
-  /** α(t) = α0 · τ / max(t, τ): constant until τ, then decaying as 1/t */
-  | { readonly kind: "inverse"; readonly lr: number; readonly tau: number }
-  /** α(t) = α0 · factor^⌊t / every⌋: annealing by a factor every n iterations */
-  | { readonly kind: "step"; readonly lr: number; readonly factor: number; readonly every: number };
+/** Each constructor checks its settings at once (optim/validate.ts). */
+const checked = (s: Schedule): Schedule => checkSchedule(undefined, s);
 
 export const schedule = {
-  constant: (lr: number): Schedule => ({ kind: "constant", lr }),
-  exponential: (lr: number, k: number): Schedule => ({ kind: "exponential", lr, k }),
-  inverse: (lr: number, tau: number): Schedule => ({ kind: "inverse", lr, tau }),
-  step: (lr: number, factor: number, every: number): Schedule => ({ kind: "step", lr, factor, every }),
+  constant: (lr: number): Schedule => checked({ kind: "constant", lr }),
+  /** k ≥ 0 */
+  exponential: (lr: number, k: number): Schedule => checked({ kind: "exponential", lr, k }),
+  /** τ > 0 */
+  inverse: (lr: number, tau: number): Schedule => checked({ kind: "inverse", lr, tau }),
+  /** factor > 0, every a positive integer */
+  step: (lr: number, factor: number, every: number): Schedule => checked({ kind: "step", lr, factor, every }),
 };
 
-export type LearningRate = number | Schedule;
+export type { LearningRate, Schedule } from "./types.js";
 
 /** The learning rate at step `t` (an f32 scalar node), as a node or a plain number. */
 export function learningRate(rate: LearningRate, t: Node): Node | number {

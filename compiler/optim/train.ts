@@ -11,6 +11,7 @@ import { leafName, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { allocate, type NDArray } from "../ir/ndarray.js";
 import { applyUpdate, slotNames, type Optimizer } from "./optimizers.js";
+import { checkClipNorm, checkOptimizer } from "./validate.js";
 
 /** Name of the optimizer's step counter state. */
 export const STEP_STATE = "optim.step";
@@ -43,6 +44,8 @@ export function clipByGlobalNorm(grads: readonly Node[], c: number): Node[] {
 }
 
 export function trainGraph(mdl: Model, optimizer: Optimizer, options: TrainOptions = {}): TrainGraph {
+  checkOptimizer("trainGraph", optimizer);
+  checkClipNorm("trainGraph", options.clipNorm, true);
   const withGrads = gradGraph(mdl.graph);
   const ctx = mdl.graph.outputs.get("loss")!.ctx;
   const taken = new Set([...mdl.graph.inputs, ...mdl.graph.params, ...mdl.graph.states].map(leafName));

@@ -20,6 +20,7 @@
  */
 import type { Model } from "../dsl/model.js";
 import { MANIFEST_SECTION } from "../../runtime/manifest.js";
+import { checkCompileArgs } from "./check-options.js";
 import { buildEntries } from "./entries.js";
 import { layoutMemory } from "./layout.js";
 import { buildManifest } from "./manifest.js";
@@ -37,7 +38,8 @@ export const STAGES = ["entries", "optimize", "layout", "plan", "lower", "init",
 const backend = () => import("../wasm/backend.js");
 
 /** Compiles `mdl` to one self-contained WebAssembly module (see the stages above). */
-export async function compile(mdl: Model, options: CompileOptions = {}): Promise<CompiledModel> {
+export async function compile(model: Model, compileOptions: CompileOptions = {}): Promise<CompiledModel> {
+  const { mdl, options } = checkCompileArgs(model, compileOptions);
   const target = targetOf(options, mdl.name);
   const entries = buildEntries(mdl, options);
   const optimized = optimizeEntries(entries, {

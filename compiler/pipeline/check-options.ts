@@ -1,0 +1,43 @@
+/**
+ * `compile`'s arguments, checked before any work: a value that is not a model, an optimizer that
+ * was not made by `optim.*` or whose settings would destroy the weights, clipNorm without an
+ * optimizer, an unknown optimization level or pass name, a flag that is not a boolean. Each is an
+ * error naming the option and the value, instead of a TypeError deep inside or a silent no-op.
+ */
+import { isModel, type Model } from "../dsl/model.js";
+import { WasmgradError } from "../errors.js";
+import { checkClipNorm, checkOptimizer, show } from "../optim/validate.js";
+import { PASSES } from "../passes/pipeline.js";
+import type { CompileOptions } from "./options.js";
+
+const fail = (detail: string): never => {
+  throw new WasmgradError(detail, { op: "compile" });
+};
+
+const FLAGS = ["simd", "relaxedSimd", "optimize", "wat"] as const;
+const KNOWN = new Set<string>(["optimizer", "clipNorm", "optLevel", "passes", ...FLAGS]);
+
+export function checkCompileArgs(mdl: unknown, options: unknown): { mdl: Model; options: CompileOptions } {
+  if (!isModel(mdl)) fail(`expected a model made by model(name, m => ...), got ${show(mdl)}`);
+  if (typeof options !== "object" || options === null || Array.isArray(options))
+    fail(`options must be an object such as { optimizer: optim.adam(0.001) }, got ${show(options)}`);
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o))
+    if (!KNOWN.has(key)) fail(`unknown option '${key}' (known: ${[...KNOWN].join(", ")})`);
+  if (o.optimizer !== undefined) checkOptimizer("compile", o.optimizer);
+  checkClipNorm("compile", o.clipNorm, o.optimizer !== undefined);
+  if (o.optLevel !== undefined && o.optLevel !== 0 && o.optLevel !== 2)
+    fail(`optLevel must be 0 (no passes) or 2 (the default), got ${show(o.optLevel)}`);
+  if (o.passes !== undefined) {
+    const names = PASSES.map((p) => p.name);
+    if (!Array.isArray(o.passes))
+      fail(`passes must be a list of pass names (${names.join(", ")}), got ${show(o.passes)}`);
+    for (const p of o.passes as unknown[])
+      if (!names.includes(p as string))
+        fail(`unknown pass ${show(p)} in passes (known: ${names.join(", ")})`);
+  }
+  for (const flag of FLAGS)
+    if (o[flag] !== undefined && typeof o[flag] !== "boolean")
+      fail(`${flag} must be true or false, got ${show(o[flag])}`);
+  return { mdl: mdl as Model, options: o as CompileOptions };
+}
