@@ -89,7 +89,13 @@ describe("compile and trainGraph check what they are given", () => {
   };
 
   it("rejects what is not a model, an optimizer not made by optim.*, and settings out of range", async () => {
-    for (const m of [null, {}, "mlp"]) {
+    // a model-like object without the graph's states, grads and updates (it was 'g.states is not iterable')
+    const fake = {
+      name: "fake",
+      initializers: new Map(),
+      graph: { inputs: [], params: [], outputs: new Map() },
+    };
+    for (const m of [null, {}, "mlp", fake]) {
       const e = await compile(m as never).catch((err: unknown) => err);
       expect((e as Error).message).toMatch(
         /^compile: expected a model made by model\(name, m => \.\.\.\), got /,
