@@ -5,7 +5,8 @@
 import { WasmgradError } from "../errors.js";
 import * as b from "../ir/build.js";
 import { captureUserLocation } from "../ir/source.js";
-import { normalizeAxis, shapeToString } from "../ir/shape.js";
+import { shapeToString } from "../ir/shape.js";
+import { axisOf } from "./axes.js";
 import { Tensor, type TensorLike } from "./tensor.js";
 
 function fail(op: string, detail: string): never {
@@ -22,7 +23,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return new Tensor(
     b.concat(
       xs.map((x) => x.node),
-      normalizeAxis(axis, xs[0]!.rank),
+      axisOf("concat", xs[0]!.node, axis),
     ),
   );
 }
@@ -30,7 +31,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 /** Joins equally shaped tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) fail("stack", "needs at least one tensor");
-  const a = normalizeAxis(axis, xs[0]!.rank + 1);
+  const a = axisOf("stack", xs[0]!.node, axis, xs[0]!.rank + 1);
   return concat(
     xs.map((x) => x.reshape([...x.shape.slice(0, a), 1, ...x.shape.slice(a)])),
     a,
@@ -96,7 +97,7 @@ export function conv1d(x: Tensor, W: Tensor, bias?: Tensor): Tensor {
 }
 
 function poolWindows(x: Tensor, window: number, stride: number, axis: number, op: string): Tensor {
-  const a = normalizeAxis(axis, x.rank);
+  const a = axisOf(op, x.node, axis);
   const n = x.shape[a]!;
   if (!(Number.isInteger(window) && window >= 1 && window <= n))
     fail(op, `window ${window} must be between 1 and the axis length ${n}`);
@@ -110,12 +111,12 @@ function poolWindows(x: Tensor, window: number, stride: number, axis: number, op
 
 /** Max over sliding windows along `axis` (default: the time axis of [batch, time, channels]). */
 export function maxPool1d(x: Tensor, window: number, stride = window, axis = -2): Tensor {
-  const a = normalizeAxis(axis, x.rank);
+  const a = axisOf("maxPool1d", x.node, axis);
   return poolWindows(x, window, stride, a, "maxPool1d").max(a + 1);
 }
 
 export function avgPool1d(x: Tensor, window: number, stride = window, axis = -2): Tensor {
-  const a = normalizeAxis(axis, x.rank);
+  const a = axisOf("avgPool1d", x.node, axis);
   return poolWindows(x, window, stride, a, "avgPool1d").mean(a + 1);
 }
 

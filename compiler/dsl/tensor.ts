@@ -7,7 +7,8 @@
 import { WasmgradError } from "../errors.js";
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
-import { normalizeAxes, normalizeAxis, sizeOf, type DType, type Shape } from "../ir/shape.js";
+import { sizeOf, type DType, type Shape } from "../ir/shape.js";
+import { axesOf, axisOf } from "./axes.js";
 
 export type TensorLike = Tensor | number;
 
@@ -137,19 +138,19 @@ export class Tensor {
 
   // ---- reductions (axes default to all; negative axes count from the end) ----
   sum(axes?: number | readonly number[], keepdims = false): Tensor {
-    return new Tensor(b.sum(this.node, normalizeAxes(axes, this.rank), keepdims));
+    return new Tensor(b.sum(this.node, axesOf("sum", this.node, axes), keepdims));
   }
   mean(axes?: number | readonly number[], keepdims = false): Tensor {
-    const ax = normalizeAxes(axes, this.rank);
+    const ax = axesOf("mean", this.node, axes);
     const count = ax.reduce((n, a) => n * this.shape[a]!, 1);
     return new Tensor(b.div(b.sum(this.node, ax, keepdims), count));
   }
   max(axes?: number | readonly number[], keepdims = false): Tensor {
-    return new Tensor(b.max(this.node, normalizeAxes(axes, this.rank), keepdims));
+    return new Tensor(b.max(this.node, axesOf("max", this.node, axes), keepdims));
   }
   /** log Σ exp(x), computed as m + log Σ exp(x − m) with m = max(x) held constant. */
   logsumexp(axes?: number | readonly number[], keepdims = false): Tensor {
-    const ax = normalizeAxes(axes, this.rank);
+    const ax = axesOf("logsumexp", this.node, axes);
     const m = b.stopGradient(b.max(this.node, ax, true));
     const lse = b.add(b.log(b.sum(b.exp(b.sub(this.node, m)), ax, true)), m);
     return new Tensor(
@@ -163,11 +164,11 @@ export class Tensor {
   }
   /** exp(x − logsumexp(x)) along `axis`: numerically stable for any logits. */
   softmax(axis = -1): Tensor {
-    return this.logSoftmax(axis).exp();
+    return this.logSoftmax(axisOf("softmax", this.node, axis)).exp();
   }
   /** x − logsumexp(x) along `axis`. */
   logSoftmax(axis = -1): Tensor {
-    return this.sub(this.logsumexp(axis, true));
+    return this.sub(this.logsumexp(axisOf("logSoftmax", this.node, axis), true));
   }
 
   // ---- linear algebra ----
@@ -213,7 +214,7 @@ export class Tensor {
   /** Permutes axes; by default reverses them. */
   transpose(perm?: readonly number[]): Tensor {
     const p = perm
-      ? perm.map((a) => normalizeAxis(a, this.rank))
+      ? perm.map((a) => axisOf("transpose", this.node, a))
       : this.shape.map((_, i) => this.rank - 1 - i);
     return new Tensor(b.transpose(this.node, p));
   }
@@ -228,7 +229,7 @@ export class Tensor {
   }
   /** Elements start, start+step, ... below stop along one axis (negative start/stop count from the end). */
   slice(axis: number, start: number, stop?: number, step = 1): Tensor {
-    const a = normalizeAxis(axis, this.rank);
+    const a = axisOf("slice", this.node, axis);
     const dim = this.shape[a]!;
     const resolve = (v: number) => (v < 0 ? v + dim : v);
     const starts = this.shape.map((_, i) => (i === a ? resolve(start) : 0));
@@ -238,7 +239,7 @@ export class Tensor {
   }
   /** The sub-tensor at `index` along `axis`, with that axis removed. */
   index(axis: number, index: number): Tensor {
-    const a = normalizeAxis(axis, this.rank);
+    const a = axisOf("index", this.node, axis);
     const i = index < 0 ? index + this.shape[a]! : index;
     return this.slice(a, i, i + 1).reshape(this.shape.filter((_, k) => k !== a));
   }

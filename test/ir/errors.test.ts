@@ -193,3 +193,36 @@ describe("errors name the problem and the user's source line", () => {
     expect(e.message).toMatch(/inner dimensions differ/);
   });
 });
+
+describe("axis arguments out of range name the method, the operand and the user's line", () => {
+  const x = (m: Parameters<Parameters<typeof model>[1]>[0]) => m.input("x", [2, 3]);
+  const cases: [string, (m: Parameters<Parameters<typeof model>[1]>[0]) => unknown, string][] = [
+    ["sum", (m) => x(m).sum(5), "axis 5 is out of range for a tensor of rank 2"],
+    ["mean", (m) => x(m).mean(-3), "axis -3 is out of range"],
+    ["max", (m) => x(m).max([0, 2]), "axis 2 is out of range"],
+    ["logsumexp", (m) => x(m).logsumexp(9), "axis 9 is out of range"],
+    ["softmax", (m) => x(m).softmax(7), "axis 7 is out of range"],
+    ["logSoftmax", (m) => x(m).logSoftmax(-4), "axis -4 is out of range"],
+    ["transpose", (m) => x(m).transpose([0, 3]), "axis 3 is out of range"],
+    ["slice", (m) => x(m).slice(3, 0, 1), "axis 3 is out of range"],
+    ["index", (m) => x(m).index(4, 0), "axis 4 is out of range"],
+    ["concat", (m) => nn.concat([x(m), m.input("z", [2, 3])], 5), "axis 5 is out of range"],
+    [
+      "stack",
+      (m) => nn.stack([x(m), m.input("z", [2, 3])], 5),
+      "axis 5 is out of range for a tensor of rank 3",
+    ],
+    ["maxPool1d", (m) => nn.maxPool1d(x(m), 2, 1, 4), "axis 4 is out of range"],
+  ];
+  for (const [op, build, detail] of cases) {
+    it(op, () => {
+      const e = error(() => model("m", (m) => m.output("y", build(m) as never)));
+      expect(e.op).toBe(op);
+      // the line the error names is the user's line that calls the method
+      expect(e.location?.file).toBe(thisFile);
+      expect(lines[e.location!.line - 1]).toContain(`${op}(`);
+      expect(e.message).toContain(`${op}: ${detail}`);
+      expect(e.message).toContain("(operand: f32[2,3])");
+    });
+  }
+});
