@@ -24,7 +24,7 @@ const fail = (where: string, detail: string): never => {
   throw new WasmgradError(detail, { op: where });
 };
 
-/** A finite number in the range `lo` ≤ x (`loOpen`: lo < x), and x < hi when `hi` is given. */
+/** A finite number with min ≤ x (min < x with `minOpen`), x < `below` when given, and an integer with `integer`. */
 export function checkNumber(
   where: string,
   setting: string,

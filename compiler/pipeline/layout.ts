@@ -9,15 +9,13 @@
 import type { Model } from "../dsl/model.js";
 import { leafName, topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
-import { sizeOf, type DType } from "../ir/shape.js";
-import { Region, type Buffer } from "../plan/layout.js";
+import { sizeOf } from "../ir/shape.js";
+import { Region, storedDType, type Buffer } from "../plan/layout.js";
 import type { DataSegment, PersistentLayout } from "../plan/module.js";
 import { idRowsOfInputs } from "../wasm/ids.js";
 import type { TensorInfo, TensorRole } from "../../runtime/manifest.js";
 import { entryNames, entryRoots } from "./entries.js";
 import type { OptimizedEntries } from "./optimize.js";
-
-const storedDType = (dtype: DType | string): "f32" | "i32" => (dtype === "f32" ? "f32" : "i32");
 
 function encode(dtype: "f32" | "i32", values: readonly number[]): Uint8Array {
   const bytes = new Uint8Array(Math.max(values.length, 1) * 4);
@@ -51,7 +49,7 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
       name,
       role,
       shape: [...n.shape],
-      dtype: b.dtype === "f32" ? "f32" : "i32",
+      dtype: storedDType(b.dtype),
       offset: b.offset,
       ...(rows !== undefined ? { idRows: rows } : {}),
     });

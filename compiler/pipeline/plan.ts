@@ -16,7 +16,7 @@ import { isData, isView } from "../ir/kernels.js";
 import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
 import type { ScanAttrs } from "../ops/scan-body.js";
-import { reservedBytes, type Buffer } from "../plan/layout.js";
+import { reservedBytes, storedDType, type Buffer } from "../plan/layout.js";
 import { planEntry, type KernelFacts, type PlanResult } from "../plan/plan.js";
 import { kernelScratchBytes, readsElementwise } from "../wasm/lower.js";
 import { entryNames } from "./entries.js";
@@ -44,14 +44,12 @@ function entryResults(name: EntryName, g: Graph, layout: PersistentLayout): Plan
   return [loss(), ...results(g.grads, layout.grads), ...updates()];
 }
 
-const dtypeOf = (n: { dtype: string }): "f32" | "i32" => (n.dtype === "f32" ? "f32" : "i32");
-
 /** The step's buffers in its scratch block, and its plan. */
 function layoutStep(scan: Node, step: StepGraph, facts: KernelFacts): StepLayout {
   const attrs = scan.attrs as ScanAttrs;
   let top = 0;
   const allocate = (n: { shape: readonly number[]; dtype: string }): Buffer => {
-    const b = { offset: top, shape: n.shape, dtype: dtypeOf(n) };
+    const b = { offset: top, shape: n.shape, dtype: storedDType(n.dtype) };
     top += reservedBytes(sizeOf(n.shape) * 4);
     return b;
   };

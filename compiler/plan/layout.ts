@@ -21,6 +21,9 @@ export interface Buffer {
   readonly dtype: DType;
 }
 
+/** How a tensor of `dtype` is stored: f32 as f32, i32 and bool as i32 (4 bytes each). */
+export const storedDType = (dtype: string): "f32" | "i32" => (dtype === "f32" ? "f32" : "i32");
+
 export const alignUp = (n: number, a = ALIGN): number => Math.ceil(n / a) * a;
 export const byteSize = (shape: Shape): number => sizeOf(shape) * 4;
 /** The bytes a buffer of `bytes` occupies: at least one element, rounded up to ALIGN. */

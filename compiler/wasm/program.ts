@@ -19,7 +19,7 @@ import { sizeOf } from "../ir/shape.js";
 import { segments, type ScanAttrs } from "../ops/scan-body.js";
 import type { StepGraph, StepLayout } from "../plan/module.js";
 import type { Target } from "../target.js";
-import { reservedBytes, type Buffer } from "../plan/layout.js";
+import { reservedBytes, storedDType, type Buffer } from "../plan/layout.js";
 import type { EntryPlan } from "../plan/plan.js";
 import { extraOutputs, lowerNode } from "./lower.js";
 import type { Expr, FnBuilder, ModuleBuilder } from "./module.js";
@@ -39,7 +39,6 @@ export interface StepPlan extends EntryPlan<Buffer> {
   readonly staging: readonly Buffer[];
 }
 
-const dtypeOf = (n: { dtype: string }): "f32" | "i32" => (n.dtype === "f32" ? "f32" : "i32");
 const at = (b: Buffer, base: number): Buffer => ({ ...b, offset: b.offset + base });
 
 /** Lowers planned entries and loop steps to kernel functions of one module. */
@@ -81,7 +80,11 @@ export class ProgramLowering {
       } else {
         const b = plan.bufferOf.get(node);
         if (!b) throw new Error(`internal: %${node.id} (${node.op}) has no buffer in the plan of ${prefix}`);
-        buffers.set(node, { offset: arenaBase + b.offset, shape: node.shape, dtype: dtypeOf(node) });
+        buffers.set(node, {
+          offset: arenaBase + b.offset,
+          shape: node.shape,
+          dtype: storedDType(node.dtype),
+        });
       }
     }
     const calls: string[] = [];
