@@ -40,10 +40,31 @@ export interface TensorInfo {
   /** Byte offset in the module's memory, a multiple of 16. */
   readonly offset: number;
   /**
-   * For an i32 input used as the ids of a table (gather, scatter_add): the table's rows. `run` and
-   * `train` reject an id outside [0, idRows), which compiled code would otherwise clamp silently.
+   * For an i32 input whose values are the ids of a table (gather, scatter_add) or the labels of a
+   * softmax cross-entropy, directly or through a chain of ops that move values (slice, reshape,
+   * a loop's sequence...): the table's rows or the number of classes. `run`, `grad` and `train`
+   * reject a value outside [0, idRows) (other than `idIgnore`) before the call.
    */
   readonly idRows?: number;
+  /** The label that marks an example to ignore (`ignoreIndex`), accepted besides [0, idRows). */
+  readonly idIgnore?: number;
+  /** "classes" for labels; absent for the ids of a table. */
+  readonly idUse?: "classes";
+}
+
+/**
+ * An instruction of compiled code that checks ids or labels as it runs, and traps on one out of
+ * range (exported global `trap_site` = its index + 1, `trap_value` = the value).
+ */
+export interface TrapSite {
+  /** The op as the user wrote it (`gather`, `softmaxCrossEntropy`, ...). */
+  readonly op: string;
+  /** The user's source line, `file:line:column`, when known. */
+  readonly where?: string;
+  /** The valid range [0, rows), and the ignored label when there is one. */
+  readonly rows: number;
+  readonly ignore?: number;
+  readonly use: "table" | "classes";
 }
 
 export interface EntryInfo {
@@ -68,6 +89,14 @@ export interface Manifest {
     readonly optimizer: unknown;
     readonly clipNorm: number | null;
   };
+  /**
+   * Whether some ids or labels are computed inside the module (not an input's values moved), so
+   * that only compiled code can check them: a call then saves the named tensors first, to restore
+   * them if it traps. Absent in modules from before 2026-12-01.
+   */
+  readonly computedIds?: boolean;
+  /** The checks compiled code makes, by `trap_site` − 1. Absent in modules from before 2026-12-01. */
+  readonly traps?: readonly TrapSite[];
   /** Size of the linear memory in bytes (a multiple of 64 KiB). */
   readonly memoryBytes: number;
   readonly tensors: readonly TensorInfo[];

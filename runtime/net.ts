@@ -10,6 +10,7 @@ import { WasmgradRuntimeError } from "./errors.js";
 import type { EntryInfo, Manifest, TensorInfo, TensorRole } from "./manifest.js";
 import type { LoadOptions, Net } from "./types.js";
 import { check, sizeOf } from "./values.js";
+import { guardCalls } from "./traps.js";
 import { decodeWeights, encodeWeights } from "./weights.js";
 import type { StoredTensor } from "./weights.js";
 
@@ -50,12 +51,14 @@ export function createNet(manifest: Manifest, instance: WebAssembly.Instance, op
     throw new WasmgradRuntimeError(detail, { model });
   };
   const { forward: fwdEntry, backward: bwdEntry, train: trainEntry } = manifest.entries;
-  const { memory, init, resetState, forward, backward, trainStep } = bindExports(
-    instance.exports,
-    manifest,
-    fail,
-  );
+  const exports = bindExports(instance.exports, manifest, fail);
+  const { memory, init, resetState } = exports;
   const slots = mapTensors(manifest.tensors, memory.buffer, fail);
+  // after mapTensors, which checks that every tensor lies inside memory
+  const guard = guardCalls(manifest, instance.exports, memory.buffer);
+  const forward = guard.bare(exports.forward, fwdEntry.export);
+  const backward = bwdEntry ? guard.bare(exports.backward, bwdEntry.export) : exports.backward;
+  const trainStep = trainEntry ? guard.bare(exports.trainStep, trainEntry.export) : exports.trainStep;
   const lossView = slots.output.get("loss")?.view;
   const write = (inputs: unknown, entry: EntryInfo, call: string): void =>
     writeInputs(inputs, entry, call, slots.input, allowNonFinite, model, fail);
@@ -75,21 +78,18 @@ export function createNet(manifest: Manifest, instance: WebAssembly.Instance, op
     },
     resetState,
     run(inputs) {
-      write(inputs, fwdEntry, "run");
-      forward();
+      guard.checked(() => (write(inputs, fwdEntry, "run"), exports.forward()), "run");
       return copyOutputs(slots.output, fwdEntry);
     },
     grad(inputs) {
       if (!bwdEntry) return noLoss(fail);
-      write(inputs, bwdEntry, "grad");
-      backward();
+      guard.checked(() => (write(inputs, bwdEntry, "grad"), exports.backward()), "grad");
       const grads = copyAll(slots.grad) as ByName<Float32Array>;
       return { loss: (lossView as View)[0] as number, grads, outputs: copyOutputs(slots.output, bwdEntry) };
     },
     train(inputs) {
       if (!trainEntry) return noTrain(fail);
-      write(inputs, trainEntry, "train");
-      trainStep();
+      guard.checked(() => (write(inputs, trainEntry, "train"), exports.trainStep()), "train");
       return { loss: (lossView as View)[0] as number };
     },
     forward,

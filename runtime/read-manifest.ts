@@ -5,7 +5,7 @@
  */
 import { WasmgradRuntimeError } from "./errors.js";
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, MANIFEST_SECTION } from "./manifest.js";
-import type { DType, EntryInfo, Manifest, TensorInfo, TensorRole } from "./manifest.js";
+import type { DType, EntryInfo, Manifest, TensorInfo, TensorRole, TrapSite } from "./manifest.js";
 import { showShape, sizeOf } from "./values.js";
 
 const ROLES: readonly TensorRole[] = ["input", "param", "grad", "output", "state"];
@@ -27,6 +27,7 @@ export function readManifest(module: WebAssembly.Module): Manifest {
   checkFormat(m, model, need);
   const tensors = checkTensors(m["tensors"], need);
   checkEntries(m["entries"], tensors, need);
+  checkTraps(m, need);
   return m as unknown as Manifest;
 }
 
@@ -87,7 +88,7 @@ function checkTensors(tensors: unknown, need: Need): TensorsByKey {
   return seen;
 }
 
-/** One tensor's fields: name, role, dtype, shape, offset, idRows. */
+/** One tensor's fields: name, role, dtype, shape, offset, idRows, idIgnore, idUse. */
 function checkTensor(t: Partial<TensorInfo>, need: Need): void {
   const what = `tensor ${JSON.stringify(t)}`;
   need(typeof t === "object" && t !== null && typeof t.name === "string", `${what} has no name`);
@@ -107,6 +108,34 @@ function checkTensor(t: Partial<TensorInfo>, need: Need): void {
       (t.role === "input" && t.dtype === "i32" && Number.isInteger(t.idRows) && t.idRows >= 0),
     `${what} has a bad idRows`,
   );
+  need(
+    t.idIgnore === undefined || (t.idRows !== undefined && Number.isInteger(t.idIgnore)),
+    `${what} has a bad idIgnore`,
+  );
+  need(t.idUse === undefined || (t.idRows !== undefined && t.idUse === "classes"), `${what} has a bad idUse`);
+}
+
+/** The ids checks: `computedIds` a boolean, each trap site an op with a range (both optional). */
+function checkTraps(m: Record<string, unknown>, need: Need): void {
+  need(
+    m["computedIds"] === undefined || typeof m["computedIds"] === "boolean",
+    "computedIds is not a boolean",
+  );
+  const traps = m["traps"];
+  if (traps === undefined) return;
+  need(Array.isArray(traps), "traps is not an array");
+  for (const t of traps as Partial<TrapSite>[]) {
+    need(
+      typeof t === "object" &&
+        t !== null &&
+        typeof t.op === "string" &&
+        (t.where === undefined || typeof t.where === "string") &&
+        Number.isInteger(t.rows) &&
+        (t.ignore === undefined || Number.isInteger(t.ignore)) &&
+        (t.use === "table" || t.use === "classes"),
+      `trap site ${JSON.stringify(t)} is malformed`,
+    );
+  }
 }
 
 /** `forward` is required, `backward` and `train` optional; each must list known tensors. */

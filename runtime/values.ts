@@ -46,8 +46,12 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/** Stands for a hole of a sparse array (`[1, , 3]`, `new Array(6)`) in messages. */
+const HOLE = Symbol("hole");
+
 function showValue(v: unknown): string {
   if (typeof v === "number") return String(v);
+  if (v === HOLE) return "missing (a hole in a sparse array)";
   if (typeof v === "string") return JSON.stringify(v.length > 20 ? v.slice(0, 20) + "..." : v);
   if (v === null || v === undefined || typeof v === "boolean" || typeof v === "bigint") return String(v);
   if (Array.isArray(v)) return `an array of length ${v.length}`;
@@ -98,7 +102,8 @@ export function check(
     flat = value as unknown as ArrayLike<number>;
     if (flat.length !== size) bad(`, got ${flat.length}`);
   } else if (Array.isArray(value)) {
-    if (t.shape.length >= 2 && value.length > 0 && typeof value[0] !== "number") {
+    // nested when the first element is a row (a hole or a non-number is reported as an element)
+    if (t.shape.length >= 2 && (Array.isArray(value[0]) || ArrayBuffer.isView(value[0]))) {
       flat = flatten(value, t.shape, bad);
     } else {
       flat = value;
@@ -109,8 +114,9 @@ export function check(
   }
 
   const f32 = t.dtype === "f32";
+  const sparse = Array.isArray(flat);
   for (let i = 0; i < size; i++) {
-    const v = flat[i];
+    const v = sparse && !(i in flat) ? HOLE : flat[i];
     if (typeof v !== "number") {
       fail(`element ${indexIn(t.shape, i)} is ${showValue(v)}, expected a number (${t.dtype})`);
     } else if (f32) {
@@ -123,11 +129,23 @@ export function check(
       }
     } else if (!Number.isInteger(v) || v < I32_MIN || v > I32_MAX) {
       fail(`element ${indexIn(t.shape, i)} is ${v}, expected an integer in i32 range (dtype i32)`);
-    } else if (t.idRows !== undefined && (v < 0 || v >= t.idRows)) {
-      fail(`element ${indexIn(t.shape, i)} is ${v}, outside the ${t.idRows} rows of the table it indexes`);
+    } else if (t.idRows !== undefined && (v < 0 || v >= t.idRows) && v !== t.idIgnore) {
+      fail(`element ${indexIn(t.shape, i)} is ${v}, outside ${rangeOf(t)}`);
     }
   }
   return flat as ArrayLike<number>;
+}
+
+/** What the values of an input with `idRows` must be, for messages. */
+export function rangeOf({
+  idRows,
+  idIgnore,
+  idUse,
+}: Pick<TensorInfo, "idRows" | "idIgnore" | "idUse">): string {
+  const ignored = idIgnore === undefined ? "" : ` or the ignored label ${idIgnore}`;
+  return idUse === "classes"
+    ? `the ${idRows} classes [0, ${idRows}) of the softmaxCrossEntropy it labels${ignored}`
+    : `the ${idRows} rows of the table it indexes${ignored}`;
 }
 
 /** Nested arrays -> flat row-major array, checking every level's length against the shape. */
@@ -150,9 +168,9 @@ function flatten(
       bad(`; nested array${at} has length ${arr.length}, expected ${want}`);
     }
     if (dim === shape.length - 1) {
-      for (let i = 0; i < arr.length; i++) out.push(arr[i]);
+      for (let i = 0; i < arr.length; i++) out.push(i in arr ? arr[i] : HOLE);
     } else {
-      for (let i = 0; i < arr.length; i++) walk(arr[i], dim + 1, [...path, i]);
+      for (let i = 0; i < arr.length; i++) walk(i in arr ? arr[i] : HOLE, dim + 1, [...path, i]);
     }
   };
   walk(value, 0, []);

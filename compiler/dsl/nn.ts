@@ -168,21 +168,50 @@ export function squaredLoss(pred: Tensor, target: Tensor, options?: LossOptions)
   return reduce(pred.rank === 0 ? sq : sq.sum(-1), options);
 }
 
+export interface SoftmaxCrossEntropyOptions extends LossOptions {
+  /**
+   * A label that marks an example to ignore (PyTorch's `ignore_index`), such as −1 for padding:
+   * its loss and gradient are 0, and "mean" divides by the examples not ignored. It must lie
+   * outside [0, C), so that it cannot be mistaken for a class. Without it every label must be a
+   * class: run(), grad() and train() reject any other label.
+   */
+  readonly ignoreIndex?: number;
+}
+
 /**
- * −log softmax(logits)[label] per example; logits [..., C], labels [...] i32. A label outside
- * [0, C) (such as −1) marks an example to ignore: its loss and gradient are 0.
+ * −log softmax(logits)[label] per example; logits [..., C], labels [...] i32 class ids in [0, C).
+ * With `ignoreIndex`, examples labelled with it are ignored, and "mean" is the mean over the
+ * examples not ignored, as in PyTorch and TensorFlow (0, not NaN, when every example is ignored,
+ * so that a batch of padding does not turn the weights into NaN).
  */
-export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, options?: LossOptions): Tensor {
-  if (labels.dtype !== "i32")
-    fail("softmaxCrossEntropy", `labels must be i32 class ids, got ${labels.dtype}`);
+export function softmaxCrossEntropy(
+  logits: Tensor,
+  labels: Tensor,
+  options?: SoftmaxCrossEntropyOptions,
+): Tensor {
+  const op = "softmaxCrossEntropy";
+  if (labels.dtype !== "i32") fail(op, `labels must be i32 class ids, got ${labels.dtype}`);
   if (shapeToString(logits.shape.slice(0, -1)) !== shapeToString(labels.shape)) {
     fail(
-      "softmaxCrossEntropy",
+      op,
       `logits ${shapeToString(logits.shape)} need labels of shape ${shapeToString(logits.shape.slice(0, -1))}, got ${shapeToString(labels.shape)}`,
     );
   }
+  const ignore = options?.ignoreIndex;
+  const C = logits.shape[logits.shape.length - 1];
+  if (ignore !== undefined && (!Number.isInteger(ignore) || (C !== undefined && ignore >= 0 && ignore < C))) {
+    fail(
+      op,
+      `ignoreIndex must be an integer outside the classes [0, ${C}) of logits ${shapeToString(logits.shape)}, ` +
+        `got ${String(ignore)} (relabel ignored examples with -1, say)`,
+    );
+  }
   // one primitive (ops/softmax_xent.ts), so that the loss and its gradient become one kernel
-  return reduce(new Tensor(b.softmaxXent(logits.node, labels.node)), options);
+  const rows = new Tensor(b.softmaxXent(logits.node, labels.node, ignore === undefined ? {} : { ignore }));
+  if (ignore === undefined || (options?.reduction ?? "mean") !== "mean") return reduce(rows, options);
+  // the mean over the examples not ignored (their count, at least 1)
+  const counted = labels.ne(ignore).cast("f32").sum().maximum(1);
+  return rows.sum().div(counted);
 }
 
 /** Binary cross-entropy from logits z and targets y ∈ [0, 1]: softplus(z) − y·z, per element. */

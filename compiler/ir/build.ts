@@ -10,6 +10,7 @@ import { WasmgradError } from "../errors.js";
 import type { Context, Node } from "./node.js";
 import type { OpName } from "./op.js";
 import type { DType, Shape } from "./shape.js";
+import type { SoftmaxXentAttrs } from "../ops/softmax_xent.js";
 
 export type Operand = Node | number;
 export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
@@ -187,11 +188,15 @@ export function oneHot(ids: Node, depth: number): Node {
 // ---- losses ------------------------------------------------------------------------------
 
 /** Softmax cross-entropy of each row of `logits` [..., C] with i32 `labels` [...] (ops/softmax_xent.ts). */
-export function softmaxXent(logits: Node, labels: Node): Node {
-  return logits.ctx.node("softmax_xent", [logits, labels]);
+export function softmaxXent(logits: Node, labels: Node, attrs: SoftmaxXentAttrs = {}): Node {
+  return logits.ctx.node("softmax_xent", [logits, labels], ignoreAttr(attrs));
 }
 
 /** softmax(logits) − onehot(labels) per row: the gradient of softmaxXent's rows (ops/softmax_xent.ts). */
-export function softmaxXentGrad(logits: Node, labels: Node): Node {
-  return logits.ctx.node("softmax_xent_grad", [logits, labels]);
+export function softmaxXentGrad(logits: Node, labels: Node, attrs: SoftmaxXentAttrs = {}): Node {
+  return logits.ctx.node("softmax_xent_grad", [logits, labels], ignoreAttr(attrs));
 }
+
+/** The attribute only when set, so that a loss without an ignored label prints and hashes as before. */
+const ignoreAttr = ({ ignore }: SoftmaxXentAttrs): SoftmaxXentAttrs =>
+  ignore === undefined ? {} : { ignore };

@@ -6,7 +6,7 @@ import { allocate } from "../ir/ndarray.js";
 
 /**
  * Embedding lookup: out[i..., j...] = table[ids[i...], j...]. An id outside [0, rows) is an error
- * in the interpreter (compiled code clamps; see the backend), unless `fill` is set: then it reads
+ * in the interpreter (compiled code traps; see pipeline/ids.ts), unless `fill` is set: then it reads
  * a row of zeros (what a product with its one-hot row gives; the `onehot-matmul-gather` rule makes
  * such gathers). Its VJP is scatter_add (with `drop` for `fill`), the op TensorFlow.js's wasm
  * backend lacks.

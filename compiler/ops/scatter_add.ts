@@ -7,7 +7,7 @@ import { allocate } from "../ir/ndarray.js";
 /**
  * out[r, j...] = Σ over positions i with ids[i] = r of updates[i, j...]: the transpose of gather
  * (repeated ids accumulate, which is what a shared embedding's gradient needs). An id outside
- * [0, rows) is an error in the interpreter (compiled code clamps), unless `drop` is set: then its
+ * [0, rows) is an error in the interpreter (compiled code traps), unless `drop` is set: then its
  * update is dropped (the transpose of gather's `fill`). VJP: gather (with `fill` for `drop`).
  */
 export type ScatterAddAttrs = { rows: number; drop?: boolean };

@@ -54,7 +54,15 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
     const memory = planMemory(optimized, layout, target);
     const lowered = lowerEntries(mb, target, optimized.steps, layout, memory);
     emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);
-    const manifest = buildManifest(mdl, options, target, layout, memory, Math.max(lowered.end, layout.end));
+    const manifest = buildManifest(
+      mdl,
+      options,
+      target,
+      layout,
+      memory,
+      Math.max(lowered.end, layout.end),
+      mb.traps,
+    );
     mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
     const { binary, text } = mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? true });
     const { forward, backward, train } = optimized.graphs;

@@ -12,7 +12,7 @@ import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
 import { Region, storedDType, type Buffer } from "../plan/layout.js";
 import type { DataSegment, PersistentLayout } from "../plan/module.js";
-import { idRowsOfInputs } from "../wasm/ids.js";
+import { idSources, type IdRange } from "./ids.js";
 import type { TensorInfo, TensorRole } from "../../runtime/manifest.js";
 import { entryNames, entryRoots } from "./entries.js";
 import type { OptimizedEntries } from "./optimize.js";
@@ -36,22 +36,31 @@ export function nodesOf(opt: OptimizedEntries, roots: readonly Node[]): Node[] {
   return out;
 }
 
+/** The manifest's description of the range an input's ids or labels must lie in. */
+function idFields({ rows, ignore, use }: IdRange): Pick<TensorInfo, "idRows" | "idIgnore" | "idUse"> {
+  return {
+    idRows: rows,
+    ...(ignore === undefined ? {} : { idIgnore: ignore }),
+    ...(use === "classes" ? { idUse: use } : {}),
+  };
+}
+
 /** `start`: the first byte after the kernels' static data. */
 export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): PersistentLayout {
   const g = mdl.graph;
   const region = new Region(start);
   const tensors: TensorInfo[] = [];
-  const idRows = idRowsOfInputs(g);
+  const ids = idSources(g).inputs;
   const slot = (name: string, role: TensorRole, n: Node): Buffer => {
     const b = region.allocate(n.shape, storedDType(n.dtype));
-    const rows = role === "input" ? idRows.get(n) : undefined;
+    const range = role === "input" ? ids.get(n) : undefined;
     tensors.push({
       name,
       role,
       shape: [...n.shape],
       dtype: storedDType(b.dtype),
       offset: b.offset,
-      ...(rows !== undefined ? { idRows: rows } : {}),
+      ...(range ? idFields(range) : {}),
     });
     return b;
   };

@@ -1,7 +1,8 @@
 /**
  * Stage "manifest": what the module says about itself (runtime/manifest.ts), stored in its
  * custom section: format and compiler versions, the options, every tensor's name, role, dtype,
- * shape and offset, and each entry's export, inputs and outputs.
+ * shape and offset, each entry's export, inputs and outputs, and the checks of ids and labels
+ * (pipeline/ids.ts) the runtime makes before a call and compiled code as it runs.
  */
 import { LOSS } from "../autodiff/grad.js";
 import type { Model } from "../dsl/model.js";
@@ -11,7 +12,9 @@ import {
   MANIFEST_FORMAT_VERSION,
   type EntryInfo,
   type Manifest,
+  type TrapSite,
 } from "../../runtime/manifest.js";
+import { idSources } from "./ids.js";
 import { VERSION } from "../version.js";
 import type { MemoryPlans, PersistentLayout } from "../plan/module.js";
 import type { CompileOptions } from "./options.js";
@@ -24,6 +27,8 @@ export function buildManifest(
   layout: PersistentLayout,
   plans: MemoryPlans,
   memoryEnd: number,
+  /** The checks compiled code makes as it runs (ModuleBuilder.traps). */
+  traps: readonly TrapSite[],
 ): Manifest {
   const g = mdl.graph;
   const entries: Record<string, EntryInfo> = {};
@@ -50,6 +55,8 @@ export function buildManifest(
       optimizer: options.optimizer ?? null,
       clipNorm: options.clipNorm ?? null,
     },
+    computedIds: idSources(g).computed,
+    traps: [...traps],
     memoryBytes: Math.max(1, Math.ceil(memoryEnd / 65536)) * 65536,
     tensors: [...layout.tensors],
     entries: {

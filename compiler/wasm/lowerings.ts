@@ -14,11 +14,11 @@ import { normalizeAxis, stridesOf } from "../ir/shape.js";
 import type { LowerContext } from "./emit/context.js";
 import { ELEMENTWISE, type ElementwiseLowering } from "./emit/elementwise.js";
 import { emitFusion } from "./emit/fusion.js";
-import { emitGather, emitIota, emitScatterAdd } from "./emit/indexing.js";
+import { emitGather, emitIota, emitScatterAdd, idCheckOf } from "./emit/indexing.js";
 import { broadcastStrides, contiguousStrides, emitMap, type Access, type MapOperand } from "./emit/map.js";
 import { emitMatmul } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
-import { emitSoftmaxXent } from "./emit/softmax-xent.js";
+import { checkedLabels, emitSoftmaxXent } from "./emit/softmax-xent.js";
 import type { Buffer } from "../plan/layout.js";
 
 /**
@@ -150,15 +150,22 @@ export const LOWERINGS: { readonly [K in OpName]?: Lowering | typeof LOOP } = {
   slice: kernel(slice),
   pad: kernel(pad),
   concat: kernel(concat),
-  softmax_xent: kernel((c, _node, [logits, labels], loss) =>
-    emitSoftmaxXent(c, { logits: logits!, labels: labels!, loss }),
+  softmax_xent: kernel((c, node, [logits, labels], loss) =>
+    emitSoftmaxXent(c, { logits: logits!, labels: labels!, loss, checked: checkedLabels(node, node.attrs) }),
   ),
-  softmax_xent_grad: kernel((c, _node, [logits, labels], out) =>
-    emitSoftmaxXent(c, { logits: logits!, labels: labels!, grad: { outs: [out] } }),
+  softmax_xent_grad: kernel((c, node, [logits, labels], out) =>
+    emitSoftmaxXent(c, {
+      logits: logits!,
+      labels: labels!,
+      grad: { outs: [out] },
+      checked: checkedLabels(node, node.attrs),
+    }),
   ),
-  gather: kernel((c, node, [table, ids], out) => emitGather(c, table!, ids!, out, !!node.attrs.fill)),
+  gather: kernel((c, node, [table, ids], out) =>
+    emitGather(c, table!, ids!, out, node.attrs.fill ? undefined : idCheckOf(c, node, table!.shape[0]!)),
+  ),
   scatter_add: kernel((c, node, [ids, updates], out) =>
-    emitScatterAdd(c, ids!, updates!, out, !!node.attrs.drop),
+    emitScatterAdd(c, ids!, updates!, out, node.attrs.drop ? undefined : idCheckOf(c, node, out.shape[0]!)),
   ),
   iota: kernel((c, node, _ins, out) =>
     emitIota(c, out, normalizeAxis(node.attrs.axis as number, out.shape.length)),

@@ -5,6 +5,7 @@
  */
 import binaryen from "binaryen";
 import type { Target } from "../target.js";
+import type { TrapSite } from "../../runtime/manifest.js";
 
 export type Expr = number;
 export type ValType = "i32" | "f32" | "f64" | "v128";
@@ -114,6 +115,21 @@ export class FnBuilder {
   nop(): Expr {
     return this.mod.nop();
   }
+  /** `if (cond) { then }` as a statement. */
+  when(cond: Expr, then: readonly Expr[]): Expr {
+    return this.mod.if(cond, this.mod.block(null, [...then], binaryen.none));
+  }
+  /**
+   * Stops the call with a trap after telling the runtime why: which check failed (`site`, an index
+   * of ModuleBuilder.traps) and the value it rejected, in the exported globals TRAP_GLOBALS.
+   */
+  trap(site: number, value: Expr): Expr {
+    return this.mod.block(null, [
+      this.mod.global.set(TRAP_GLOBALS.site, this.c32(site + 1)),
+      this.mod.global.set(TRAP_GLOBALS.value, value),
+      this.mod.unreachable(),
+    ]);
+  }
 
   memcpy(dst: Expr, src: Expr, bytes: Expr): Expr {
     return this.mod.memory.copy(dst, src, bytes);
@@ -181,8 +197,16 @@ export interface DataSegment {
   readonly data: Uint8Array;
 }
 
+/**
+ * The exported mutable globals a trap leaves its reason in (FnBuilder.trap): `trap_site`, the
+ * index + 1 of the failed check in `traps` (0: no check failed), and `trap_value`, the value.
+ */
+export const TRAP_GLOBALS = { site: "trap_site", value: "trap_value" } as const;
+
 /** A module under construction, started from the compiled AssemblyScript kernels. */
 export class ModuleBuilder {
+  /** The checks compiled code makes as it runs (the manifest lists them for the runtime). */
+  readonly traps: TrapSite[] = [];
   private readonly mod: binaryen.Module;
   private readonly kernelExports = new Map<string, string>();
   /** First byte after the kernels' own static data. */
@@ -236,6 +260,16 @@ export class ModuleBuilder {
     return internal;
   }
 
+  /** Registers a check compiled code makes; returns its index, which FnBuilder.trap takes. */
+  trapSite(site: TrapSite): number {
+    // the same check in several entries (forward, backward, train) is one site
+    const key = JSON.stringify(site);
+    const known = this.traps.findIndex((t) => JSON.stringify(t) === key);
+    if (known >= 0) return known;
+    this.traps.push(site);
+    return this.traps.length - 1;
+  }
+
   hasKernels(): boolean {
     return this.kernelExports.size > 0;
   }
@@ -254,6 +288,11 @@ export class ModuleBuilder {
 
   /** Sets the one memory (fixed size, exported as `memory`), optimizes, validates and emits. */
   emit(memoryBytes: number, options: { optimize: boolean }): { binary: Uint8Array; text: () => string } {
+    // last, so that they come after the entry points among the exports
+    for (const name of Object.values(TRAP_GLOBALS)) {
+      this.mod.addGlobal(name, binaryen.i32, true, this.mod.i32.const(0));
+      this.mod.addGlobalExport(name, name);
+    }
     const pages = Math.max(1, Math.ceil(memoryBytes / 65536));
     this.mod.setMemory(
       pages,

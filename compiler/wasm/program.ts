@@ -121,6 +121,7 @@ export class ProgramLowering {
             target: this.target,
             kernel: (k) => this.mb.kernel(k),
             scratch,
+            trapSite: (site) => this.mb.trapSite(site),
           },
           node,
           ins,

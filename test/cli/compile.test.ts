@@ -91,7 +91,9 @@ describe.concurrent("wasmgrad compile", () => {
     expect(r.stdout).toMatch(
       /^ {2}train +adam\(lr=0\.05, beta1=0\.9, beta2=0\.999, eps=1e-8, biasCorrection=true\)$/m,
     );
-    expect(r.stdout).toMatch(/^ {2}exports +forward, backward, train_step, init, reset_state, memory$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}exports +forward, backward, train_step, init, reset_state, trap_site, trap_value, memory$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}memory +65536 bytes$/m);
     expect(r.stdout).toMatch(
       /^ {2}tensors +\d+ \(2 inputs, 4 params, 9 states, \d outputs, 4 grads; \d+ bytes\)$/m,
@@ -132,7 +134,7 @@ describe.concurrent("wasmgrad compile", () => {
     expect(Buffer.from(bytes).includes('"relaxedSimd":true')).toBe(true);
     // the exports line: the names where this engine compiles it, otherwise a note saying why not
     expect(r.stdout).toMatch(
-      /^ {2}exports +(forward, backward, init, reset_state, memory|\(this engine cannot compile the module: it lacks relaxed SIMD\))$/m,
+      /^ {2}exports +(forward, backward, init, reset_state, trap_site, trap_value, memory|\(this engine cannot compile the module: it lacks relaxed SIMD\))$/m,
     );
   });
 
@@ -141,7 +143,9 @@ describe.concurrent("wasmgrad compile", () => {
     expect(r.stdout).toMatch(/^compiled model 'classifier' \(.*classifier\.model\.mts\) in /);
     expect(r.stdout).toMatch(/^ {2}module +\d+ bytes \(no simd, not optimized\)$/m);
     expect(r.stdout).toMatch(/^ {2}train +no optimizer: forward and backward/m);
-    expect(r.stdout).toMatch(/^ {2}exports +forward, backward, init, reset_state, memory$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}exports +forward, backward, init, reset_state, trap_site, trap_value, memory$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}wrote +\S*classifier\.wasm, classifier\.d\.ts$/m);
     expect(existsSync(classifierWasm)).toBe(true);
     const dts = readFileSync(join(scratch, "classifier.d.ts"), "utf8");
@@ -242,7 +246,7 @@ describe.concurrent("wasmgrad inspect model.wasm", () => {
     expect(r.stdout).toMatch(/^compiler +wasmgrad \d+\.\d+\.\d+ \(manifest format 1\)$/m);
     expect(r.stdout).toMatch(/^options +simd, optimizer adam\(lr=0\.05, .*\), clip-norm none$/m);
     expect(r.stdout).toMatch(
-      /^exports +forward, backward, train_step, init, reset_state, memory \(memory\)$/m,
+      /^exports +forward, backward, train_step, init, reset_state, trap_site \(global\), trap_value \(global\), memory \(memory\)$/m,
     );
     expect(r.stdout).toMatch(/^entries +forward\(x\) -> .*p/m);
     expect(r.stdout).toMatch(/^ +train_step\(x, y\) -> loss$/m);

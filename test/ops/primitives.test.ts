@@ -1433,7 +1433,8 @@ const CASES: Record<string, readonly Case[]> = {
         const logits = (m: ModelBuilder) =>
           m.constant([0, 0, ln2, 1000, 1000, 1000 + ln2, 5, 6, 7, 5, 6, 7], [4, 3]);
         // exps of row 0: 1, 1, 2 (sum 4): −log(2/4) = ln 2; row 1 the same shifted by 1000, label 0: ln 4
-        const y = run((m) => t(b.softmaxXent(logits(m).node, m.constant([2, 0, -1, 3], [4], "i32").node)));
+        const labels = (m: ModelBuilder, values: number[]) => m.constant(values, [4], "i32").node;
+        const y = run((m) => t(b.softmaxXent(logits(m).node, labels(m, [2, 0, -1, -1]), { ignore: -1 })));
         expect(y.shape).toEqual([4]);
         expect(Math.abs(y.data[0]! - ln2)).toBeLessThan(1e-15);
         expect(Math.abs(y.data[1]! - 2 * ln2)).toBeLessThan(1e-12);
@@ -1444,6 +1445,17 @@ const CASES: Record<string, readonly Case[]> = {
           [],
           [Math.log(4) - Math.log(3)],
         );
+        // any other label outside [0, C) is an error, with or without an ignored label
+        expect(() =>
+          run((m) => t(b.softmaxXent(logits(m).node, labels(m, [2, 0, -1, 3]), { ignore: -1 }))),
+        ).toThrow("softmax_xent: label 3 at row 3 is outside the 3 classes [0, 3) or the ignored label -1");
+        expect(() => run((m) => t(b.softmaxXent(logits(m).node, labels(m, [2, 0, -1, 0]))))).toThrow(
+          "softmax_xent: label -1 at row 2 is outside the 3 classes [0, 3)",
+        );
+        // the ignored label cannot be a class
+        expect(() =>
+          run((m) => t(b.softmaxXent(logits(m).node, labels(m, [2, 0, 1, 0]), { ignore: 1 }))),
+        ).toThrow(/softmax_xent: ignore 1 must be an integer outside the classes \[0, 3\)/);
         expect(() =>
           run((m) => t(b.softmaxXent(logits(m).node, m.constant([0, 0, 0, 0], [4]).node))),
         ).toThrow(/labels must be i32/);
@@ -1462,7 +1474,8 @@ const CASES: Record<string, readonly Case[]> = {
           t(
             b.softmaxXentGrad(
               m.constant([0, 0, ln2, 1000, 1000, 1000 + ln2, 5, 6, 7], [3, 3]).node,
-              m.constant([2, 0, 7], [3], "i32").node,
+              m.constant([2, 0, -1], [3], "i32").node,
+              { ignore: -1 },
             ),
           ),
         );
@@ -1472,6 +1485,9 @@ const CASES: Record<string, readonly Case[]> = {
           expect(Math.abs(g.data[i]! - e)).toBeLessThan(1e-12),
         );
         expect([...g.data.subarray(6)]).toEqual([0, 0, 0]);
+        expect(() =>
+          run((m) => t(b.softmaxXentGrad(m.constant([0, 0], [1, 2]).node, m.constant([7], [1], "i32").node))),
+        ).toThrow("softmax_xent_grad: label 7 at row 0 is outside the 2 classes [0, 2)");
         expect(() =>
           run((m) => t(b.softmaxXentGrad(m.constant(1, []).node, m.constant(0, [], "i32").node))),
         ).toThrow(/class axis/);

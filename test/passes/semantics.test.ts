@@ -90,7 +90,7 @@ function build(steps: readonly Step[]) {
           x = x.matmul(w).add(other).tanh();
           break;
         case 19: // softmax cross-entropy per row (with its gradient in one kernel, or apart)
-          x = x.add(nn.softmaxCrossEntropy(x, ids, { reduction: "none" }).reshape([2, 1]));
+          x = x.add(nn.softmaxCrossEntropy(x, ids, { reduction: "none", ignoreIndex: -1 }).reshape([2, 1]));
           break;
         case 20: // a one-hot product
           x = nn.oneHot(ids, 3).matmul(w).add(x);

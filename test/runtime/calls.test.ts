@@ -284,6 +284,27 @@ describe("input errors leave memory untouched", () => {
       'model "affine": input "x": element [0, 2] is "3", expected a number (f32)',
     ],
     [
+      "a sparse array of the right length, whose first element is a hole",
+      () => {
+        const sparse: number[] = [];
+        sparse[5] = 1;
+        return net.run({ x: sparse, k: 1 });
+      },
+      'model "affine": input "x": element [0, 0] is missing (a hole in a sparse array), expected a number (f32)',
+    ],
+    [
+      "a hole inside a nested row",
+      () =>
+        net.run({
+          x: [
+            [1, 2, 3],
+            [4, , 6],
+          ],
+          k: 1,
+        } as never),
+      'model "affine": input "x": element [1, 1] is missing (a hole in a sparse array), expected a number (f32)',
+    ],
+    [
       "a null element, named by its index",
       () =>
         net.run({

@@ -84,10 +84,11 @@ describe("runtime/ as a package", () => {
     expect(await bundle('export { load } from "./runtime/index.ts";', true)).toMatch(/WebAssembly/);
   });
 
-  it("stays small: the whole runtime minifies to under 16 KB", async () => {
+  // 15.2 KB until 2026-12-01, when explaining traps on computed ids (traps.ts) added 2.5 KB
+  it("stays small: the whole runtime minifies to under 20 KB", async () => {
     const size = (await bundle('export * from "./runtime/index.ts";', true)).length;
     expect(size).toBeGreaterThan(2_000);
-    expect(size).toBeLessThan(16_000);
+    expect(size).toBeLessThan(20_000);
   });
 
   it("is exported as wasmgrad/runtime and built by tsconfig.build.json", () => {

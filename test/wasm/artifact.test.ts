@@ -23,14 +23,25 @@ const mlp = model("mlp", (m) => {
 const compiled = await compile(mlp, { optimizer: optim.adam(0.01) });
 
 describe("the compiled artifact", () => {
-  it("needs no imports and exports exactly the documented entry points", () => {
+  it("needs no imports and exports exactly the documented entry points and trap globals", () => {
     const mod = new WebAssembly.Module(compiled.wasm);
     expect(WebAssembly.Module.imports(mod)).toEqual([]);
     expect(
       WebAssembly.Module.exports(mod)
         .map((e) => e.name)
         .sort(),
-    ).toEqual(["backward", "forward", "init", "memory", "reset_state", "train_step"].sort());
+    ).toEqual(
+      [
+        "backward",
+        "forward",
+        "init",
+        "memory",
+        "reset_state",
+        "train_step",
+        "trap_site",
+        "trap_value",
+      ].sort(),
+    );
   });
 
   it("has a fixed-size memory that cannot grow", async () => {

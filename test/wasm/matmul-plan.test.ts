@@ -160,6 +160,7 @@ function recordingContext(simd: boolean, tuning: MatmulTuning) {
     kernel: () => {
       throw new Error("no kernels here");
     },
+    trapSite: () => 0,
     scratch: (bytes) => {
       requests.push(bytes);
       return 1 << 20;

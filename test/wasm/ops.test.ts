@@ -177,9 +177,12 @@ const idsOf = (shape: readonly number[], rows: number): fc.Arbitrary<LeafSpec> =
     range: { ints: [0, rows - 1] },
     dtype: "i32",
   }));
-/** Class ids in [−1, rows]: the ends are out of range, rows a loss ignores and that gather with fill reads as zeros. */
-const labelsOf = (shape: readonly number[], rows: number): fc.Arbitrary<LeafSpec> =>
+/** Ids in [−1, rows]: the ends are out of range, ids that gather with fill reads as zeros. */
+const outOfRangeIdsOf = (shape: readonly number[], rows: number): fc.Arbitrary<LeafSpec> =>
   idsOf(shape, rows).map((l) => ({ ...l, range: { ints: [-1, rows] } }));
+/** Class ids in [−1, rows): −1 marks a row the loss ignores (ignoreIndex: −1). */
+const labelsOf = (shape: readonly number[], rows: number): fc.Arbitrary<LeafSpec> =>
+  idsOf(shape, rows).map((l) => ({ ...l, range: { ints: [-1, rows - 1] } }));
 const intLeaf = (shape: readonly number[]): fc.Arbitrary<LeafSpec> =>
   fc.tuple(fc.integer(), fc.boolean()).map(([seed, full]) => ({
     shape: [...shape],
@@ -678,7 +681,7 @@ property(
     .chain(([rows, rest, idShape]) =>
       fc.tuple(
         leafOf([rows, ...rest]),
-        labelsOf(idShape, rows),
+        outOfRangeIdsOf(idShape, rows),
         leafOf([...idShape, ...rest]),
         intLeaf([...idShape, ...rest]),
       ),
@@ -939,7 +942,7 @@ property(
   crossEntropyCase,
   ([logits, labels, r]) => ({
     leaves: [logits, labels],
-    build: ([z, y]) => nn.softmaxCrossEntropy(z!, y!, { reduction: r }),
+    build: ([z, y]) => nn.softmaxCrossEntropy(z!, y!, { reduction: r, ignoreIndex: -1 }),
   }),
 );
 
@@ -951,7 +954,7 @@ property(
   ([[logits, labels, r], squared]) => ({
     leaves: [logits, labels],
     build: ([z, y]) => {
-      const loss = nn.softmaxCrossEntropy(z!, y!, { reduction: r });
+      const loss = nn.softmaxCrossEntropy(z!, y!, { reduction: r, ignoreIndex: -1 });
       return squared ? loss.square() : loss;
     },
     options: { optLevel: 2 },

@@ -1,5 +1,6 @@
 import type { Target } from "../../target.js";
 import type { FnBuilder } from "../module.js";
+import type { TrapSite } from "../../../runtime/manifest.js";
 
 /** What a kernel emitter needs besides the function it writes into. */
 export interface LowerContext {
@@ -17,4 +18,6 @@ export interface LowerContext {
    * (lower.ts), the amount the memory planner set aside for it.
    */
   scratch(bytes: number): number;
+  /** Registers a check this kernel makes as it runs (FnBuilder.trap takes the index returned). */
+  trapSite(site: TrapSite): number;
 }

@@ -26,7 +26,7 @@ import { ELEMENTWISE } from "./elementwise.js";
 import { contiguousStrides, emitMap, type MapOperand } from "./map.js";
 import { emitMatmul, type Epilogue } from "./matmul.js";
 import { emitReduction, stridesInInputSpace, type Results } from "./reduce.js";
-import { emitSoftmaxXent } from "./softmax-xent.js";
+import { checkedLabels, emitSoftmaxXent } from "./softmax-xent.js";
 
 /** The fusion's program, ready to be emitted piecewise. */
 interface Program {
@@ -245,6 +245,7 @@ function fuseSoftmaxXent(h: Headed): void {
   emitSoftmaxXent(c, {
     logits: ins[logits]!,
     labels: ins[labels]!,
+    checked: checkedLabels(node, attrs.program[h.head]!.attrs),
     ...(rowAt >= 0 ? { loss: stored[rowAt]! } : {}),
     ...(elemStored.length ? { grad: { outs: elemStored, epilogue } } : {}),
   });

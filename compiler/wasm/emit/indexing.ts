@@ -1,15 +1,42 @@
 /**
- * gather, scatter_add and iota. Compiled code clamps ids into [0, rows) (the interpreter raises
- * on an out-of-range id instead; the runtime rejects one in an input that indexes a table, see
- * compiler/wasm/ids.ts, so clamping guards computed ids), except for a gather with `fill` and a
- * scatter_add with `drop`, whose out-of-range ids read zeros and add nothing, as in the
- * interpreter.
+ * gather, scatter_add and iota. Compiled code traps on an id outside [0, rows), as the
+ * interpreter raises (the runtime rejects one in an input before the call, see
+ * compiler/pipeline/ids.ts, so the trap catches computed ids and ids written to the views),
+ * except for a gather with `fill` and a scatter_add with `drop`, whose out-of-range ids read
+ * zeros and add nothing, as in the interpreter.
  */
 import { sizeOf } from "../../ir/shape.js";
 import type { Buffer } from "../../plan/layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
+import { formatLocation } from "../../errors.js";
+import type { Node } from "../../ir/node.js";
 
+/** Registers the check of `node`'s ids (a table of `rows`) for the manifest (TrapSite). */
+export function idCheckOf(c: LowerContext, node: Node, rows: number): number {
+  return c.trapSite({ op: node.op, ...whereOf(node), rows, use: "table" });
+}
+
+/** The user's source line of `node`, when known, as TrapSite.where. */
+export function whereOf(node: Node): { where?: string } {
+  return node.src ? { where: formatLocation(node.src) } : {};
+}
+
+/** The id at `idPtr`; traps (check `site`) on one outside [0, rows) (unsigned: negatives are huge). */
+function checkedId(c: LowerContext, idPtr: Expr, rows: number, site: number): Expr {
+  const { f } = c;
+  const id = f.local("i32");
+  return f.valueBlock(
+    [
+      f.set(id, f.i32.load(0, 4, idPtr)),
+      f.when(f.i32.ge_u(f.get(id), f.c32(rows)), [f.trap(site, f.get(id))]),
+      f.get(id),
+    ],
+    "i32",
+  );
+}
+
+/** The id at `idPtr` clamped into [0, rows): a safe address for a `fill` or `drop` kernel. */
 function clampedId(c: LowerContext, idPtr: Expr, rows: number): Expr {
   const { f } = c;
   const id = f.local("i32");
@@ -26,7 +53,9 @@ function clampedId(c: LowerContext, idPtr: Expr, rows: number): Expr {
 const ifInRange = (c: LowerContext, id: Local, rows: number, n: number, otherwise = 0): Expr =>
   c.f.select(c.f.i32.lt_u(c.f.get(id), c.f.c32(rows)), c.f.c32(n), c.f.c32(otherwise));
 
-export function emitGather(c: LowerContext, table: Buffer, ids: Buffer, out: Buffer, fill = false): void {
+/** `check`: the trap site of the ids; undefined with `fill` (out-of-range ids read zeros). */
+export function emitGather(c: LowerContext, table: Buffer, ids: Buffer, out: Buffer, check?: number): void {
+  const fill = check === undefined;
   const { f } = c;
   const rows = table.shape[0]!;
   const width = sizeOf(table.shape.slice(1)) * 4;
@@ -36,7 +65,8 @@ export function emitGather(c: LowerContext, table: Buffer, ids: Buffer, out: Buf
   const idPtr = () => f.i32.add(f.c32(ids.offset), f.i32.shl(f.get(p), f.c32(2)));
   f.emit(
     f.forLoop(p, f.c32(0), f.c32(sizeOf(ids.shape)), 1, () => {
-      const src = f.i32.add(f.c32(table.offset), f.i32.mul(clampedId(c, idPtr(), rows), f.c32(width)));
+      const row = fill ? clampedId(c, idPtr(), rows) : checkedId(c, idPtr(), rows, check);
+      const src = f.i32.add(f.c32(table.offset), f.i32.mul(row, f.c32(width)));
       if (!fill) return f.memcpy(dst(), src, f.c32(width));
       // fill: the row (copy of width bytes) or zeros (fill of width bytes), without a branch
       return [
@@ -53,9 +83,12 @@ export function emitScatterAdd(
   ids: Buffer,
   updates: Buffer,
   out: Buffer,
-  drop = false,
+  /** The trap site of the ids; undefined with `drop` (out-of-range ids add nothing). */
+  check?: number,
 ): void {
   const { f } = c;
+  const drop = check === undefined;
+  const rowOf = (idPtr: Expr) => (drop ? clampedId(c, idPtr, rows) : checkedId(c, idPtr, rows, check));
   const rows = out.shape[0]!;
   const width = sizeOf(out.shape.slice(1));
   const [p, j, dst, src, id] = [
@@ -83,10 +116,7 @@ export function emitScatterAdd(
         dst,
         f.i32.add(
           f.c32(out.offset),
-          f.i32.mul(
-            clampedId(c, f.i32.add(f.c32(ids.offset), f.i32.shl(f.get(p), f.c32(2))), rows),
-            f.c32(width * 4),
-          ),
+          f.i32.mul(rowOf(f.i32.add(f.c32(ids.offset), f.i32.shl(f.get(p), f.c32(2)))), f.c32(width * 4)),
         ),
       ),
       f.set(src, f.i32.add(f.c32(updates.offset), f.i32.mul(f.get(p), f.c32(width * 4)))),

@@ -6,6 +6,7 @@
  *   pass 1: m = max_j z_j                                        (f32x4 max, scalar tail)
  *   pass 2: e_j = exp(z_j − m), s = Σ_j e_j                      (exp_v128 / exp_f32)
  *           loss = m + log s − z_label   (0 when the label is outside [0, C): an ignored row)
+ *           (a label outside [0, C) other than the ignored one traps before pass 1)
  *   pass 3: grad_j = e_j · (1/s) − (j == label)              (· 0 instead of 1/s on ignored rows)
  *           then the fusion's epilogue (g · grad for the loss's cotangent g, ...) and the stores
  *
@@ -18,6 +19,8 @@
 import type { Buffer } from "../../plan/layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
+import type { Node } from "../../ir/node.js";
+import { whereOf } from "./indexing.js";
 import { address, nest } from "./loops.js";
 import { contiguousStrides, immediate, loadElement, type Access, type MapOperand } from "./map.js";
 import type { Epilogue } from "./matmul.js";
@@ -33,6 +36,8 @@ export interface SoftmaxXentSpec {
    * the epilogue that computes them from each gradient element (identity: one output).
    */
   readonly grad?: { readonly outs: readonly Buffer[]; readonly epilogue?: Epilogue };
+  /** The node whose labels are checked (for the message), and its `ignore` label if any. */
+  readonly checked: { readonly node: Node; readonly ignore?: number };
 }
 
 const LANE_INDEX = new Uint8Array([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]);
@@ -97,6 +102,14 @@ export function emitSoftmaxXent(c: LowerContext, spec: SoftmaxXentSpec): void {
     })),
     sites: new Map(),
   };
+  const { node, ignore } = spec.checked;
+  const site = c.trapSite({
+    op: "softmaxCrossEntropy",
+    ...whereOf(node),
+    rows: C,
+    use: "classes",
+    ...(ignore === undefined ? {} : { ignore }),
+  });
   f.emit(
     ...nest(f, lead, (counters) => {
       const pass1 = rowMax(row);
@@ -114,6 +127,7 @@ export function emitSoftmaxXent(c: LowerContext, spec: SoftmaxXentSpec): void {
           ),
         ),
         f.set(row.label, f.i32.load(0, 4, address(f, f.c32(labels.offset), counters, leadStrides))),
+        labelCheck(row, site),
         ...[...row.sites].map(([o, l]) =>
           f.set(l, address(f, f.c32(o.base), counters, o.strides.slice(0, -1))),
         ),
@@ -123,6 +137,24 @@ export function emitSoftmaxXent(c: LowerContext, spec: SoftmaxXentSpec): void {
       ];
     }),
   );
+}
+
+/** What a kernel checks of the labels of `node`, whose softmax_xent(_grad) has `attrs`. */
+export function checkedLabels(
+  node: Node,
+  attrs: Readonly<Record<string, unknown>>,
+): SoftmaxXentSpec["checked"] {
+  const ignore = attrs.ignore as number | undefined;
+  return ignore === undefined ? { node } : { node, ignore };
+}
+
+/** Traps on a label outside [0, C) that is not the ignored one (unsigned: negatives are huge). */
+function labelCheck(r: Row, site: number): Expr {
+  const { f } = r.c;
+  const ignore = r.spec.checked.ignore;
+  const outside = f.i32.ge_u(f.get(r.label), f.c32(r.C));
+  const bad = ignore === undefined ? outside : f.i32.and(outside, f.i32.ne(f.get(r.label), f.c32(ignore)));
+  return f.when(bad, [f.trap(site, f.get(r.label))]);
 }
 
 const expF = (r: Row, x: Expr) => r.c.f.call(r.c.kernel("exp_f32"), [x], "f32");
