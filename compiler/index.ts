@@ -35,7 +35,11 @@ export {
   type TrainGraph,
   type TrainOptions,
 } from "./optim/train.js";
-export { referenceTrainer, type ReferenceTrainer } from "./optim/reference-trainer.js";
+export {
+  referenceTrainer,
+  type ReferenceTrainer,
+  type ReferenceTrainerOptions,
+} from "./optim/reference-trainer.js";
 export { checkGraph } from "./ir/spec.js";
 export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./serialize.js";
 export { compile, type CompileOptions, type CompiledModel } from "./pipeline/compile.js";

@@ -15,7 +15,8 @@
  *  - `backward()`: reads `entries.backward.inputs`, writes the `loss` output and every grad.
  *    Present when the model has a loss.
  *  - `train_step()`: like backward, then applies the optimizer: params and optimizer states are
- *    updated in place, and the model's states advance as in forward. Present when the model has
+ *    updated in place, and the model's states advance as in forward. With `clipNorm`, the grads
+ *    it writes are the clipped ones the optimizer used. Present when the model has
  *    a loss and was compiled with an optimizer.
  */
 

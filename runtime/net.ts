@@ -84,8 +84,9 @@ export function createNet(manifest: Manifest, instance: WebAssembly.Instance, op
     grad(inputs) {
       if (!bwdEntry) return noLoss(fail);
       guard.checked(() => (write(inputs, bwdEntry, "grad"), exports.backward()), "grad");
+      // backward writes the loss and the grads only (GradResult), so only those are returned
       const grads = copyAll(slots.grad) as ByName<Float32Array>;
-      return { loss: (lossView as View)[0] as number, grads, outputs: copyOutputs(slots.output, bwdEntry) };
+      return { loss: (lossView as View)[0] as number, grads };
     },
     train(inputs) {
       if (!trainEntry) return noTrain(fail);

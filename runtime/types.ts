@@ -62,12 +62,20 @@ export type InputValues<T extends ModelTypes, Required extends string> = {
 /** What `run()` returns: a copy of each output forward writes (not `loss`). */
 export type Outputs<T extends ModelTypes> = Tensors<T, Exclude<T["outputs"], "loss">>;
 
+/**
+ * What `grad()` returns. It has no outputs: `backward` computes the loss and the gradients only
+ * (its manifest entry lists `loss` alone), not the model's other outputs, which may need work
+ * and inputs the loss does not (a softmax of the logits, a forward-only input). Call `run()` on
+ * the same inputs for them.
+ */
 export interface GradResult<T extends ModelTypes> {
   readonly loss: number;
-  /** d loss / d param for every param (copies). */
+  /**
+   * d loss / d param for every param (copies), unclipped: `clipNorm` applies to the training
+   * step only. After `train()` / `trainStep()` with `clipNorm`, `net.grads` holds the clipped
+   * gradient instead, so it may differ from this one on the same batch (see `Net.grads`).
+   */
   readonly grads: { readonly [K in T["params"]]: Float32Array };
-  /** The outputs backward writes besides `loss` (copies). */
-  readonly outputs: Outputs<T>;
 }
 
 export interface LoadOptions {
@@ -113,7 +121,13 @@ export interface Net<T extends ModelTypes = AnyModel> {
 
   /** Live views of the params: read or write the weights in place. */
   readonly params: Tensors<T, T["params"]>;
-  /** Live views of the grads, written by `backward` / `train_step`. */
+  /**
+   * Live views of the grads, written by `backward` / `train_step`: the gradient at the params
+   * before the call. `backward()` and `grad()` write d loss / d param as it is; `train_step()`
+   * and `train()` write the gradient their optimizer used, which with `clipNorm` is the clipped
+   * one (scaled by min(1, c / ‖g‖)). So after a training step these views can differ from what
+   * `grad()` returns for the same params and batch.
+   */
   readonly grads: { readonly [K in T["params"]]: Float32Array };
   /** Live views of the inputs: write them, then call `forward()` / `backward()` / `trainStep()`. */
   readonly inputs: Tensors<T, T["inputs"]>;
@@ -131,9 +145,15 @@ export interface Net<T extends ModelTypes = AnyModel> {
   resetState(): void;
   /** Checks and writes `inputs`, calls `forward`, returns copies of its outputs. */
   run(inputs: InputValues<T, Named<T, "forwardInputs">>): Outputs<T>;
-  /** Checks and writes `inputs`, calls `backward`, returns the loss and copies of every grad. */
+  /**
+   * Checks and writes `inputs`, calls `backward`, returns the loss and copies of every grad
+   * (unclipped, whatever `clipNorm` the module was compiled with; no outputs: use `run()`).
+   */
   grad(inputs: InputValues<T, Named<T, "lossInputs">>): GradResult<T>;
-  /** Checks and writes `inputs`, calls `train_step` (one optimizer step), returns the loss. */
+  /**
+   * Checks and writes `inputs`, calls `train_step` (one optimizer step), returns the loss before
+   * the step. `net.grads` then holds the gradient the step used (clipped, with `clipNorm`).
+   */
   train(inputs: InputValues<T, Named<T, "lossInputs">>): { readonly loss: number };
   /** Calls `forward` on whatever the input views hold. */
   forward(): void;

@@ -20,7 +20,9 @@ export function defaultLearningRate(name: OptimizerName): number {
 
 /** The optimizer `name` with learning rate `lr` (its default when undefined). */
 export function makeOptimizer(name: OptimizerName, lr?: number): Optimizer {
-  return optim[name](lr ?? defaultLearningRate(name));
+  // each constructor's own (lr, options) signature differs in its options; none are given here
+  const make: (lr: number) => Optimizer = optim[name];
+  return make(lr ?? defaultLearningRate(name));
 }
 
 /** True when the model has a loss, so that it has gradients and can be trained. */

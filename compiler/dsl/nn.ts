@@ -59,6 +59,16 @@ export function softplus(x: Tensor): Tensor {
   return x.maximum(0).add(x.abs().neg().exp().add(1).log());
 }
 
+/**
+ * log σ(x) = −softplus(−x), computed as min(x, 0) − log1p(e^−|x|) so it never overflows and stays
+ * accurate where σ(x) is near 1 (log1p of a tiny e^−|x|): log σ(−100) = −100, log σ(100) ≈
+ * −3.7e−44, neither −Infinity nor 0 from a rounded log(σ). As in softplus, `minimum` splits its
+ * tie ½ : ½ and abs'(0) = 0, which gives the true derivative (log σ)'(0) = 1 − σ(0) = 1/2.
+ */
+export function logSigmoid(x: Tensor): Tensor {
+  return x.minimum(0).sub(x.abs().neg().exp().log1p());
+}
+
 // ---- layers ----
 
 /** x·W + b for x [..., in], W [in, out], b [out]. */

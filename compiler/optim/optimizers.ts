@@ -3,51 +3,115 @@
  * its slots (optimizer state) into their next values. The compiler fuses and lowers these like
  * any other op, so a training step is one graph.
  */
-import { WasmgradError } from "../errors.js";
 import * as b from "../ir/build.js";
 import type { Node } from "../ir/node.js";
 import { learningRate } from "./schedules.js";
-import type { LearningRate, Optimizer } from "./types.js";
-import { checkOptimizer, show } from "./validate.js";
+import { readSettings } from "./options.js";
+import type {
+  AdagradOptions,
+  AdamOptions,
+  LearningRate,
+  MomentumOptions,
+  Optimizer,
+  RmspropOptions,
+  SgdOptions,
+} from "./types.js";
+import { checkOptimizer } from "./validate.js";
 
 export type { Optimizer } from "./types.js";
 
 /** Every constructor checks its settings at once (optim/validate.ts): a bad one is an error naming it. */
 const checked = (opt: Optimizer): Optimizer => checkOptimizer(undefined, opt);
 
-export const optim = {
-  /** θ ← θ − α g */
-  sgd: (lr: LearningRate): Optimizer => checked({ kind: "sgd", lr }),
-  /** v ← μ v − α g; θ ← θ + v (seed 004 snippet 2.2); μ in [0, 1) */
-  momentum: (lr: LearningRate, mu = 0.9): Optimizer => checked({ kind: "momentum", lr, mu }),
-  /** c ← c + g²; θ ← θ − α g / √(c + ε) (snippet 2.3: ε inside the root) */
-  adagrad: (lr: LearningRate, eps = 1e-8): Optimizer => checked({ kind: "adagrad", lr, eps }),
-  /** c ← ρ c + (1 − ρ) g²; θ ← θ − α g / (√c + ε) (snippet 2.4); ρ in [0, 1) */
-  rmsprop: (lr: LearningRate, decay = 0.99, eps = 1e-8): Optimizer =>
-    checked({ kind: "rmsprop", lr, decay, eps }),
-  /**
-   * m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²; θ ← θ − α m̂ / (√v̂ + ε), where m̂, v̂ are the
-   * bias-corrected moments m/(1 − β1^t), v/(1 − β2^t) of Kingma & Ba. With biasCorrection false
-   * it is exactly snippet 2.5 of seed 004 (m and v used as they are).
-   */
-  adam: (
-    lr: LearningRate = 0.001,
-    options: { beta1?: number; beta2?: number; eps?: number; biasCorrection?: boolean } = {},
-  ): Optimizer => {
-    if (typeof options !== "object" || options === null)
-      throw new WasmgradError(`options must be an object such as { beta1: 0.9 }, got ${show(options)}`, {
-        op: "optim.adam",
-      });
-    return checked({
-      kind: "adam",
-      lr,
-      beta1: options.beta1 ?? 0.9,
-      beta2: options.beta2 ?? 0.999,
-      eps: options.eps ?? 1e-8,
-      biasCorrection: options.biasCorrection ?? true,
-    });
-  },
-};
+/*
+ * The update rules, per parameter θ with gradient g (after clipping, with clipNorm). t is the
+ * number of steps taken before this one (0 on the first), α_t the learning rate at t (a number, or
+ * a schedule's value), and every slot (v, c, m) starts at 0. These are the numerics compiled code
+ * runs; how each relates to torch.optim is stated with it (none has weight decay). The README's
+ * "Optimizers" table repeats them.
+ */
+
+/**
+ * Plain gradient descent: θ ← θ − α_t g. The same as `torch.optim.SGD(params, lr)` (momentum 0).
+ * `options` is `{}`: SGD has no settings of its own.
+ */
+function sgd(lr: LearningRate, options?: SgdOptions): Optimizer;
+function sgd(lr: LearningRate, ...rest: unknown[]): Optimizer {
+  readSettings("sgd", rest); // for its checks only: a value that is not an object, an unknown key
+  return checked({ kind: "sgd", lr });
+}
+
+/**
+ * Momentum (seed 004 snippet 2.2): v ← μ v − α_t g; θ ← θ + v. `options.mu` (μ, default 0.9) is
+ * in [0, 1).
+ *
+ * PyTorch's `SGD(params, lr, momentum=μ)` (dampening 0, not Nesterov) keeps b ← μ b + g and steps
+ * θ ← θ − lr·b. With a constant learning rate the two are the same (v = −α b). With a schedule
+ * they differ: here each gradient keeps the rate of the step that took it (v_t = −Σ_k μ^(t−k) α_k
+ * g_k), while PyTorch scales the whole sum by the current rate (θ −= α_t Σ_k μ^(t−k) g_k).
+ */
+function momentum(lr: LearningRate, options?: MomentumOptions): Optimizer;
+/** @deprecated The positional form: use `optim.momentum(lr, { mu })`. */
+function momentum(lr: LearningRate, mu: number): Optimizer;
+function momentum(lr: LearningRate, ...rest: unknown[]): Optimizer {
+  const { mu } = readSettings("momentum", rest);
+  return checked({ kind: "momentum", lr, mu });
+}
+
+/**
+ * AdaGrad (seed 004 snippet 2.3, ε inside the root): c ← c + g²; θ ← θ − α_t g / √(c + ε).
+ * `options.eps` (ε ≥ 0) defaults to 1e-8, the snippet's.
+ *
+ * PyTorch's `Adagrad(params, lr, eps=ε')` (lr_decay 0, initial accumulator 0) puts ε' outside:
+ * θ ← θ − lr·g / (√c + ε'), default ε' = 1e-10. No ε makes the two equal; ε = ε'² comes closest:
+ * √(c + ε'²) lies between (√c + ε')/√2 and √c + ε', so the steps agree within a factor √2, and
+ * exactly in the limit c ≫ ε'².
+ */
+function adagrad(lr: LearningRate, options?: AdagradOptions): Optimizer;
+/** @deprecated The positional form: use `optim.adagrad(lr, { eps })`. */
+function adagrad(lr: LearningRate, eps: number): Optimizer;
+function adagrad(lr: LearningRate, ...rest: unknown[]): Optimizer {
+  const { eps } = readSettings("adagrad", rest);
+  return checked({ kind: "adagrad", lr, eps });
+}
+
+/**
+ * RMSProp (seed 004 snippet 2.4): c ← ρ c + (1 − ρ) g²; θ ← θ − α_t g / (√c + ε).
+ * `options.decay` (ρ, in [0, 1), default 0.99) and `options.eps` (ε ≥ 0, default 1e-8).
+ *
+ * The same as PyTorch's `RMSprop(params, lr, alpha=ρ, eps=ε)` (momentum 0, not centered), with the
+ * same defaults.
+ */
+function rmsprop(lr: LearningRate, options?: RmspropOptions): Optimizer;
+/** @deprecated The positional form: use `optim.rmsprop(lr, { decay, eps })`. */
+function rmsprop(lr: LearningRate, decay: number, eps?: number): Optimizer;
+function rmsprop(lr: LearningRate, ...rest: unknown[]): Optimizer {
+  const { decay, eps } = readSettings("rmsprop", rest);
+  return checked({ kind: "rmsprop", lr, decay, eps });
+}
+
+/**
+ * Adam: m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²; θ ← θ − α_t m̂ / (√v̂ + ε), where
+ * m̂ = m / (1 − β1^(t+1)) and v̂ = v / (1 − β2^(t+1)) are the bias-corrected moments of Kingma &
+ * Ba (β^(t+1) is computed in the graph as exp((t + 1) ln β)). With `biasCorrection: false`,
+ * m̂ = m and v̂ = v: exactly seed 004's snippet 2.5. `options`: beta1 (default 0.9) and beta2
+ * (0.999) in [0, 1), eps ≥ 0 (1e-8); lr defaults to 0.001.
+ *
+ * With bias correction, the same as PyTorch's `Adam(params, lr, betas=(β1, β2), eps=ε)` (not
+ * amsgrad), with the same defaults; PyTorch's step count is t + 1 here. Without it, PyTorch has no
+ * counterpart.
+ */
+function adam(lr?: LearningRate, options?: AdamOptions): Optimizer;
+function adam(lr: LearningRate = 0.001, ...rest: unknown[]): Optimizer {
+  const { beta1, beta2, eps, biasCorrection } = readSettings("adam", rest);
+  return checked({ kind: "adam", lr, beta1, beta2, eps, biasCorrection });
+}
+
+/**
+ * The optimizers. Each takes the learning rate (a number, or a schedule from `schedule.*`) and an
+ * options object of its own settings (types.ts); an unknown key is an error naming it.
+ */
+export const optim = { sgd, momentum, adagrad, rmsprop, adam };
 
 /** The per-parameter slots an optimizer keeps, by suffix. */
 export function slotNames(opt: Optimizer): readonly string[] {

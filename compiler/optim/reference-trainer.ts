@@ -4,7 +4,7 @@
  */
 import { initParams, type Model } from "../dsl/model.js";
 import { leafName } from "../ir/graph.js";
-import type { Feed } from "../interp/bind.js";
+import { bindLeaves, type Feed } from "../interp/bind.js";
 import { interpret } from "../interp/interpret.js";
 import type { NDArray } from "../ir/ndarray.js";
 import type { Optimizer } from "./optimizers.js";
@@ -23,13 +23,28 @@ export interface ReferenceTrainer {
   run(inputs: Readonly<Record<string, Feed>>): Record<string, NDArray>;
 }
 
+export interface ReferenceTrainerOptions extends TrainOptions {
+  /** The seed of the initializers of the params not given in `params`. Default 0. */
+  readonly seed?: number;
+  /**
+   * Starting values of params by name, in any form `interpret` takes: flat values in row-major
+   * order, nested arrays, or tensors `{ shape, dtype, data }` (what `initParams` returns). Params
+   * left out start from their initializers, as in `gradcheck`. Each is checked here, so a wrong
+   * name, shape or size is an error naming the param before any step.
+   */
+  readonly params?: Readonly<Record<string, Feed>>;
+}
+
 export function referenceTrainer(
   mdl: Model,
   optimizer: Optimizer,
-  options: TrainOptions & { seed?: number; params?: Record<string, NDArray> } = {},
+  options: ReferenceTrainerOptions = {},
 ): ReferenceTrainer {
   const { graph, initialStates } = trainGraph(mdl, optimizer, options);
-  const params = { ...(options.params ?? initParams(mdl, options.seed ?? 0)) };
+  const params = { ...initParams(mdl, options.seed ?? 0) };
+  for (const [leaf, value] of bindLeaves(mdl.graph.params, options.params, "param", mdl.name, false)) {
+    params[leafName(leaf)] = value;
+  }
   const states = { ...initialStates };
   const paramNames = new Set(mdl.graph.params.map(leafName));
   return {

@@ -24,3 +24,40 @@ export type Optimizer =
       readonly eps: number;
       readonly biasCorrection: boolean;
     };
+
+/*
+ * The options object each optimizer constructor takes after the learning rate: the optimizer's
+ * own settings, named as in its description above (so `optim.rmsprop(lr, { decay, eps })` makes
+ * `{ kind: "rmsprop", lr, decay, eps }`). A setting left out (or undefined) takes its default.
+ */
+
+/** SGD has no settings of its own; the object is accepted so that every optimizer has one shape. */
+export type SgdOptions = { readonly [key: string]: never };
+
+export interface MomentumOptions {
+  /** μ, the velocity's decay, in [0, 1). Default 0.9. */
+  readonly mu?: number;
+}
+
+export interface AdagradOptions {
+  /** ε ≥ 0, added to the squared-gradient sum inside the square root. Default 1e-8. */
+  readonly eps?: number;
+}
+
+export interface RmspropOptions {
+  /** ρ, the decay of the squared-gradient average, in [0, 1). Default 0.99. */
+  readonly decay?: number;
+  /** ε ≥ 0, added to the root. Default 1e-8. */
+  readonly eps?: number;
+}
+
+export interface AdamOptions {
+  /** β1 in [0, 1). Default 0.9. */
+  readonly beta1?: number;
+  /** β2 in [0, 1). Default 0.999. */
+  readonly beta2?: number;
+  /** ε ≥ 0, added to the root. Default 1e-8. */
+  readonly eps?: number;
+  /** Divide the moments by 1 − β^t (Kingma & Ba). Default true; false is seed 004's snippet 2.5. */
+  readonly biasCorrection?: boolean;
+}

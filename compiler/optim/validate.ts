@@ -114,7 +114,7 @@ export function checkOptimizer(where: string | undefined, opt: unknown): Optimiz
     case "sgd":
       break;
     case "momentum":
-      checkNumber(at, "momentum", o.mu, unit);
+      checkNumber(at, "mu", o.mu, unit);
       break;
     case "adagrad":
       checkNumber(at, "eps", o.eps, { min: 0 });

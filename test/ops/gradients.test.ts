@@ -11,7 +11,7 @@
 //
 // Kinks and domains: centered differences are only meaningful where the function is smooth
 // within ε, so the generators keep values away from non-differentiable points by at least 1e-2:
-// relu/leakyRelu/abs/l1/softplus at 0, softSign at 0 (where f'' jumps, so the centered
+// relu/leakyRelu/abs/l1/softplus/logSigmoid at 0, softSign at 0 (where f'' jumps, so the centered
 // difference is only first-order accurate), hardTanh at ±1, the hinge at its margin, the condition of select.
 // Ties of maximum/minimum, reduce_max, maxPool1d and maxOverTime are excluded by drawing all the
 // values of a case as distinct multiples of 2e-3 (so any two differ by > 1e-3). Domain limits:
@@ -391,6 +391,7 @@ describe("gradients of composites match centered differences", () => {
     // softSign is C¹ but not C² at 0, where the centered difference is only first-order accurate
     ["softSign (away from 0)", (x) => x.softSign(), away([0])],
     ["softplus", (x) => nn.softplus(x), away([0], -4, 4)],
+    ["logSigmoid", (x) => nn.logSigmoid(x), away([0], -4, 4)],
   ];
   for (const [name, f, values] of activations) {
     it(name, () =>

@@ -9,6 +9,7 @@
 //   softSign'(x) = 1/(1 + |x|)² (seed 004 prints sgn(z)/(1+z)², a typo: that is negative for z < 0)
 //
 // Composites that are smooth although built from kinked primitives (softplus from max and abs,
+// logSigmoid from min and abs,
 // softSign from abs, logsumexp from max) must have their true derivative at the inner kinks.
 import { describe, expect, it } from "vitest";
 import {
@@ -90,6 +91,11 @@ describe("activations at their kinks", () => {
     // 1/16, 1/4, 1, 1/4, 1/16, 1/64 (the misprinted formula would give −1/4, −∞, 0, 1/4, ...)
     expect(derivative(xs, (x) => x.softSign())).toEqual([1 / 16, 1 / 4, 1, 1 / 4, 1 / 16, 1 / 64]);
     expect(values(xs, (x) => x.softSign())).toEqual([-0.75, -0.5, 0, 0.5, 0.75, 0.875]);
+  });
+
+  it("logSigmoid is smooth at 0: (log σ)'(0) = 1 − σ(0) = 1/2 although built from min and abs", () => {
+    expect(derivative([0], nn.logSigmoid)).toEqual([0.5]);
+    expect(values([0], nn.logSigmoid)[0]).toBeCloseTo(-Math.LN2, 15);
   });
 
   it("softplus is smooth at 0: softplus'(0) = σ(0) = 1/2 although built from max and abs", () => {

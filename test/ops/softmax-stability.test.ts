@@ -126,6 +126,32 @@ describe("huge logits (±1000)", () => {
     expectNear(a.dx, [0, 1, 0, -1]);
   });
 
+  it("logSigmoid is finite and exact at ±100 and ±1000, with gradient σ(−x) (issue 12)", () => {
+    const xs = [-1000, -100, -30, -1, 0, 1, 30, 100, 1000];
+    const a = evaluate(vec(xs), (x) => nn.logSigmoid(x));
+    // log σ(x) = x − log(1 + e^x) for x < 0 and −log(1 + e^−x) otherwise (a naive log(σ(−1000)) is −Infinity)
+    const exact = xs.map((v) => (v < 0 ? v - Math.log1p(Math.exp(v)) : -Math.log1p(Math.exp(-v))));
+    expectNear(a.y, exact);
+    expect(a.y[0]).toBe(-1000);
+    expect(a.y[1]).toBe(-100);
+    expect(a.y[7]).toBeLessThan(0); // −3.7e−44, not a rounded 0
+    expect(a.y[7]).toBeCloseTo(-Math.exp(-100), 50);
+    expectNear(
+      a.dx,
+      xs.map((v) => sigma(-v)),
+    );
+    // centered differences agree to 1e-7 relative to the derivative, also where it is tiny (x ≫ 0)
+    const h = 1e-4;
+    const up = evaluate(vec(xs.map((v) => v + h)), (x) => nn.logSigmoid(x)).y;
+    const down = evaluate(vec(xs.map((v) => v - h)), (x) => nn.logSigmoid(x)).y;
+    xs.forEach((v, i) => {
+      const numeric = (up[i]! - down[i]!) / (2 * h);
+      const d = a.dx[i]!;
+      // (at x = 1000 both are 0: e^−1000 underflows)
+      expect(Math.abs(numeric - d), `x = ${v}: ${numeric} vs ${d}`).toBeLessThanOrEqual(1e-7 * Math.abs(d));
+    });
+  });
+
   it("softmax sums to 1 and logSoftmax ≤ 0 for any logits up to ±1000, gradients finite", () => {
     fc.assert(
       fc.property(

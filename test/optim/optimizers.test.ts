@@ -42,7 +42,7 @@ const cases: [string, Optimizer, Rule][] = [
   ["sgd", optim.sgd(0.1), (w, g) => w.map((wi, i) => wi - 0.1 * g[i]!)],
   [
     "momentum (snippet 2.2)",
-    optim.momentum(0.1, 0.9),
+    optim.momentum(0.1, { mu: 0.9 }),
     (w, g, s) => {
       s.a = s.a!.map((v, i) => 0.9 * v - 0.1 * g[i]!);
       return w.map((wi, i) => wi + s.a![i]!);
@@ -58,7 +58,7 @@ const cases: [string, Optimizer, Rule][] = [
   ],
   [
     "rmsprop (snippet 2.4)",
-    optim.rmsprop(0.05, 0.9, 1e-8),
+    optim.rmsprop(0.05, { decay: 0.9, eps: 1e-8 }),
     (w, g, s) => {
       s.a = s.a!.map((c, i) => 0.9 * c + 0.1 * g[i]! ** 2);
       return w.map((wi, i) => wi - (0.05 * g[i]!) / (Math.sqrt(s.a![i]!) + 1e-8));

@@ -7,6 +7,7 @@ import {
   init,
   model,
   optim,
+  referenceTrainer,
   schedule,
   trainGraph,
   WasmgradError,
@@ -42,11 +43,8 @@ describe("optimizer and schedule constructors check their settings", () => {
   });
 
   it("reject momentum, β1, β2 and decay outside [0, 1) and a negative or non-finite ε", () => {
-    rejects(
-      () => optim.momentum(0.1, 1),
-      /optim\.momentum: momentum must be a finite number ≥ 0 and < 1, got 1$/,
-    );
-    rejects(() => optim.momentum(0.1, -0.5), /momentum .* got -0\.5/);
+    rejects(() => optim.momentum(0.1, 1), /optim\.momentum: mu must be a finite number ≥ 0 and < 1, got 1$/);
+    rejects(() => optim.momentum(0.1, -0.5), /mu .* got -0\.5/);
     rejects(() => optim.adam(0.001, { beta1: 1 }), /optim\.adam: beta1 must be .* < 1, got 1/);
     rejects(() => optim.adam(0.001, { beta2: -0.1 }), /beta2 .* got -0\.1/);
     rejects(
@@ -75,6 +73,111 @@ describe("optimizer and schedule constructors check their settings", () => {
     expect(optim.adam(0.001, { beta1: 0, eps: 0 }).kind).toBe("adam");
     expect(optim.sgd(schedule.step(0.1, 0.5, 100)).kind).toBe("sgd");
     expect(optim.rmsprop(0.01).kind).toBe("rmsprop");
+  });
+});
+
+describe("every optimizer takes (lr, options) (issue 12)", () => {
+  /** The descriptions are equal, key order included (the manifest stores them as JSON). */
+  const same = (a: Optimizer, b: Optimizer) => {
+    expect(a).toEqual(b);
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  };
+
+  it("the options form makes the description the deprecated positional form made", () => {
+    same(optim.momentum(0.1, { mu: 0.5 }), optim.momentum(0.1, 0.5));
+    same(optim.momentum(0.1, {}), optim.momentum(0.1));
+    same(optim.adagrad(0.1, { eps: 1e-6 }), optim.adagrad(0.1, 1e-6));
+    same(optim.rmsprop(0.01, { decay: 0.9, eps: 1e-6 }), optim.rmsprop(0.01, 0.9, 1e-6));
+    same(optim.rmsprop(0.01, { decay: 0.9 }), optim.rmsprop(0.01, 0.9));
+    same(optim.rmsprop(0.01, { eps: 1e-6 }), { kind: "rmsprop", lr: 0.01, decay: 0.99, eps: 1e-6 });
+    same(optim.sgd(0.1, {}), optim.sgd(0.1));
+    const lr = schedule.inverse(0.1, 10);
+    same(optim.momentum(lr, { mu: 0.8 }), { kind: "momentum", lr, mu: 0.8 });
+    // undefined takes the default, as a key left out does
+    same(optim.adam(0.01, { beta1: undefined, eps: 1e-6 }), optim.adam(0.01, { eps: 1e-6 }));
+  });
+
+  it("and trains the same way", () => {
+    const pairs: [Optimizer, Optimizer][] = [
+      [optim.momentum(0.05, { mu: 0.7 }), optim.momentum(0.05, 0.7)],
+      [optim.adagrad(0.05, { eps: 1e-4 }), optim.adagrad(0.05, 1e-4)],
+      [optim.rmsprop(0.05, { decay: 0.8, eps: 1e-4 }), optim.rmsprop(0.05, 0.8, 1e-4)],
+    ];
+    const inputs = { x: [1, 2, 3, -1, 0.5, 2] };
+    for (const [options, positional] of pairs) {
+      const a = referenceTrainer(tiny(), options, { seed: 1 });
+      const b = referenceTrainer(tiny(), positional, { seed: 1 });
+      for (let i = 0; i < 3; i++) expect(a.step(inputs)).toBe(b.step(inputs));
+      expect([...a.params.W!.data]).toEqual([...b.params.W!.data]);
+    }
+  });
+
+  it("checks every setting given as an option, as it does the positional ones", () => {
+    rejects(
+      () => optim.momentum(0.1, { mu: 1 }),
+      /^optim\.momentum: mu must be a finite number ≥ 0 and < 1, got 1$/,
+    );
+    rejects(() => optim.momentum(0.1, { mu: null as unknown as number }), /optim\.momentum: mu .* got null/);
+    rejects(() => optim.adagrad(0.1, { eps: NaN }), /^optim\.adagrad: eps .* got NaN$/);
+    rejects(() => optim.rmsprop(0.01, { decay: 1.5 }), /^optim\.rmsprop: decay .* got 1\.5$/);
+    rejects(() => optim.rmsprop(0.01, { eps: -1 }), /^optim\.rmsprop: eps .* got -1$/);
+    rejects(() => optim.rmsprop(0.01, 0.9, -1), /^optim\.rmsprop: eps .* got -1$/);
+    rejects(() => optim.momentum(NaN, { mu: 0.9 }), /optim\.momentum: the learning rate .* got NaN/);
+  });
+
+  it("rejects an unknown option, naming the key and the optimizer", () => {
+    rejects(
+      // @ts-expect-error: beta is not an option of adam (beta1, beta2)
+      () => optim.adam(0.1, { beta: 0.9 }),
+      /^optim\.adam: unknown option 'beta' \(known: beta1, beta2, eps, biasCorrection\)$/,
+    );
+    rejects(
+      // @ts-expect-error: momentum's setting is mu
+      () => optim.momentum(0.1, { momentum: 0.9 }),
+      /^optim\.momentum: unknown option 'momentum' \(known: mu\)$/,
+    );
+    rejects(
+      // @ts-expect-error: rmsprop's ρ is decay
+      () => optim.rmsprop(0.01, { rho: 0.9 }),
+      /^optim\.rmsprop: unknown option 'rho' \(known: decay, eps\)$/,
+    );
+    // @ts-expect-error: the key is eps
+    rejects(() => optim.adagrad(0.1, { epsilon: 1e-8 }), /optim\.adagrad: unknown option 'epsilon'/);
+    rejects(
+      // @ts-expect-error: sgd has no settings
+      () => optim.sgd(0.1, { momentum: 0.9 }),
+      /^optim\.sgd: unknown option 'momentum' \(optim\.sgd takes no options\)$/,
+    );
+  });
+
+  it("rejects arguments of the wrong shape", () => {
+    rejects(
+      () => optim.adam(0.1, 0.9 as never),
+      /^optim\.adam: options must be an object such as \{ beta1: 0\.9, /,
+    );
+    rejects(
+      () => optim.sgd(0.1, 0.9 as never),
+      /^optim\.sgd: options must be an object such as \{\}, got 0\.9$/,
+    );
+    rejects(
+      () => optim.momentum(0.1, "0.9" as never),
+      /optim\.momentum: options must be an object .* got "0\.9"/,
+    );
+    rejects(
+      () => optim.momentum(0.1, null as never),
+      /optim\.momentum: options must be an object .* got null/,
+    );
+    rejects(() => optim.momentum(0.1, [0.9] as never), /options must be an object .* got \[0\.9\]/);
+    rejects(
+      // @ts-expect-error: eps goes into the options object
+      () => optim.rmsprop(0.01, { decay: 0.9 }, 1e-6),
+      /^optim\.rmsprop: takes the learning rate and one options object, got 2 arguments after the learning rate$/,
+    );
+    rejects(
+      // @ts-expect-error: the positional form took one setting
+      () => optim.momentum(0.1, 0.9, 0.5),
+      /^optim\.momentum: takes at most 1 setting after the learning rate \(mu\), got 2; prefer optim\.momentum\(lr, \{ mu: 0\.9 \}\)$/,
+    );
   });
 });
 

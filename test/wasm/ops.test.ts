@@ -741,6 +741,7 @@ const activations: [string, (x: Tensor, k: number) => Tensor, "exact" | "approx"
   ["hardTanh", (x) => x.hardTanh(), "exact"],
   ["softSign", (x) => x.softSign(), "approx"],
   ["softplus", (x) => nn.softplus(x), "approx"],
+  ["logSigmoid", (x) => nn.logSigmoid(x), "approx"],
 ];
 for (const [name, f, check] of activations) {
   property(
@@ -1224,11 +1225,34 @@ describe("special values (NaN, ±Infinity, ±0, saturation)", () => {
             abs: v.abs(),
             neg: v.neg(),
             softplus: nn.softplus(v),
+            logSigmoid: nn.logSigmoid(v),
           };
         },
         { x },
         simd,
       );
+    });
+
+    it(`logSigmoid at ±100 and ±1000: finite, with gradient σ(−x) (simd ${simd})`, async () => {
+      const xs = [-1000, -100, -30, -1, 0, 1, 30, 100, 1000];
+      const mdl = model("log-sigmoid", (m) => {
+        const y = nn.logSigmoid(m.param("x", [xs.length]));
+        m.output("y", y);
+        m.loss(y.sum());
+      });
+      // against the interpreter; then the values themselves, which its tolerance (scaled by |x|
+      // up to 1000) would not pin down
+      const { wasm } = await checkAgainstInterpreter(mdl, { inputs: {}, params: { x: xs } }, simd);
+      const y = wasm.read("y", "output");
+      const dx = wasm.read("x", "grad");
+      for (const v of [...y, ...dx]) expect(Number.isFinite(v)).toBe(true);
+      expect(y[0]).toBe(-1000);
+      expect(y[1]).toBe(-100);
+      expect(y[4]).toBeCloseTo(-Math.LN2, 6);
+      expect(y[7]).toBeLessThanOrEqual(0);
+      expect(y[7]).toBeGreaterThan(-1e-30);
+      const sigma = (z: number) => 1 / (1 + Math.exp(-z));
+      xs.forEach((v, i) => expect(dx[i], `d/dx at ${v}`).toBeCloseTo(sigma(-v), 6));
     });
 
     it(`cast f32 -> i32 truncates, saturates and sends NaN to 0; -> bool is x != 0 (simd ${simd})`, () => {

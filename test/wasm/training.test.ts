@@ -114,7 +114,7 @@ const CONFIGS: Config[] = [
     optimizer: optim.sgd(schedule.step(0.5, 0.5, 6)),
     clipNorm: 0.1,
   },
-  { name: "momentum", optimizer: optim.momentum(0.05, 0.9) },
+  { name: "momentum", optimizer: optim.momentum(0.05, { mu: 0.9 }) },
   { name: "Adam", optimizer: optim.adam(0.02) },
   {
     name: "Adam, exponential schedule, clipNorm 0.05",

@@ -103,12 +103,7 @@ function runEntry(
       return { outputs: shaped(m, net.run(inputs), "output") };
     case "backward": {
       const g = net.grad(inputs);
-      const outputs = shaped(m, g.outputs, "output");
-      return {
-        loss: g.loss,
-        ...(Object.keys(outputs).length && { outputs }),
-        grads: shaped(m, g.grads, "grad"),
-      };
+      return { loss: g.loss, grads: shaped(m, g.grads, "grad") };
     }
     case "train": {
       const steps = opts.steps ?? 1;
