@@ -144,12 +144,10 @@ export async function loadModel(file: string, cwd: string = process.cwd()): Prom
     throw new CliError(`'${file}' is a directory; give the path of a model file (e.g. model.ts)`);
   }
 
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await importModelFile(pathToFileURL(path).href)) as Record<string, unknown>;
-  } catch (e) {
+  const loading = importModelFile(pathToFileURL(path).href).catch((e: unknown) => {
     throw describeLoadError(e, displayPath);
-  }
+  });
+  const mod = (await unlessStalled(loading, displayPath)) as Record<string, unknown>;
 
   // A .ts file outside an ESM package is compiled as CommonJS: its exports arrive one level down.
   let exports: Record<string, unknown> = mod;
@@ -179,6 +177,27 @@ export async function loadModel(file: string, cwd: string = process.cwd()): Prom
     );
   }
   return { model: candidate, inputs: inputs as Record<string, Feed> | undefined, path, displayPath };
+}
+
+/**
+ * `loading`, or a CliError if the event loop runs out of work while it is pending: then nothing
+ * can settle it any more, as when the model file has a top-level await on a promise that is
+ * never resolved (`await new Promise(() => {})`). Node would exit with status 13 and no message;
+ * its `beforeExit` event comes first, only when no timer, I/O or other work is left, so a slow but
+ * live await (a timer, a fetch) is left to finish.
+ */
+function unlessStalled<T>(loading: Promise<T>, displayPath: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stalled = () =>
+      reject(
+        new CliError(
+          `${displayPath}: its top-level await never settled (it waits on a promise that is never ` +
+            `resolved, in the file or in a module it imports)`,
+        ),
+      );
+    process.once("beforeExit", stalled);
+    loading.then(resolve, reject).finally(() => process.off("beforeExit", stalled));
+  });
 }
 
 /** Turns an exception raised while importing the model file into a one-line CLI error. */

@@ -18,11 +18,31 @@ export function emit(text: string, output: string | undefined): void {
 /** Writes a file, creating its directory if needed. */
 export function writeOut(path: string, data: string | Uint8Array): void {
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, data);
+    writeCreatingDirectory(path, data);
   } catch (e) {
     throw new CliError(`cannot write '${path}': ${messageOf(e)}`);
   }
+}
+
+/**
+ * Writes the file an option asked for (`what`: `--save-weights 'w.bin'`) after the command has
+ * printed its results, which checkWritable cleared up front: when the write still fails (a full
+ * disk, a directory removed meanwhile), the error says so in one line and the results printed
+ * stay. The OS's reason names the absolute path.
+ */
+export function writeAfterResults(path: string, data: string | Uint8Array, what: string): void {
+  try {
+    writeCreatingDirectory(path, data);
+  } catch (e) {
+    throw new CliError(
+      `cannot write ${what}: ${messageOf(e)}; the results were printed, the file was not written`,
+    );
+  }
+}
+
+function writeCreatingDirectory(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, data);
 }
 
 /**

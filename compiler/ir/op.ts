@@ -106,6 +106,19 @@ export interface OpDef<A = any, N extends string = string> {
   vjp?(node: Node, ct: Node, ad: Differentiator): readonly (Node | null)[];
   /** Absent: a node of this op computed per step stays inside its loop. */
   readonly batch?: BatchRule;
+  /**
+   * The value of every element of the result when operand k holds `values[k]` in every element,
+   * if a closed form gives it; undefined when none does. Constant folding uses it for operands
+   * too large to build (compiler/passes/fold.ts), so it must give what `evaluate` gives, bit for
+   * bit. Only ops whose result can be much smaller than an operand need one (reductions, matmul,
+   * slices): folding keeps only small results.
+   */
+  uniform?(
+    values: readonly number[],
+    attrs: A,
+    inputs: readonly TensorType[],
+    out: TensorType,
+  ): number | undefined;
 }
 
 /**

@@ -41,6 +41,7 @@ export const extract: OpDef<ExtractAttrs, "extract"> = defineOp({
     r.data.set(x!.data.subarray(offset, offset + r.data.length));
     return r;
   },
+  uniform: ([v]) => v,
   vjp: (node, ct) => {
     const x = node.inputs[0]!;
     const n = sizeOf(node.shape);

@@ -5,6 +5,7 @@ import { aligned } from "./batching.js";
 import { broadcastShapes, shapeToString, sizeOf, type Shape } from "../ir/shape.js";
 import { allocate, broadcastIndex } from "../ir/ndarray.js";
 import { checkDType, FLOAT } from "./elementwise.js";
+import { sumOfCopies } from "./uniform.js";
 
 export type MatmulAttrs = { transA: boolean; transB: boolean };
 
@@ -83,6 +84,8 @@ export const matmul: OpDef<MatmulAttrs, "matmul"> = defineOp({
     }
     return r;
   },
+  // every element is k products a·b added one by one from 0, as evaluate does
+  uniform: ([a, b], { transA }, [x]) => sumOfCopies(a! * b!, matrixDims(x!.shape, transA)[1], "f32"),
   // With A' = op(A), B' = op(B): dA' = G B'ᵀ and dB' = A'ᵀ G, transposed back where op was one.
   vjp: (node, g) => {
     const [a, b] = node.inputs as [typeof node, typeof node];

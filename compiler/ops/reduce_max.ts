@@ -3,7 +3,14 @@ import { cast, compare, div, mul, sum } from "../ir/build.js";
 import { defineOp, type OpDef } from "../ir/op.js";
 import { normalizeAxes, sizeOf } from "../ir/shape.js";
 import { checkDType, NUMERIC } from "./elementwise.js";
-import { batchReduction, inferReduce, keepdimsCotangent, reduce, type ReduceAttrs } from "./reduce_sum.js";
+import {
+  batchReduction,
+  inferReduce,
+  keepdimsCotangent,
+  reduce,
+  reducedCount,
+  type ReduceAttrs,
+} from "./reduce_sum.js";
 
 /**
  * Maximum over axes. Gradient convention at ties: the cotangent is split equally among all
@@ -27,6 +34,8 @@ export const reduceMax: OpDef<ReduceAttrs, "reduce_max"> = defineOp({
     reduce(x!, attrs, out, out.dtype === "i32" ? -(2 ** 31) : -Infinity, (a, v) =>
       Number.isNaN(a) || Number.isNaN(v) ? NaN : Math.max(a, v),
     ),
+  // max(init, v, ..., v) is v: init is below every value (-∞, or the least i32), and NaN is NaN
+  uniform: ([v], _attrs, [x], out) => (reducedCount(x!, out) > 0 ? v : undefined),
   vjp: (n, g) => {
     const x = n.inputs[0]!;
     const attrs = n.attrs as ReduceAttrs;

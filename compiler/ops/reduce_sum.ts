@@ -1,9 +1,10 @@
 import { broadcastTo, reshape } from "../ir/build.js";
 import type { Node } from "../ir/node.js";
 import { defineOp, type BatchRule, type OpDef } from "../ir/op.js";
-import { normalizeAxes, normalizeAxis, reducedShape } from "../ir/shape.js";
+import { normalizeAxes, normalizeAxis, reducedShape, sizeOf, type TensorType } from "../ir/shape.js";
 import { allocate, forEachIndex, type NDArray } from "../ir/ndarray.js";
 import { checkDType, NUMERIC } from "./elementwise.js";
+import { sumOfCopies } from "./uniform.js";
 
 export type ReduceAttrs = { axes: number[]; keepdims: boolean };
 
@@ -33,6 +34,12 @@ export function reduce(
   return r;
 }
 
+/** How many operand elements each element of a reduction's result combines. */
+export function reducedCount(x: TensorType, out: TensorType): number {
+  const n = sizeOf(out.shape);
+  return n === 0 ? 0 : sizeOf(x.shape) / n;
+}
+
 /** The cotangent of a reduction's output, reshaped so that it broadcasts against the input. */
 export function keepdimsCotangent(node: Node, ct: Node): Node {
   const attrs = node.attrs as ReduceAttrs;
@@ -60,5 +67,7 @@ export const reduceSum: OpDef<ReduceAttrs, "reduce_sum"> = defineOp({
   },
   evaluate: ([x], attrs, out) =>
     reduce(x!, attrs, out, 0, out.dtype === "i32" ? (a, v) => (a + v) | 0 : (a, v) => a + v),
+  // each result element adds its operand elements one by one, from 0, as evaluate does
+  uniform: ([v], _attrs, [x], out) => sumOfCopies(v!, reducedCount(x!, out), out.dtype),
   vjp: (n, g) => [broadcastTo(keepdimsCotangent(n, g), n.inputs[0]!.shape)],
 });

@@ -43,6 +43,7 @@ export const slice: OpDef<SliceAttrs, "slice"> = defineOp({
     });
     return r;
   },
+  uniform: ([v]) => v,
   vjp: (n, g) => {
     const { start, step } = n.attrs as SliceAttrs;
     const dims = n.inputs[0]!.shape;

@@ -4,7 +4,8 @@
  *
  *   entries   the graph of each entry point: forward, backward (autodiff), train (optimizer)
  *   optimize  the pass pipeline over every entry and every loop step, with the same options
- *   layout    persistent tensors at fixed offsets, constants as data segments
+ *   layout    persistent tensors at fixed offsets, constants as data segments (or, for large
+ *             fills, written by the module's start function)
  *   plan      per entry and per loop step: a kernel schedule and an arena offset for every value
  *   lower     one kernel function per scheduled node, one exported function per entry
  *   init      init(seed) and reset_state()
@@ -46,11 +47,12 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
     level: options.optLevel ?? 2,
     ...(options.passes ? { passes: options.passes } : {}),
   });
-  const { ModuleBuilder, emitInit, loadKernels, lowerEntries } = await backend();
+  const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = await backend();
   const mb = new ModuleBuilder(loadKernels(), target);
   try {
     const layout = layoutMemory(mdl, optimized, mb.reservedBytes);
     for (const s of layout.segments) mb.addData(s.offset, s.bytes);
+    emitConstantFills(mb, layout.fills);
     const memory = planMemory(optimized, layout, target);
     const lowered = lowerEntries(mb, target, optimized.steps, layout, memory);
     emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);

@@ -2,7 +2,10 @@
  * Stage "layout": the persistent part of the module's memory (plan/layout.ts). After the
  * kernels' static data, in this order: every input, param and state (the model's, then the
  * optimizer's), every output and gradient slot, then the data segments: every constant an entry
- * or a loop step reads, and the values of params initialised from constant arrays. The arena of
+ * or a loop step reads, and the values of params initialised from constant arrays. A constant
+ * holding one value everywhere needs no bytes in the module when that value is 0 (memory starts
+ * zeroed and nothing writes a constant), and more than SMALLEST_WRITTEN_FILL elements of
+ * another value are written by the module's start function instead of stored. The arena of
  * intermediates starts where this ends, so no intermediate can overwrite them. The manifest
  * publishes each tensor's offset.
  */
@@ -11,11 +14,15 @@ import { leafName, topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
 import { Region, storedDType, type Buffer } from "../plan/layout.js";
-import type { DataSegment, PersistentLayout } from "../plan/module.js";
+import type { DataFill, DataSegment, PersistentLayout } from "../plan/module.js";
+import { storedValue } from "../ops/uniform.js";
 import { idSources, type IdRange } from "./ids.js";
 import type { TensorInfo, TensorRole } from "../../runtime/manifest.js";
 import { entryNames, entryRoots } from "./entries.js";
 import type { OptimizedEntries } from "./optimize.js";
+
+/** Fills of more elements than this are written by a loop (about as many bytes as 16 elements of data). */
+const SMALLEST_WRITTEN_FILL = 16;
 
 function encode(dtype: "f32" | "i32", values: readonly number[]): Uint8Array {
   const bytes = new Uint8Array(Math.max(values.length, 1) * 4);
@@ -80,15 +87,25 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
     segments.push({ offset: b.offset, bytes: encode(dtype, values) });
     return b;
   };
+  const fills: DataFill[] = [];
+  const filled = (shape: readonly number[], dtype: "f32" | "i32", value: number): Buffer => {
+    if (Object.is(value, 0)) return region.allocate(shape, dtype); // memory starts zeroed
+    const count = sizeOf(shape);
+    if (count <= SMALLEST_WRITTEN_FILL) return data(shape, dtype, new Array<number>(count).fill(value));
+    const b = region.allocate(shape, dtype);
+    fills.push({ offset: b.offset, count, value, dtype });
+    return b;
+  };
   const constants = new Map<Node, Buffer>();
   for (const name of entryNames(opt.graphs)) {
     for (const n of nodesOf(opt, entryRoots(name, opt.graphs[name]!))) {
       if (n.op !== "const" || constants.has(n)) continue;
-      const values =
+      const dtype = storedDType(n.dtype);
+      const b =
         "values" in n.attrs
-          ? (n.attrs.values as number[])
-          : new Array<number>(sizeOf(n.shape)).fill(n.attrs.value as number);
-      constants.set(n, data(n.shape, storedDType(n.dtype), values));
+          ? data(n.shape, dtype, n.attrs.values as number[])
+          : filled(n.shape, dtype, storedValue(n.attrs.value as number, n.dtype));
+      constants.set(n, b);
     }
   }
   const initValues = new Map<Node, Buffer>();
@@ -98,5 +115,5 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
       initValues.set(p, data(p.shape, "f32", initializer.values));
     }
   }
-  return { tensors, leaves, outputs, grads, constants, initValues, segments, end: region.end };
+  return { tensors, leaves, outputs, grads, constants, initValues, segments, fills, end: region.end };
 }

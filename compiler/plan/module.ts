@@ -14,6 +14,17 @@ export interface DataSegment {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * A constant holding one value in each of `count` elements: the module's start function writes
+ * it (compiler/wasm/start.ts) instead of a data segment of 4 bytes per element.
+ */
+export interface DataFill {
+  readonly offset: number;
+  readonly count: number;
+  readonly value: number;
+  readonly dtype: "f32" | "i32";
+}
+
 /** The persistent part of memory, after the kernels' static data (compiler/pipeline/layout.ts). */
 export interface PersistentLayout {
   /** Every named tensor, as the manifest lists it. */
@@ -27,6 +38,8 @@ export interface PersistentLayout {
   /** For params initialised from constant arrays: where those values are. */
   readonly initValues: ReadonlyMap<Node, Buffer>;
   readonly segments: readonly DataSegment[];
+  /** Large filled constants, written when the module starts. */
+  readonly fills: readonly DataFill[];
   /** The first byte after the persistent part: where the arena starts. */
   readonly end: number;
 }

@@ -6,3 +6,4 @@ export { lowerEntries } from "./entries.js";
 export { emitInit } from "./init.js";
 export { loadKernels } from "./kernels.js";
 export { ModuleBuilder } from "./module.js";
+export { emitConstantFills } from "./start.js";

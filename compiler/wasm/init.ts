@@ -10,15 +10,8 @@ import { leafName } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sizeOf } from "../ir/shape.js";
 import type { PersistentLayout } from "../plan/module.js";
+import { fillLoop } from "./emit/loops.js";
 import type { Expr, FnBuilder, ModuleBuilder } from "./module.js";
-
-/** Stores `value` (as f32) into n elements at `offset`: a scalar loop, valid with or without SIMD. */
-function fillLoop(f: FnBuilder, offset: number, n: number, value: number): Expr {
-  const i = f.local("i32");
-  return f.forLoop(i, f.c32(0), f.c32(n), 1, () =>
-    f.f32.store(0, 4, f.i32.add(f.c32(offset), f.i32.shl(f.get(i), f.c32(2))), f.cf32(value)),
-  );
-}
 
 /** Fills param `p` (stream `stream` of the seed) as its initializer says. */
 function initParam(
@@ -47,11 +40,11 @@ function initParam(
       init.emit(init.memfill(ptr, init.c32(0), init.c32(n * 4)));
       break;
     case "ones":
-      init.emit(fillLoop(init, b.offset, n, 1));
+      init.emit(fillLoop(init, b.offset, n, 1, "f32"));
       break;
     case "constant": {
       const v = initializer.values;
-      if (typeof v === "number") init.emit(fillLoop(init, b.offset, n, v));
+      if (typeof v === "number") init.emit(fillLoop(init, b.offset, n, v, "f32"));
       else init.emit(init.memcpy(ptr, init.c32(layout.initValues.get(p)!.offset), init.c32(n * 4)));
       break;
     }

@@ -282,6 +282,11 @@ export class ModuleBuilder {
     this.segments.push({ offset, data });
   }
 
+  /** Makes the function `name` the module's start function, run once when it is instantiated. */
+  setStart(name: string): void {
+    this.mod.setStart(this.mod.getFunction(name));
+  }
+
   addCustomSection(name: string, contents: Uint8Array): void {
     this.mod.addCustomSection(name, contents);
   }

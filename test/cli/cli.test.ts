@@ -140,6 +140,25 @@ describe.concurrent("wasmgrad inspect", () => {
     );
   });
 
+  it("reports a model file whose top-level await never settles in one line, naming it", async () => {
+    const r = await wasmgrad("inspect", "test/fixtures/unsettled-await.ts");
+    expect(expectOneLineError(r, 2)).toBe(
+      "wasmgrad: test/fixtures/unsettled-await.ts: its top-level await never settled (it waits on a " +
+        "promise that is never resolved, in the file or in a module it imports)",
+    );
+    // an await that takes a while but settles is waited for
+    const slow = join(scratch, "slow.mts");
+    writeFileSync(
+      slow,
+      `import { model } from ${JSON.stringify(join(repoRoot, "compiler/index.ts"))};\n` +
+        `await new Promise((resolve) => setTimeout(resolve, 300));\n` +
+        `export default model("slow", (m) => { m.loss(m.param("w", [3]).square().sum()); });\n`,
+    );
+    const ok = await wasmgrad("inspect", slow);
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toMatch(/^graph slow\n/);
+  });
+
   it("loads a TypeScript model compiled as CommonJS (outside an ESM package)", async () => {
     const cjs = join(scratch, "cjs.model.ts");
     writeFileSync(

@@ -450,6 +450,37 @@ describe.concurrent("errors are one line with exit status 2", () => {
       ),
     ).toContain("not a wasmgrad weights file");
   });
+
+  it("run --save-weights: a path that cannot be written fails before anything runs", async () => {
+    expectOk(xorCompile);
+    const underFile = join(scratch, "x.json", "w.bin");
+    // checked before the module is read and before the inputs (none are given)
+    expect(expectOneLineError(await wasmgrad("run", xorWasm, "--save-weights", underFile), 2)).toBe(
+      `wasmgrad: cannot write --save-weights '${underFile}': '${join(scratch, "x.json")}' is not a directory`,
+    );
+  });
+
+  // /dev/full accepts the check (it is writable) and fails every write with ENOSPC
+  it.skipIf(!existsSync("/dev/full"))(
+    "run --save-weights: a write that fails after the run prints the JSON, then one error line",
+    async () => {
+      expectOk(xorCompile);
+      const r = await wasmgrad(
+        "run",
+        xorWasm,
+        "--input",
+        `x=${join(scratch, "x.json")}`,
+        "--save-weights",
+        "/dev/full",
+      );
+      expect(r.code).toBe(2);
+      expect((JSON.parse(r.stdout) as { outputs: { p: number[] } }).outputs.p).toHaveLength(4);
+      expect(r.stderr).toBe(
+        "wasmgrad: cannot write --save-weights '/dev/full': ENOSPC: no space left on device, write; " +
+          "the results were printed, the file was not written\n",
+      );
+    },
+  );
 });
 
 describe("emitDts", () => {

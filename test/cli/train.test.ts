@@ -2,7 +2,15 @@
 // loss falls; the progress lines and the summary give the losses of the same training run in this
 // process; the saved weights load into a forward-only module compiled by `wasmgrad compile` and
 // give the trained net's outputs; each mistake is one line with exit status 2.
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -184,6 +192,22 @@ describe("wasmgrad train: errors are one line with exit status 2", () => {
       `wasmgrad: cannot write --save-weights '${dir}': it is a directory; give the path of a file`,
     );
   }, 300_000);
+
+  // /dev/full passes the check made before training (it is writable) and fails every write
+  it.skipIf(!existsSync("/dev/full"))(
+    "weights that cannot be written after training: the summary is printed, then one error line",
+    async () => {
+      const r = await wasmgrad("train", XOR, "--input", xy, "--steps", "3", "--save-weights", "/dev/full");
+      expect(r.code).toBe(2);
+      summaryLosses(r.stdout);
+      expect(r.stdout).not.toMatch(/wrote/);
+      expect(r.stderr.trimEnd().split("\n").slice(-1)).toEqual([
+        "wasmgrad: cannot write --save-weights '/dev/full': ENOSPC: no space left on device, write; " +
+          "the results were printed, the file was not written",
+      ]);
+    },
+    300_000,
+  );
 
   it("a model without a loss, and a model with inputs but no values for them", async () => {
     const noLoss = join(scratch, "no-loss.model.mts");

@@ -1,7 +1,8 @@
 /**
  * `wasmgrad run model.wasm --input x=x.json [--entry forward|backward|train] [--steps n]`: loads a
  * compiled module with the runtime (`wasmgrad/runtime`), exactly as an application would, runs
- * one entry (or --steps training steps) and prints the results as JSON.
+ * one entry (or --steps training steps) and prints the results as JSON. With --save-weights, the
+ * path is checked before anything runs, and the weights are written after the JSON is printed.
  */
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
@@ -11,7 +12,7 @@ import { checkSeedOrWeights, initNet } from "../init-net.js";
 import { checkEntryInputs, readInputSpecs, type EntryName } from "../input-files.js";
 import { formatJson, nest } from "../json.js";
 import { collect, positiveInteger, seed32 } from "../options.js";
-import { writeOut } from "../output.js";
+import { checkWritable, writeAfterResults } from "../output.js";
 import { readModuleFile, type ReadModule } from "../wasm-file.js";
 
 export type { EntryName } from "../input-files.js";
@@ -58,17 +59,26 @@ export function registerRun(program: Command): void {
     )
     .option("--save-weights <file>", "afterwards, save the params and states to a weights file")
     .action(async (file: string, opts: RunCliOptions) => {
-      process.stdout.write(await runCommand(file, opts));
+      await runCommand(file, opts, (text) => process.stdout.write(text));
     });
 }
 
-/** Runs one entry of a compiled module (or `--steps` train steps) and returns the JSON to print. */
-export async function runCommand(file: string, opts: RunCliOptions): Promise<string> {
+/**
+ * Runs one entry of a compiled module (or `--steps` train steps), gives `print` the JSON, then
+ * saves the weights if asked: a failure to write them loses no results.
+ */
+export async function runCommand(
+  file: string,
+  opts: RunCliOptions,
+  print: (text: string) => void,
+): Promise<void> {
   if (opts.steps !== undefined && opts.entry !== "train") {
     throw new CliError(`--steps counts training steps: use it with --entry train`);
   }
   checkSeedOrWeights(opts);
   const cwd = process.cwd();
+  const save = opts.saveWeights === undefined ? undefined : `--save-weights '${opts.saveWeights}'`;
+  if (save !== undefined) checkWritable(resolve(cwd, opts.saveWeights!), save);
   const given = readInputSpecs(opts.input ?? [], cwd);
   const read = await readModuleFile(file, cwd);
   const m = read.manifest;
@@ -78,9 +88,9 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<str
   const inputs = Object.fromEntries(given) as Record<string, never>;
   initNet(net, opts, cwd);
   const result = runEntry(net, m, opts, inputs);
-  if (opts.saveWeights !== undefined)
-    writeOut(resolve(cwd, opts.saveWeights), net.saveWeights({ states: true }));
-  return formatJson({ model: m.model, entry: opts.entry, ...result }) + "\n";
+  print(formatJson({ model: m.model, entry: opts.entry, ...result }) + "\n");
+  if (save !== undefined)
+    writeAfterResults(resolve(cwd, opts.saveWeights!), net.saveWeights({ states: true }), save);
 }
 
 /** Why a module lacks `entry` (backward: no loss; train: no optimizer). */

@@ -21,7 +21,7 @@ import { checkEntryInputs, readInputSpecs } from "../input-files.js";
 import { loadModel, MODEL_FILE_HELP, type LoadedModel } from "../load-model.js";
 import { hasLoss, makeOptimizer, optimizerOption, type OptimizerName } from "../optimizers.js";
 import { collect, positiveInteger, positiveNumber, seed32 } from "../options.js";
-import { checkWritable, writeOut } from "../output.js";
+import { checkWritable, writeAfterResults } from "../output.js";
 import { looksLikeWasm } from "../wasm-file.js";
 
 export interface TrainCliOptions extends InitCliOptions {
@@ -79,7 +79,7 @@ export function registerTrain(program: Command): void {
     .addHelpText("after", MODEL_FILE_HELP)
     .action(async (file: string, opts: TrainCliOptions) => {
       const progress = (line: string) => process.stderr.write(`${line}\n`);
-      process.stdout.write(await trainCommand(file, opts, progress));
+      await trainCommand(file, opts, progress, (text) => process.stdout.write(text));
     });
 }
 
@@ -90,14 +90,16 @@ export function defaultProgressInterval(steps: number): number {
 
 /**
  * Trains a model file as `wasmgrad train` does: checks everything that can be checked before the
- * slow work (options, --save-weights path, input files, the loss), compiles, trains, saves.
- * Calls `progress` with each progress line; returns the summary to print.
+ * slow work (options, --save-weights path, input files, the loss), compiles, trains, gives
+ * `print` the summary, then saves (so that a failure to write the weights loses no results) and
+ * prints where. Calls `progress` with each progress line.
  */
 export async function trainCommand(
   file: string,
   opts: TrainCliOptions,
   progress: (line: string) => void,
-): Promise<string> {
+  print: (text: string) => void,
+): Promise<void> {
   checkSeedOrWeights(opts);
   if (looksLikeWasm(file)) {
     throw new CliError(
@@ -107,7 +109,8 @@ export async function trainCommand(
   }
   const cwd = process.cwd();
   const savePath = opts.saveWeights === undefined ? undefined : resolve(cwd, opts.saveWeights);
-  if (savePath !== undefined) checkWritable(savePath, `--save-weights '${opts.saveWeights}'`);
+  const save = `--save-weights '${opts.saveWeights}'`;
+  if (savePath !== undefined) checkWritable(savePath, save);
   const given = readInputSpecs(opts.input ?? [], cwd);
   const loaded = await loadModel(file, cwd);
   const { model } = loaded;
@@ -127,18 +130,21 @@ export async function trainCommand(
   checkEntryInputs(compiled.manifest, "train", inputs);
   initNet(net, opts, cwd);
   const run = trainSteps(net, Object.fromEntries(inputs), opts, progress);
-  if (savePath !== undefined) writeOut(savePath, net.saveWeights());
   const m = compiled.manifest;
-  return [
-    `trained model '${model.name}' (${loaded.displayPath}): ${opts.steps} steps in ` +
-      `${run.seconds.toFixed(2)} s (${formatRate(opts.steps / run.seconds)} steps/s)`,
-    `  train    ${describeTraining(m)}`,
-    `  module   ${compiled.wasm.length} bytes (${simdText(m)}), compiled in ${seconds.toFixed(2)} s`,
-    `  init     ${opts.weights !== undefined ? `weights ${opts.weights}` : `seed ${opts.seed ?? 0}`}`,
-    `  loss     ${formatLoss(run.first)} at step 1, ${formatLoss(run.last)} at step ${opts.steps}`,
-    ...(opts.saveWeights !== undefined ? [`  wrote    ${opts.saveWeights}`] : []),
-    ``,
-  ].join("\n");
+  print(
+    [
+      `trained model '${model.name}' (${loaded.displayPath}): ${opts.steps} steps in ` +
+        `${run.seconds.toFixed(2)} s (${formatRate(opts.steps / run.seconds)} steps/s)`,
+      `  train    ${describeTraining(m)}`,
+      `  module   ${compiled.wasm.length} bytes (${simdText(m)}), compiled in ${seconds.toFixed(2)} s`,
+      `  init     ${opts.weights !== undefined ? `weights ${opts.weights}` : `seed ${opts.seed ?? 0}`}`,
+      `  loss     ${formatLoss(run.first)} at step 1, ${formatLoss(run.last)} at step ${opts.steps}`,
+      ``,
+    ].join("\n"),
+  );
+  if (savePath === undefined) return;
+  writeAfterResults(savePath, net.saveWeights(), save);
+  print(`  wrote    ${opts.saveWeights}\n`);
 }
 
 /** The --input values, or else the model file's `inputs` export; an error when neither is given. */
