@@ -20,6 +20,11 @@ import type { Graph } from "../../compiler/ir/graph.js";
 import type { Node } from "../../compiler/ir/node.js";
 import { agrees, type Quantity } from "../support/agree.js";
 import { overflowsInF32, showsOverflow } from "../support/f32-range.js";
+import { runs } from "../support/runs.js";
+
+const PASS_RUNS = runs({ test: 60, fuzz: 240 });
+const GROWTH_RUNS = runs({ test: 40, fuzz: 400 });
+const COMPILED_RUNS = runs({ test: 12, fuzz: 80, compiled: true });
 
 type Step = { readonly op: number; readonly k: number; readonly c: number };
 
@@ -172,7 +177,7 @@ describe("passes preserve semantics on random graphs", () => {
           }
         },
       ),
-      { numRuns: 60 },
+      PASS_RUNS.parameters,
     );
   });
 
@@ -183,7 +188,7 @@ describe("passes preserve semantics on random graphs", () => {
         const { report } = optimizeGraph(g);
         for (const r of report) expect(r.nodesAfter).toBeLessThanOrEqual(r.nodesBefore);
       }),
-      { numRuns: 40 },
+      GROWTH_RUNS.parameters,
     );
   });
 });
@@ -227,7 +232,7 @@ describe("compiled -O0 and -O2 agree", () => {
           compare(r.w, ref.grads.w!.data, graph.grads.get("w")!, "gradient");
         }
       }),
-      { numRuns: 12 },
+      COMPILED_RUNS.parameters,
     );
   });
 

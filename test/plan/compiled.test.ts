@@ -32,8 +32,11 @@ import {
   WasmModel,
 } from "../wasm/harness.js";
 import { overflowsInF32, showsOverflow } from "../support/f32-range.js";
+import { runs } from "../support/runs.js";
 import { expectSoundPlans } from "./check.js";
 import { randomModel, steps } from "./random-model.js";
+
+const RUNS = runs({ test: 30, fuzz: 200, compiled: true });
 
 /** The training step updates params (by their names) and optimizer states (`optim.*`). */
 const stateOrParam = (name: string) => (name.startsWith("optim.") ? "state" : "param");
@@ -50,9 +53,10 @@ const optimizers = {
   adam: optim.adam(0.01, { eps: 1e-4 }),
 };
 
-describe("compiled random graphs", () => {
+describe("compiled random graphs", { timeout: RUNS.stretch(240_000) }, () => {
   it("keep sound plans and agree with the interpreter: forward, backward, training steps", async () => {
     let updatesInPlace = 0;
+    let cases = 0;
     await fc.assert(
       fc.asyncProperty(
         steps,
@@ -61,6 +65,7 @@ describe("compiled random graphs", () => {
         fc.constantFrom("sgd", "momentum", "adam") as fc.Arbitrary<keyof typeof optimizers>,
         fc.nat(1000),
         async (s, [B, D], simd, opt, seed) => {
+          cases++;
           const mdl = randomModel(s, B, D);
           const x = randomValues(B! * D!, seed, -1, 1);
           const init = initParams(mdl, seed);
@@ -109,9 +114,9 @@ describe("compiled random graphs", () => {
           }
         },
       ),
-      { numRuns: 30 },
+      RUNS.parameters,
     );
     // the property ran with updates written in place (every param, state and step counter)
-    expect(updatesInPlace).toBeGreaterThan(30 * 4);
-  }, 240_000);
+    expect(updatesInPlace).toBeGreaterThan(cases * 4);
+  });
 });
