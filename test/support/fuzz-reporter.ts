@@ -52,7 +52,7 @@ export default class FuzzReporter implements Reporter {
     const cases = properties.reduce((n, p) => n + p.cases, 0);
     console.log(
       `${clock(Date.now() - this.start)} ${failed ? "FAIL" : "ok  "} ${label(test)}: ` +
-        `${cases} cases${interrupted(properties)} in ${seconds(ms)}`,
+        `${cases} cases${notes(properties)} in ${seconds(ms)}`,
     );
   }
 
@@ -71,7 +71,7 @@ export default class FuzzReporter implements Reporter {
       const kind = f.properties.some((p) => p.compiled) ? "compiled" : "interpreter";
       console.log(
         `  ${String(cases).padStart(6)}  ${kind.padEnd(11)} ${seconds(f.ms).padStart(7)}  ` +
-          `${f.failed ? "FAIL " : ""}${f.label}${interrupted(f.properties)}`,
+          `${f.failed ? "FAIL " : ""}${f.label}${notes(f.properties)}`,
       );
     }
     const all = withProperties.flatMap((f) => f.properties);
@@ -121,8 +121,14 @@ const indent = (text: string) =>
     .split("\n")
     .map((l) => `    ${l}`)
     .join("\n");
-const interrupted = (ps: readonly PropertyRecord[]) =>
-  ps.some((p) => p.interrupted) ? " (stopped by its time limit)" : "";
+/** What a property did besides running its cases: stopped early, rejected drawn cases. */
+const notes = (ps: readonly PropertyRecord[]) => {
+  const skipped = ps.reduce((n, p) => n + p.skipped, 0);
+  return (
+    (ps.some((p) => p.interrupted) ? " (stopped by its time limit)" : "") +
+    (skipped > 0 ? ` (${skipped} drawn cases rejected by fc.pre)` : "")
+  );
+};
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const clock = (ms: number) => {
   const s = Math.round(ms / 1000);

@@ -119,7 +119,7 @@ function recorder(compiled: boolean): Recorder {
 }
 
 /** The command that replays this failure alone: its seed and path, its file, its test's name. */
-export function replayHint(record: PropertyRecord): string {
+function replayHint(record: PropertyRecord): string {
   const test = TestRunner.getCurrentTest();
   const vars = [`WASMGRAD_FUZZ_SEED=${record.seed}`];
   if (record.path !== undefined) vars.push(`WASMGRAD_FUZZ_PATH=${record.path}`);
