@@ -19,13 +19,14 @@
 // |b| in [0.5, 2]. The conventions at the kinks themselves are tested exactly in kinks.test.ts.
 import fc from "fast-check";
 import { axesOf, broadcastsTo, permutationOf } from "../support/arbitraries.js";
+import { runs } from "../support/runs.js";
 import { describe, expect, it } from "vitest";
 import { formatGradcheck, gradcheck, model, nn, Tensor, type ModelBuilder } from "../../compiler/index.js";
 import * as b from "../../compiler/ir/build.js";
 
 const EPS = 1e-5;
 const TOLERANCE = 1e-6;
-const RUNS = 25;
+const RUNS = runs({ test: 25, fuzz: 75 });
 
 // ---- harness -------------------------------------------------------------------------------
 
@@ -82,7 +83,7 @@ function checkGradients({ leaves, build }: GradCase, seed: number): void {
 function property<T>(arb: fc.Arbitrary<T>, toCase: (v: T) => GradCase): void {
   fc.assert(
     fc.property(arb, fc.integer(), (v, seed) => checkGradients(toCase(v), seed)),
-    { numRuns: RUNS },
+    RUNS.parameters,
   );
 }
 

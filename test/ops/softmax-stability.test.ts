@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gradGraph, interpret, model, nn, type ModelBuilder, type Tensor } from "../../compiler/index.js";
+import { runs } from "../support/runs.js";
 
 interface Evaluated {
   readonly y: number[];
@@ -196,7 +197,7 @@ describe("huge logits (±1000)", () => {
           }
         },
       ),
-      { numRuns: 50 },
+      runs({ test: 50, fuzz: 400 }).parameters,
     );
   });
 });

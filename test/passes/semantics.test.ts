@@ -1,6 +1,7 @@
 // Every pass preserves semantics: random well-typed graphs (fast-check) are interpreted before
 // and after each pass and after the whole pipeline, and the IR spec check runs after every pass.
-// Compiled modules at -O0 and -O2 agree with each other and with the interpreter.
+// Compiled modules at -O0 and -O2 agree with each other and with the interpreter. NaN, infinite
+// and overflowing results are compared by the edge rules of test/support/agree.ts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -16,6 +17,14 @@ import {
 import { checkGraph } from "../../compiler/ir/spec.js";
 import { optimizeGraph, PASSES, runPass } from "../../compiler/passes/pipeline.js";
 import type { Graph } from "../../compiler/ir/graph.js";
+import type { Node } from "../../compiler/ir/node.js";
+import { agrees, type Quantity } from "../support/agree.js";
+import { overflowsInF32, showsOverflow } from "../support/f32-range.js";
+import { runs } from "../support/runs.js";
+
+const PASS_RUNS = runs({ test: 60, fuzz: 240 });
+const GROWTH_RUNS = runs({ test: 40, fuzz: 400 });
+const COMPILED_RUNS = runs({ test: 12, fuzz: 80, compiled: true });
 
 type Step = { readonly op: number; readonly k: number; readonly c: number };
 
@@ -117,12 +126,13 @@ const X = [0.3, -0.7, 1.1, 0.45, -1.3, 0.9];
 const IDS = [1, -1];
 const W = [0.2, -0.1, 0.4, 0.3, 0.25, -0.35, -0.15, 0.5, 0.1];
 
-function close(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+/** Two float64 evaluations agree within 1e-9, by the edge rules of agree.ts (NaN, infinities, gradients). */
+function close(a: ArrayLike<number>, b: ArrayLike<number>, what: string, quantity: Quantity): void {
   expect(a.length).toBe(b.length);
+  const near = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * (1 + Math.abs(y));
   for (let i = 0; i < a.length; i++) {
     const [x, y] = [a[i]!, b[i]!];
-    if (Number.isNaN(x) || Number.isNaN(y)) expect(Number.isNaN(x), `${what}[${i}]`).toBe(Number.isNaN(y));
-    else expect(Math.abs(x - y), `${what}[${i}]: ${x} vs ${y}`).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(y)));
+    expect(agrees(x, y, near, { quantity, max: Number.MAX_VALUE }), `${what}[${i}]: ${x} vs ${y}`).toBe(true);
   }
 }
 
@@ -140,9 +150,11 @@ function sameResults(a: Graph, b: Graph): void {
   const bind = { inputs: { x: X, ids: IDS }, params: { w: W }, states: stateValues(a) };
   const ra = interpret(a, bind);
   const rb = interpret(b, bind);
-  for (const k of Object.keys(ra.outputs)) close(rb.outputs[k]!.data, ra.outputs[k]!.data, `output ${k}`);
-  for (const k of Object.keys(ra.grads)) close(rb.grads[k]!.data, ra.grads[k]!.data, `grad ${k}`);
-  for (const k of Object.keys(ra.updates)) close(rb.updates[k]!.data, ra.updates[k]!.data, `update ${k}`);
+  for (const k of Object.keys(ra.outputs))
+    close(rb.outputs[k]!.data, ra.outputs[k]!.data, `output ${k}`, "value");
+  for (const k of Object.keys(ra.grads)) close(rb.grads[k]!.data, ra.grads[k]!.data, `grad ${k}`, "gradient");
+  for (const k of Object.keys(ra.updates))
+    close(rb.updates[k]!.data, ra.updates[k]!.data, `update ${k}`, "gradient");
 }
 
 describe("passes preserve semantics on random graphs", () => {
@@ -165,7 +177,7 @@ describe("passes preserve semantics on random graphs", () => {
           }
         },
       ),
-      { numRuns: 60 },
+      PASS_RUNS.parameters,
     );
   });
 
@@ -176,7 +188,7 @@ describe("passes preserve semantics on random graphs", () => {
         const { report } = optimizeGraph(g);
         for (const r of report) expect(r.nodesAfter).toBeLessThanOrEqual(r.nodesBefore);
       }),
-      { numRuns: 40 },
+      GROWTH_RUNS.parameters,
     );
   });
 });
@@ -198,22 +210,29 @@ describe("compiled -O0 and -O2 agree", () => {
           new Int32Array(mem, at("input", "ids").offset, 2).set(IDS);
           (instance.exports.forward as () => void)();
           (instance.exports.backward as () => void)();
-          results.push([
-            ...new Float32Array(mem, at("output", "y").offset, 6),
-            ...new Float32Array(mem, at("grad", "w").offset, 9),
-          ]);
-        }
-        const ref = interpret(gradGraph(mdl.graph), { inputs: { x: X, ids: IDS }, params: { w: W } });
-        const expected = [...ref.outputs.y!.data, ...ref.grads.w!.data];
-        for (const r of results) {
-          r.forEach((v, i) => {
-            const e = expected[i]!;
-            if (Number.isNaN(e)) expect(Number.isNaN(v)).toBe(true);
-            else expect(Math.abs(v - e)).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(e)));
+          results.push({
+            y: [...new Float32Array(mem, at("output", "y").offset, 6)],
+            w: [...new Float32Array(mem, at("grad", "w").offset, 9)],
           });
         }
+        const graph = gradGraph(mdl.graph);
+        const bindings = { inputs: { x: X, ids: IDS }, params: { w: W } };
+        const ref = interpret(graph, bindings);
+        const overflowed = overflowsInF32(graph, bindings);
+        const near = (v: number, e: number) => Math.abs(v - e) <= 1e-3 * (1 + Math.abs(e));
+        const compare = (got: number[], want: ArrayLike<number>, result: Node, quantity: Quantity) => {
+          // NaN or ±Infinity may stand where float64 left f32's range (test/support/f32-range.ts)
+          const edges = { quantity, mayOverflow: showsOverflow(got) && overflowed(result) };
+          got.forEach((v, i) =>
+            expect(agrees(v, want[i]!, near, edges), `[${i}] ${v} vs ${want[i]}`).toBe(true),
+          );
+        };
+        for (const r of results) {
+          compare(r.y, ref.outputs.y!.data, graph.outputs.get("y")!, "value");
+          compare(r.w, ref.grads.w!.data, graph.grads.get("w")!, "gradient");
+        }
       }),
-      { numRuns: 12 },
+      COMPILED_RUNS.parameters,
     );
   });
 

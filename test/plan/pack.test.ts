@@ -20,6 +20,7 @@ import { DEFAULT_TARGET } from "../../compiler/target.js";
 import { kernelScratchBytes, readsElementwise } from "../../compiler/wasm/lower.js";
 import { planViolations } from "./check.js";
 import { randomModel, steps } from "./random-model.js";
+import { runs } from "../support/runs.js";
 
 const item = fc
   .record({ units: fc.integer({ min: 1, max: 64 }), start: fc.nat(30), length: fc.nat(12) })
@@ -39,7 +40,7 @@ describe("interval packing", () => {
         expect(size).toBeGreaterThanOrEqual(lowerBound(items));
         expect(size).toBeLessThanOrEqual(naiveSize(items));
       }),
-      { numRuns: 500 },
+      runs({ test: 500, fuzz: 2000 }).parameters,
     );
   });
 
@@ -127,7 +128,7 @@ describe("scheduling and planning random graphs", () => {
           expect(isValidSchedule(order, entry.kernels, deps), strategy).toBe(true);
         }
       }),
-      { numRuns: 100 },
+      runs({ test: 100, fuzz: 400 }).parameters,
     );
   });
 
@@ -142,7 +143,7 @@ describe("scheduling and planning random graphs", () => {
           expect(plan.arenaBytes).toBeLessThanOrEqual(plan.naiveBytes);
         }
       }),
-      { numRuns: 150 },
+      runs({ test: 150, fuzz: 600 }).parameters,
     );
   });
 

@@ -22,7 +22,11 @@
  *    a wrong index, a missing term or a wrong panel shows up as an error of the order of a whole
  *    term (≥ 1e-2·T).
  *
- * Whatever the mode, a reference that is NaN or rounds to ±Infinity in f32 must be matched exactly.
+ * Whatever the mode, NaN, infinite and beyond-f32 references are compared by the edge rules of
+ * test/support/agree.ts: NaN matches NaN, an overflow matches ±Infinity (or the f32 max) of its
+ * sign, and gradients that the reference cannot give as finite f32 must be non-finite too. A
+ * result whose float64 computation passed through a value beyond f32's range may be non-finite
+ * in the module (test/support/f32-range.ts).
  */
 import {
   compile,
@@ -35,8 +39,11 @@ import {
   type Graph,
   type Model,
   type NDArray,
+  type Node,
 } from "../../compiler/index.js";
 import type { FusionAttrs } from "../../compiler/ops/fusion.js";
+import { agrees, F32_MAX, type AgreeOptions } from "../support/agree.js";
+import { overflowsInF32, showsOverflow } from "../support/f32-range.js";
 
 export type TensorInfo = CompiledModel["manifest"]["tensors"][number];
 export type Role = TensorInfo["role"];
@@ -106,11 +113,12 @@ export async function instantiate(mdl: Model, options: CompileOptions = {}): Pro
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
 export const f32 = (values: readonly number[]): number[] => values.map(Math.fround);
+/** The largest magnitude f32 can hold among `values` (an overflow gives no scale to the others' tolerance). */
 export const maxAbs = (values: ArrayLike<number>): number => {
   let m = 0;
   for (let i = 0; i < values.length; i++) {
     const v = Math.abs(values[i]!);
-    if (v > m && Number.isFinite(v)) m = v;
+    if (v > m && v <= F32_MAX) m = v;
   }
   return m;
 };
@@ -141,35 +149,34 @@ export function approx(length: number, magnitude: number): Tolerance {
   return { kind: "close", rtol: RTOL, atol: ATOL_PER_TERM * Math.sqrt(Math.max(1, length)) * magnitude };
 }
 
-/** Describes the elements of `got` that miss `ref` (at most 8), or returns undefined. */
+/**
+ * Describes the elements of `got` that miss `ref` (at most 8), or returns undefined. f32 elements
+ * follow the edge rules of agree.ts (`edges`: a value or a gradient, overflow allowed); i32
+ * elements must be equal.
+ */
 export function mismatches(
   got: ArrayLike<number>,
   ref: ArrayLike<number>,
   tol: Tolerance,
   what: string,
   dtype: "f32" | "i32" = "f32",
+  edges: AgreeOptions = {},
 ): string | undefined {
   if (got.length !== ref.length) return `${what}: ${got.length} values, expected ${ref.length}`;
+  const bound = (r: number) => (tol.kind === "exact" ? 0 : tol.atol + tol.rtol * Math.abs(r));
+  const close = (g: number, r: number) =>
+    tol.kind === "exact" ? g === Math.fround(r) : Math.abs(g - r) <= bound(r);
   const bad: string[] = [];
   let count = 0;
   for (let i = 0; i < ref.length; i++) {
     const g = got[i]!;
-    const r = dtype === "f32" ? Math.fround(ref[i]!) : ref[i]!;
-    let ok: boolean;
-    let bound = 0;
-    if (Number.isNaN(r)) ok = Number.isNaN(g);
-    else if (!Number.isFinite(r)) ok = g === r;
-    else if (tol.kind === "exact") ok = g === r;
-    else {
-      bound = tol.atol + tol.rtol * Math.abs(ref[i]!);
-      ok = Math.abs(g - ref[i]!) <= bound;
-    }
+    const ok = dtype === "f32" ? agrees(g, ref[i]!, close, edges) : g === ref[i]!;
     if (!ok) {
       count++;
       if (bad.length < 8)
         bad.push(
           `[${i}] got ${g}, expected ${ref[i]}` +
-            (tol.kind === "exact" ? " (exactly, as f32)" : ` ± ${bound.toExponential(2)}`),
+            (tol.kind === "exact" ? " (exactly, as f32)" : ` ± ${bound(ref[i]!).toExponential(2)}`),
         );
     }
   }
@@ -182,8 +189,9 @@ export function expectMatch(
   tol: Tolerance,
   what: string,
   dtype: "f32" | "i32" = "f32",
+  edges: AgreeOptions = {},
 ): void {
-  const m = mismatches(got, ref, tol, what, dtype);
+  const m = mismatches(got, ref, tol, what, dtype, edges);
   if (m) throw new Error(m);
 }
 
@@ -256,8 +264,14 @@ export async function checkAgainstInterpreter(
   for (const leaf of g.params) wasm.write(leafName(leaf), "param", rounded.params[leafName(leaf)]!);
 
   const hasLoss = g.outputs.has("loss");
+  const withGrads = hasLoss ? gradGraph(g) : g;
   const ref = interpret(g, rounded);
-  const refGrads = hasLoss ? interpret(gradGraph(g), rounded).grads : {};
+  const refGrads = hasLoss ? interpret(withGrads, rounded).grads : {};
+  // where the reference's own computation of a result left f32's range, the module may hold NaN
+  // or ±Infinity in it: f32 overflowed where float64 did not (test/support/f32-range.ts)
+  const overflowed = overflowsInF32(withGrads, rounded);
+  // (asked only of results holding such values: it interprets the graph once more)
+  const mayOverflow = (got: readonly number[], result: Node) => showsOverflow(got) && overflowed(result);
   const outputNames = [...g.outputs.keys()].filter((n) => n !== "loss");
 
   const length =
@@ -284,6 +298,7 @@ export async function checkAgainstInterpreter(
       isF32(name) ? fwdTol(ref.outputs[name]!) : EXACT,
       `output '${name}' (simd ${simd})`,
       isF32(name) ? "f32" : "i32",
+      { mayOverflow: isF32(name) && mayOverflow(firstForward[k]!, g.outputs.get(name)!) },
     ),
   );
   // the ops compiled: every node's, and inside a fusion (at -O2) every instruction's
@@ -309,13 +324,17 @@ export async function checkAgainstInterpreter(
     length * lossSize,
     options.magnitude ?? Math.max(leafMagnitude, ...Object.values(ref.outputs).map((a) => maxAbs(a.data))),
   );
-  expectMatch(loss, values(ref.outputs.loss!), lossTol, `loss (simd ${simd})`);
+  expectMatch(loss, values(ref.outputs.loss!), lossTol, `loss (simd ${simd})`, "f32", {
+    mayOverflow: mayOverflow(loss, g.outputs.get("loss")!),
+  });
   paramNames.forEach((name, k) =>
     expectMatch(
       grads[k]!,
       values(refGrads[name]!),
       gradTol(refGrads[name]!),
       `gradient of '${name}' (simd ${simd})`,
+      "f32",
+      { quantity: "gradient", mayOverflow: mayOverflow(grads[k]!, withGrads.grads.get(name)!) },
     ),
   );
 

@@ -15,11 +15,14 @@
 // for movement, selection, comparison, casts and single correctly rounded operations; "approx"
 // (rtol 1e-4, atol 1e-5·√L·T) wherever sums or the transcendental kernels are involved.
 //
-// numRuns is small (each run compiles a module, ~50–150 ms); the generators pack several
-// variants (all transposes of rank 3, all four matmul transpose flags, concat on every axis) into
-// one module per run instead.
+// Runs are few under npm test (5 per property: each run compiles a module, ~50–150 ms) and 85 under
+// `npm run fuzz` (test/support/runs.ts); the generators pack several variants (all transposes of
+// rank 3, all four matmul transpose flags, concat on every axis) into one module per run instead.
+// WASMGRAD_SIMD=true or false compiles only with or without SIMD (the fuzzer runs the two halves
+// of this file in parallel).
 import fc from "fast-check";
 import { axesOf, broadcastsTo, permutationOf } from "../support/arbitraries.js";
+import { runs, type Runs } from "../support/runs.js";
 import { describe, expect, it } from "vitest";
 import {
   compile,
@@ -44,9 +47,15 @@ import {
   type Feeds,
 } from "./harness.js";
 
-/** Runs per property; WASM_DIFF_RUNS=50 (say) for a deeper search. */
-const RUNS = Number(process.env.WASM_DIFF_RUNS ?? 5);
-const SIMD = [true, false] as const;
+const RUNS = runs({ test: 5, fuzz: 85, compiled: true });
+const SIMD = simdModes(process.env.WASMGRAD_SIMD);
+
+function simdModes(only: string | undefined): readonly boolean[] {
+  if (only === undefined || only === "") return [true, false];
+  if (only !== "true" && only !== "false")
+    throw new Error(`WASMGRAD_SIMD must be true or false, got '${only}'`);
+  return [only === "true"];
+}
 
 // ---- case description --------------------------------------------------------------------------
 
@@ -142,7 +151,7 @@ function property<T>(
   ops: readonly string[],
   arb: fc.Arbitrary<T>,
   toCase: (v: T) => Case,
-  runs = RUNS,
+  cases: Runs = RUNS,
 ): void {
   list.push({
     name,
@@ -153,7 +162,7 @@ function property<T>(
           const seen = await runCase(toCase(v), seed, simd);
           for (const op of ops) if (!seen.has(op)) throw new Error(`the compiled graphs contain no '${op}'`);
         }),
-        { numRuns: runs, interruptAfterTimeLimit: 40_000 },
+        { ...cases.parameters, interruptAfterTimeLimit: cases.stretch(40_000) },
       ),
   });
 }
@@ -630,7 +639,7 @@ property(
     // terms a·b, a·R and b·R are at most 1 in magnitude; reductions run over at most `big` terms
     options: { length: big, magnitude: 1 },
   }),
-  Math.max(1, Math.round((RUNS * 4) / 5)),
+  runs({ test: 4, fuzz: 68, compiled: true }),
 );
 
 property(
