@@ -66,16 +66,17 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
   if (opt.graphs.backward) for (const p of g.params) grads.set(leafName(p), slot(leafName(p), "grad", p));
 
   const segments: DataSegment[] = [];
-  const data = (shape: readonly number[], dtype: "f32" | "i32", values: readonly number[]): Buffer => {
+  // the bytes are encoded when the module is built (see DataSegment)
+  const data = (shape: readonly number[], dtype: "f32" | "i32", values: () => readonly number[]): Buffer => {
     const b = region.allocate(shape, dtype);
-    segments.push({ offset: b.offset, bytes: encode(dtype, values) });
+    segments.push({ offset: b.offset, encode: () => encode(dtype, values()) });
     return b;
   };
   const constants = new Map<Node, Buffer>();
   for (const name of entryNames(opt.graphs)) {
     for (const n of nodesOf(opt, entryRoots(name, opt.graphs[name]!))) {
       if (n.op !== "const" || constants.has(n)) continue;
-      const values =
+      const values = () =>
         "values" in n.attrs
           ? (n.attrs.values as number[])
           : new Array<number>(sizeOf(n.shape)).fill(n.attrs.value as number);
@@ -86,7 +87,11 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
   for (const p of g.params) {
     const initializer = mdl.initializers.get(leafName(p))!;
     if (initializer.kind === "constant" && typeof initializer.values !== "number") {
-      initValues.set(p, data(p.shape, "f32", initializer.values));
+      const values = initializer.values;
+      initValues.set(
+        p,
+        data(p.shape, "f32", () => values),
+      );
     }
   }
   return { tensors, leaves, outputs, grads, constants, initValues, segments, end: region.end };
