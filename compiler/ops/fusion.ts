@@ -126,12 +126,14 @@ export function programShape(inputs: readonly TensorType[], attrs: FusionAttrs):
   // the head's prologue: the instructions it depends on (only a reduction has one)
   const prologue = attrs.program.map(() => false);
   if (head !== undefined) {
-    const mark = (v: number) => {
-      if (v < m || prologue[v - m]) return;
+    // a worklist, not recursion: a prologue may be a chain of thousands of instructions
+    const pending = [...attrs.program[head]!.args];
+    while (pending.length) {
+      const v = pending.pop()!;
+      if (v < m || prologue[v - m]) continue;
       prologue[v - m] = true;
-      attrs.program[v - m]!.args.forEach(mark);
-    };
-    attrs.program[head]!.args.forEach(mark);
+      pending.push(...attrs.program[v - m]!.args);
+    }
   }
   const inShape = head === undefined ? undefined : types[attrs.program[head]!.args[0]!]!.shape;
   // companions: the head they go with, the same operands, an extra output read by nothing

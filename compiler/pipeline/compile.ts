@@ -4,9 +4,12 @@
  *
  *   entries   the graph of each entry point: forward, backward (autodiff), train (optimizer)
  *   optimize  the pass pipeline over every entry and every loop step, with the same options
- *   layout    persistent tensors at fixed offsets, constants as data segments (or, for large
- *             fills, written by the module's start function)
- *   plan      per entry and per loop step: a kernel schedule and an arena offset for every value
+    const memory = planMemory(optimized, layout, target); // raises if it needs more than 4 GiB
+    for (const s of layout.segments) mb.addData(s.offset, s.encode());
+    emitConstantFills(mb, layout.fills);
+    const lowered = lowerEntries(mb, target, optimized.steps, layout, memory);
+    emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);
+    const manifest = buildManifest(mdl, options, target, layout, memory, memoryEnd(layout, memory), mb.traps);
  *   lower     one kernel function per scheduled node, one exported function per entry
  *   init      init(seed) and reset_state()
  *   manifest  the module's description of itself, in a custom section
@@ -28,6 +31,7 @@ import { buildManifest } from "./manifest.js";
 import { optimizeEntries } from "./optimize.js";
 import type { CompiledModel, CompileOptions } from "./options.js";
 import { planMemory } from "./plan.js";
+import { memoryEnd } from "../plan/module.js";
 import { targetOf } from "../target.js";
 
 export type { CompiledModel, CompileOptions, MemoryPlan } from "./options.js";
@@ -51,20 +55,12 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
   const mb = new ModuleBuilder(loadKernels(), target);
   try {
     const layout = layoutMemory(mdl, optimized, mb.reservedBytes);
-    for (const s of layout.segments) mb.addData(s.offset, s.bytes);
+    const memory = planMemory(optimized, layout, target); // raises if it needs more than 4 GiB
+    for (const s of layout.segments) mb.addData(s.offset, s.encode());
     emitConstantFills(mb, layout.fills);
-    const memory = planMemory(optimized, layout, target);
     const lowered = lowerEntries(mb, target, optimized.steps, layout, memory);
     emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);
-    const manifest = buildManifest(
-      mdl,
-      options,
-      target,
-      layout,
-      memory,
-      Math.max(lowered.end, layout.end),
-      mb.traps,
-    );
+    const manifest = buildManifest(mdl, options, target, layout, memory, memoryEnd(layout, memory), mb.traps);
     mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
     const { binary, text } = mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? true });
     const { forward, backward, train } = optimized.graphs;

@@ -82,9 +82,10 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
   if (opt.graphs.backward) for (const p of g.params) grads.set(leafName(p), slot(leafName(p), "grad", p));
 
   const segments: DataSegment[] = [];
+  // the bytes are encoded when the module is built, once its memory is known to fit (DataSegment)
   const data = (shape: readonly number[], dtype: "f32" | "i32", values: readonly number[]): Buffer => {
     const b = region.allocate(shape, dtype);
-    segments.push({ offset: b.offset, bytes: encode(dtype, values) });
+    segments.push({ offset: b.offset, encode: () => encode(dtype, values) });
     return b;
   };
   const fills: DataFill[] = [];

@@ -9,6 +9,8 @@
  * the enclosing plan reserves:
  *
  *   [carry-in buffers][row buffers of the sequences][result buffers][the step's own arena]
+ *
+ * Last, a module whose memory would pass wasm32's 4 GiB is rejected (memory-limit.ts).
  */
 import { LOSS } from "../autodiff/grad.js";
 import { leafName, type Graph } from "../ir/graph.js";
@@ -20,6 +22,7 @@ import { reservedBytes, storedDType, type Buffer } from "../plan/layout.js";
 import { planEntry, type KernelFacts, type PlanResult } from "../plan/plan.js";
 import { kernelScratchBytes, readsElementwise } from "../wasm/lower.js";
 import { entryNames } from "./entries.js";
+import { checkMemoryLimit } from "./memory-limit.js";
 import type { EntryName, MemoryPlans, PersistentLayout, StepGraph, StepLayout } from "../plan/module.js";
 import type { OptimizedEntries } from "./optimize.js";
 import type { Target } from "../target.js";
@@ -83,5 +86,7 @@ export function planMemory(opt: OptimizedEntries, layout: PersistentLayout, targ
     const results = entryResults(name, opt.graphs[name]!, layout);
     return { name, exportName: EXPORTS[name], results, plan: planEntry(results, facts) };
   });
-  return { entries, steps };
+  const plans = { entries, steps };
+  checkMemoryLimit(opt, layout, plans);
+  return plans;
 }

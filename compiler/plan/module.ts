@@ -11,7 +11,11 @@ import type { EntryPlan, PlanResult } from "./plan.js";
 /** Bytes placed in memory when the module is instantiated. */
 export interface DataSegment {
   readonly offset: number;
-  readonly bytes: Uint8Array;
+  /**
+   * Encodes the bytes. Called when the module is built, once the plan is known to fit in memory:
+   * a constant of gigabytes must not be materialized for a model that is then rejected.
+   */
+  readonly encode: () => Uint8Array;
 }
 
 /**
@@ -93,4 +97,13 @@ export interface MemoryPlan extends EntryPlan<Buffer> {
   readonly export: string;
   /** Byte address of the arena in memory: a buffer's address is arenaStart + its offset. */
   readonly arenaStart: number;
+}
+
+/**
+ * The first byte after everything the module's memory holds: the persistent part, then the
+ * largest entry's arena (every entry's arena starts where the persistent part ends: they run one
+ * at a time).
+ */
+export function memoryEnd(layout: PersistentLayout, plans: MemoryPlans): number {
+  return layout.end + Math.max(0, ...plans.entries.map((e) => e.plan.arenaBytes));
 }

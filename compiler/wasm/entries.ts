@@ -13,8 +13,6 @@ import { ProgramLowering, type StepPlan } from "./program.js";
 export interface LoweredEntries {
   readonly plans: Readonly<Partial<Record<"forward" | "backward" | "train", MemoryPlan>>>;
   readonly steps: readonly StepPlan[];
-  /** The first byte after every entry's arena. */
-  readonly end: number;
 }
 
 export function lowerEntries(
@@ -33,7 +31,6 @@ export function lowerEntries(
   };
   // every entry's arena starts where the persistent part ends: they run one at a time
   const arenaStart = layout.end;
-  let end = layout.end;
   const plans: Partial<Record<"forward" | "backward" | "train", MemoryPlan>> = {};
   for (const entry of memory.entries) {
     const order = topologicalOrder(entry.results.map((r) => r.node));
@@ -49,8 +46,7 @@ export function lowerEntries(
     main.emit(...calls.map((n) => main.call(n, [], "none")));
     main.emit(...lowering.copies(main, entry.plan, buffers));
     main.finish("none", entry.exportName);
-    end = Math.max(end, arenaStart + entry.plan.arenaBytes);
     plans[entry.name] = { ...entry.plan, export: entry.exportName, arenaStart };
   }
-  return { plans, steps: lowering.stepPlans, end };
+  return { plans, steps: lowering.stepPlans };
 }

@@ -6,7 +6,7 @@
  */
 import type { Node } from "../../ir/node.js";
 import { companionHead } from "../../ops/fusion.js";
-import { clusterOf, reaches, storedBy, usersOf, type Cluster, type FuseState } from "./state.js";
+import { clusterOf, hasRoom, reaches, storedBy, usersOf, type Cluster, type FuseState } from "./state.js";
 
 /** Adds each companion to its head's cluster where it can; returns how many joined. */
 export function joinCompanions(s: FuseState): number {
@@ -15,7 +15,7 @@ export function joinCompanions(s: FuseState): number {
     const headOpName = companionHead(a.op);
     if (!headOpName || s.clustersOf.has(a)) continue;
     const C = headCluster(s, a, headOpName);
-    if (!C || s.position.get(a)! > s.position.get(C.root)! || blocked(s, a, C)) continue;
+    if (!C || !hasRoom(C, 1) || s.position.get(a)! > s.position.get(C.root)! || blocked(s, a, C)) continue;
     C.members.set(a, "out");
     C.extra.push(a);
     s.clustersOf.set(a, [C]);

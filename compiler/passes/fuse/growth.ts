@@ -10,6 +10,8 @@ import { isCheap, isElementwise, isHead } from "./fusible.js";
 import {
   clusterOf,
   commonDomain,
+  hasRoom,
+  instructionsOf,
   reaches,
   setHead,
   usersOf,
@@ -46,6 +48,8 @@ export function join(s: FuseState, p: Node): boolean {
 function mayJoin(s: FuseState, p: Node, c: Cluster, d: Domain, outside: readonly Node[]): boolean {
   const extra = s.results.has(p) || outside.length > 0;
   if (extra && !s.multiOutput) return false;
+  // a full cluster: p starts the next kernel (see MAX_FUSED_INSTRUCTIONS)
+  if (!hasRoom(c, instructionsOf(p))) return false;
   // cheap nodes are duplicated instead
   if (outside.length > 0 && !isHead(p) && isCheap(p)) return false;
   // a result stays out of a reduction's prologue: it would pull the chain that computes it

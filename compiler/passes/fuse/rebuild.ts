@@ -8,6 +8,7 @@
 import type { Graph } from "../../ir/graph.js";
 import type { Node } from "../../ir/node.js";
 import { withInputs } from "../rewrite.js";
+import { EarliestFirst } from "./earliest-first.js";
 import { buildFusion } from "./program.js";
 import { clusterOf, type FuseState } from "./state.js";
 
@@ -16,9 +17,11 @@ export function rebuild(s: FuseState, g: Graph): Graph {
   const rebuilt = new Map<Node, Node>();
   const units = s.nodes.filter((n) => unitOf(s, n) === n);
   const { waiting, dependents } = dependencies(s, units);
-  const ready = units.filter((u) => waiting.get(u) === 0);
-  while (ready.length) {
-    const n = ready.splice(earliest(s, ready), 1)[0]!;
+  // the earliest ready unit first, so fusions keep the graph's order where they can
+  const ready = new EarliestFirst(s.position);
+  for (const u of units) if (waiting.get(u) === 0) ready.push(u);
+  while (ready.size) {
+    const n = ready.pop();
     rebuildUnit(s, n, rebuilt);
     for (const d of dependents.get(n) ?? []) {
       const w = waiting.get(d)! - 1;
@@ -61,18 +64,14 @@ function dependencies(s: FuseState, units: readonly Node[]) {
     const deps = new Set(inputsOf(s, u).map((i) => unitOf(s, i)!));
     deps.delete(u);
     waiting.set(u, deps.size);
-    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), u]);
+    for (const d of deps) {
+      // appended in place: a value read by thousands of units (a shared constant) is common
+      let list = dependents.get(d);
+      if (!list) dependents.set(d, (list = []));
+      list.push(u);
+    }
   }
   return { waiting, dependents };
-}
-
-/** The index of the earliest ready unit in graph order (so fusions keep the graph's order where they can). */
-function earliest(s: FuseState, ready: readonly Node[]): number {
-  let best = 0;
-  ready.forEach((u, i) => {
-    if (s.position.get(u)! < s.position.get(ready[best]!)!) best = i;
-  });
-  return best;
 }
 
 /** Rebuilds unit n over the rebuilt operands: a fusion and its fusion_outputs, or n itself. */

@@ -7,7 +7,7 @@
 import { topologicalOrder, type Graph } from "../../ir/graph.js";
 import type { Node } from "../../ir/node.js";
 import { sameShape, type Shape } from "../../ir/shape.js";
-import { isElementwise, isReductionHead, reductionInShape } from "./fusible.js";
+import { fusionAttrs, isElementwise, isReductionHead, reductionInShape } from "./fusible.js";
 
 /** Where a member is computed: over the fusion's shape, or over a reduction head's input (its prologue). */
 export type Domain = "out" | "in";
@@ -125,3 +125,29 @@ export function reaches(s: FuseState, from: Node, to: Node): boolean {
 
 /** The values kernel `c` stores: its result and its extra outputs. */
 export const storedBy = (c: Cluster): Node[] => [c.root, ...c.extra];
+
+/**
+ * The most instructions one fused kernel holds. The backend lowers a fused chain to one
+ * expression per element, nested as deep as the chain is long (a value used once is inlined into
+ * its user; Binaryen's simplify-locals sinks values stored in locals back into their users), and
+ * Binaryen writes and prints expressions recursively: with Node's default stack, it overflowed at
+ * about 3,000 nested levels (an unrolled chain of 1,500 mul/add pairs). Binaryen's optimizer is
+ * also slower than linear in the size of one function (2,000 tanh/add pairs: 7 s in kernels of
+ * 128 instructions, 138 s in kernels of 1,024). So a longer chain is cut into kernels of at most
+ * this many instructions, each storing its value for the next: one store and one load per element
+ * every 64 ops. The largest fusion in the examples has 29 instructions.
+ */
+export const MAX_FUSED_INSTRUCTIONS = 64;
+
+/** The instructions node n adds to a kernel (a fusion made by an earlier run: its whole program). */
+export const instructionsOf = (n: Node): number => (n.op === "fusion" ? fusionAttrs(n).program.length : 1);
+
+/** The instructions of cluster c's kernel. */
+export function sizeOf(c: Cluster): number {
+  let size = 0;
+  for (const x of c.members.keys()) size += instructionsOf(x);
+  return size;
+}
+
+/** Whether cluster c can take `more` instructions without passing MAX_FUSED_INSTRUCTIONS. */
+export const hasRoom = (c: Cluster, more: number): boolean => sizeOf(c) + more <= MAX_FUSED_INSTRUCTIONS;
