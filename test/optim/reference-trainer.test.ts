@@ -9,9 +9,9 @@ import {
   model,
   optim,
   referenceTrainer,
-  WasmgradError,
   type Feed,
 } from "../../compiler/index.js";
+import { rejects } from "../support/rejects.js";
 
 const tiny = model("tiny", (m) => {
   const x = m.input("x", [2, 3]);
@@ -23,18 +23,6 @@ const tiny = model("tiny", (m) => {
 const inputs = { x: [1, 2, 3, -1, 0.5, 2] };
 const W = [0.5, -0.25, 1];
 const b = [0.125];
-
-/** Runs `f`, expecting a WasmgradError whose message matches every pattern. */
-function rejects(f: () => unknown, ...patterns: RegExp[]): void {
-  let error: unknown;
-  try {
-    f();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `expected ${f.toString()} to throw`).toBeInstanceOf(WasmgradError);
-  for (const p of patterns) expect((error as Error).message).toMatch(p);
-}
 
 /** Three SGD steps from `params`: the losses and the final W. */
 function train(params: Record<string, Feed>) {

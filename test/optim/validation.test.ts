@@ -13,6 +13,7 @@ import {
   WasmgradError,
   type Optimizer,
 } from "../../compiler/index.js";
+import { rejects } from "../support/rejects.js";
 
 const tiny = () =>
   model("tiny", (m) => {
@@ -20,18 +21,6 @@ const tiny = () =>
     const W = m.param("W", [3, 1]);
     m.loss(x.matmul(W).sum());
   });
-
-/** Runs `f`, expecting a WasmgradError whose message matches every pattern. */
-function rejects(f: () => unknown, ...patterns: RegExp[]): void {
-  let error: unknown;
-  try {
-    f();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `expected ${f.toString()} to throw`).toBeInstanceOf(WasmgradError);
-  for (const p of patterns) expect((error as Error).message).toMatch(p);
-}
 
 describe("optimizer and schedule constructors check their settings", () => {
   it("reject a learning rate that is not a finite number ≥ 0 or a schedule", () => {
