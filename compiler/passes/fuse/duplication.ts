@@ -7,7 +7,15 @@
  */
 import type { Node } from "../../ir/node.js";
 import { isCheap } from "./fusible.js";
-import { domainVia, hasRoom, sizeOf, usersOf, type Cluster, type Domain, type FuseState } from "./state.js";
+import {
+  domainVia,
+  hasRoom,
+  instructionsIn,
+  usersOf,
+  type Cluster,
+  type Domain,
+  type FuseState,
+} from "./state.js";
 
 /** The largest cluster of cheap nodes duplicated into the clusters that read it. */
 const MAX_DUPLICATED = 6;
@@ -22,7 +30,7 @@ export function duplicate(s: FuseState): number {
     if (!duplicable(s, P, p)) continue;
     const placements = placementsOf(s, p);
     if (!placements || placements.length < 2) continue;
-    if (!placements.every(({ c }) => hasRoom(c, sizeOf(P)))) continue;
+    if (!placements.every(({ c }) => hasRoom(c, instructionsIn(P)))) continue;
     copyInto(s, P, placements);
     duplicated += P.members.size;
   }

@@ -9,8 +9,8 @@ import type { Node } from "../../ir/node.js";
 import {
   commonDomain,
   hasRoom,
+  instructionsIn,
   reaches,
-  sizeOf,
   storedBy,
   usersOf,
   type Cluster,
@@ -43,7 +43,7 @@ export function mergeIntoReaders(s: FuseState): number {
 function mergeDomain(s: FuseState, P: Cluster, C: Cluster): Domain | undefined {
   const p = P.root;
   if (P.head && C.head) return undefined;
-  if (!hasRoom(C, sizeOf(P))) return undefined;
+  if (!hasRoom(C, instructionsIn(P))) return undefined;
   const inside = usersOf(s, p).filter((u) => C.members.has(u));
   const d = commonDomain(C, inside, p);
   if (d === "in" && (P.head || s.results.has(p))) return undefined;

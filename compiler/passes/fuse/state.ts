@@ -143,11 +143,12 @@ export const MAX_FUSED_INSTRUCTIONS = 64;
 export const instructionsOf = (n: Node): number => (n.op === "fusion" ? fusionAttrs(n).program.length : 1);
 
 /** The instructions of cluster c's kernel. */
-export function sizeOf(c: Cluster): number {
+export function instructionsIn(c: Cluster): number {
   let size = 0;
   for (const x of c.members.keys()) size += instructionsOf(x);
   return size;
 }
 
 /** Whether cluster c can take `more` instructions without passing MAX_FUSED_INSTRUCTIONS. */
-export const hasRoom = (c: Cluster, more: number): boolean => sizeOf(c) + more <= MAX_FUSED_INSTRUCTIONS;
+export const hasRoom = (c: Cluster, more: number): boolean =>
+  instructionsIn(c) + more <= MAX_FUSED_INSTRUCTIONS;
