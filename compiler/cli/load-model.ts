@@ -14,7 +14,12 @@
  * Packages in node_modules are loaded by Node itself, shared with the CLI's own graph and not
  * passed through tsx (see MODULE_HOOKS): tsx rewrites every dynamic `import(` of an ES
  * module it loads, with a source map, which takes seconds for binaryen's 15 MB, and the compiler
- * imports binaryen.
+ * imports binaryen. For the same reason a model file inside this repository (the examples, the
+ * test fixtures) that imports the compiler's sources (`../../compiler/index.js`) gets the copy the
+ * CLI itself runs: the built file in dist/ when the CLI runs from dist/ and that file is not older
+ * than its source, else the source file in the CLI's own module graph. Compiling the compiler's
+ * 180 source files again with esbuild and evaluating a second copy took 1 to 2.5 s of every
+ * `wasmgrad compile examples/xor/model.ts`.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
@@ -59,17 +64,33 @@ export interface LoadedModel {
 /**
  * Module hooks (run in Node's hooks thread, so plain JavaScript): a URL in node_modules loses
  * tsx's namespace query, and an ES module there is read as it is, short-circuiting the hooks
- * registered before (tsx's). Everything else goes on to tsx, except that with `esmTypeScript` a
- * TypeScript file outside node_modules is loaded as an ES module even in a CommonJS package.
+ * registered before (tsx's). A file of the compiler's own sources becomes the CLI's own copy
+ * (`own`, see the file comment). Everything else goes on to tsx, except that with `esmTypeScript`
+ * a TypeScript file outside node_modules is loaded as an ES module even in a CommonJS package.
  */
 const MODULE_HOOKS = String.raw`
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 let esmTypeScript = false;
+let own = null;
 export function initialize(data) {
   esmTypeScript = data?.esmTypeScript === true;
+  own = data?.own ?? null;
+}
+const mtime = (url) => statSync(fileURLToPath(url)).mtimeMs;
+function ownCopy(url) {
+  if (!own || !url.startsWith(own.root)) return undefined;
+  const rel = url.slice(own.root.length);
+  if (!/^(compiler|runtime)\//.test(rel)) return undefined;
+  if (!own.fromDist) return url;
+  const built = own.root + "dist/" + rel.replace(/\.ts$/, ".js");
+  try {
+    return mtime(built) >= mtime(url) ? built : undefined;
+  } catch {
+    return undefined;
+  }
 }
 const inNodeModules = (url) => url.startsWith("file:") && url.includes("/node_modules/");
 const types = new Map();
@@ -89,6 +110,8 @@ export async function resolve(specifier, context, nextResolve) {
   const q = result.url.indexOf("?");
   if (inNodeModules(result.url)) return q >= 0 ? { ...result, url: result.url.slice(0, q) } : result;
   const path = q >= 0 ? result.url.slice(0, q) : result.url;
+  const shared = ownCopy(path);
+  if (shared) return { url: shared, format: "module", shortCircuit: true };
   if (esmTypeScript && result.format === "commonjs" && /\.tsx?$/.test(path)) return { ...result, format: "module" };
   return result;
 }
@@ -104,6 +127,15 @@ export async function load(url, context, nextLoad) {
 `;
 
 /**
+ * Where the CLI's own modules are: the package root (a file: URL ending in "/") and whether they
+ * run from dist/ (the built package) or from the sources (`tsx compiler/cli/main.ts`).
+ */
+const OWN_COPY = (() => {
+  const fromDist = /\/dist\/compiler\/cli\/[^/]+$/.test(import.meta.url);
+  return { root: new URL(fromDist ? "../../../" : "../../", import.meta.url).href, fromDist };
+})();
+
+/**
  * What tsx's tsImport does (a fresh namespace for its CommonJS and ESM hooks, then an import in
  * it), with MODULE_HOOKS registered after tsx's, so that they run first.
  */
@@ -113,7 +145,7 @@ async function importInNamespace(url: string, esmTypeScript: boolean): Promise<u
   const esm = registerTsxEsm({ namespace });
   registerNodeHooks(`data:text/javascript,${encodeURIComponent(MODULE_HOOKS)}`, {
     parentURL: import.meta.url,
-    data: { esmTypeScript },
+    data: { esmTypeScript, own: OWN_COPY },
   });
   return esm.import(url, import.meta.url);
 }

@@ -13,7 +13,7 @@
  *   lower     one kernel function per scheduled node, one exported function per entry
  *   init      init(seed) and reset_state()
  *   manifest  the module's description of itself, in a custom section
- *   emit      binaryen's optimizer (which also inlines the AssemblyScript kernels), validation
+ *   emit      unused kernels removed (with `optimize`, binaryen's -O3 pipeline), validation
  *
  * Only `lower`, `init` and `emit` need the code generator (binaryen, compiler/wasm/module.ts);
  * the stages before it are plain functions of graphs that tests call alone. `compile` is
@@ -62,7 +62,7 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
     emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);
     const manifest = buildManifest(mdl, options, target, layout, memory, memoryEnd(layout, memory), mb.traps);
     mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
-    const { binary, text } = mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? true });
+    const { binary, text } = mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? false });
     const { forward, backward, train } = optimized.graphs;
     return {
       wasm: new Uint8Array(binary), // a copy owning a plain ArrayBuffer, as WebAssembly.* expect

@@ -77,7 +77,14 @@ beforeAll(async () => {
       "dts,ir",
     ),
     wasmgrad("compile", classifierModel, "--no-simd", "--no-optimize", "--emit", "dts"),
-    wasmgrad("compile", "examples/xor/model.ts", "-o", join(scratch, "xor-relaxed.wasm"), "--relaxed-simd"),
+    wasmgrad(
+      "compile",
+      "examples/xor/model.ts",
+      "-o",
+      join(scratch, "xor-relaxed.wasm"),
+      "--relaxed-simd",
+      "--optimize",
+    ),
   ]);
 }, 300_000);
 
@@ -87,7 +94,7 @@ describe.concurrent("wasmgrad compile", () => {
     const size = statSync(xorWasm).size;
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^compiled model 'xor' \(examples\/xor\/model\.ts\) in \d+\.\d\d s$/);
-    expect(r.stdout).toMatch(new RegExp(`^ {2}module +${size} bytes \\(simd, optimized\\)$`, "m"));
+    expect(r.stdout).toMatch(new RegExp(`^ {2}module +${size} bytes \\(simd\\)$`, "m"));
     expect(r.stdout).toMatch(
       /^ {2}train +adam\(lr=0\.05, beta1=0\.9, beta2=0\.999, eps=1e-8, biasCorrection=true\)$/m,
     );
@@ -126,9 +133,9 @@ describe.concurrent("wasmgrad compile", () => {
     expect(dts).toMatch(/^ {2}i32: never;$/m);
   });
 
-  it("--relaxed-simd: a module that says so, with relaxed_madd in its matmuls", () => {
+  it("--relaxed-simd: a module that says so, with relaxed_madd in its matmuls (and --optimize runs binaryen -O3)", () => {
     const r = expectOk(relaxedCompile);
-    expect(r.stdout).toMatch(/^ {2}module +\d+ bytes \(simd \+ relaxed simd, optimized\)$/m);
+    expect(r.stdout).toMatch(/^ {2}module +\d+ bytes \(simd \+ relaxed simd, binaryen -O3\)$/m);
     const bytes = readFileSync(join(scratch, "xor-relaxed.wasm"));
     // a manifest that records it (the runtime's load error relies on this exact text)
     expect(Buffer.from(bytes).includes('"relaxedSimd":true')).toBe(true);
@@ -141,7 +148,7 @@ describe.concurrent("wasmgrad compile", () => {
   it("writes <model name>.wasm next to the model file by default; --no-simd and --no-optimize", () => {
     const r = expectOk(classifierCompile);
     expect(r.stdout).toMatch(/^compiled model 'classifier' \(.*classifier\.model\.mts\) in /);
-    expect(r.stdout).toMatch(/^ {2}module +\d+ bytes \(no simd, not optimized\)$/m);
+    expect(r.stdout).toMatch(/^ {2}module +\d+ bytes \(no simd\)$/m);
     expect(r.stdout).toMatch(/^ {2}train +no optimizer: forward and backward/m);
     expect(r.stdout).toMatch(
       /^ {2}exports +forward, backward, init, reset_state, trap_site, trap_value, memory$/m,
