@@ -38,31 +38,46 @@ export type { CompiledModel, CompileOptions, MemoryPlan } from "./options.js";
 
 /** The stages, in order (see the file comment). */
 export const STAGES = ["entries", "optimize", "layout", "plan", "lower", "init", "manifest", "emit"] as const;
+export type StageName = (typeof STAGES)[number];
 
 /** The stages that need binaryen, loaded on the first compile. */
 const backend = () => import("../wasm/backend.js");
 
 /** Compiles `mdl` to one self-contained WebAssembly module (see the stages above). */
 export async function compile(model: Model, compileOptions: CompileOptions = {}): Promise<CompiledModel> {
+  const timer = stageTimer();
   const { mdl, options } = checkCompileArgs(model, compileOptions);
   const target = targetOf(options, mdl.name);
-  const entries = buildEntries(mdl, options);
-  const optimized = optimizeEntries(entries, {
-    level: options.optLevel ?? 2,
-    ...(options.passes ? { passes: options.passes } : {}),
-  });
-  const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = await backend();
+  const entries = timer.time("entries", () => buildEntries(mdl, options));
+  const optimized = timer.time("optimize", () =>
+    optimizeEntries(entries, {
+      level: options.optLevel ?? 2,
+      ...(options.passes ? { passes: options.passes } : {}),
+    }),
+  );
+  const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = await timer.timeAsync(
+    "load",
+    backend,
+  );
   const mb = new ModuleBuilder(loadKernels(), target);
   try {
-    const layout = layoutMemory(mdl, optimized, mb.reservedBytes);
-    const memory = planMemory(optimized, layout, target); // raises if it needs more than 4 GiB
-    for (const s of layout.segments) mb.addData(s.offset, s.encode());
-    emitConstantFills(mb, layout.fills);
-    const lowered = lowerEntries(mb, target, optimized.steps, layout, memory);
-    emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);
-    const manifest = buildManifest(mdl, options, target, layout, memory, memoryEnd(layout, memory), mb.traps);
-    mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
-    const { binary, text } = mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? false });
+    const layout = timer.time("layout", () => layoutMemory(mdl, optimized, mb.reservedBytes));
+    // raises if the model needs more than 4 GiB
+    const memory = timer.time("plan", () => planMemory(optimized, layout, target));
+    const lowered = timer.time("lower", () => {
+      for (const s of layout.segments) mb.addData(s.offset, s.encode());
+      emitConstantFills(mb, layout.fills);
+      return lowerEntries(mb, target, optimized.steps, layout, memory);
+    });
+    timer.time("init", () => emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states));
+    const manifest = timer.time("manifest", () => {
+      const m = buildManifest(mdl, options, target, layout, memory, memoryEnd(layout, memory), mb.traps);
+      mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(m)));
+      return m;
+    });
+    const { binary, text } = timer.time("emit", () =>
+      mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? false }),
+    );
     const { forward, backward, train } = optimized.graphs;
     return {
       wasm: new Uint8Array(binary), // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
@@ -71,8 +86,36 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
       plans: { ...lowered.plans, forward: lowered.plans.forward!, steps: lowered.steps },
       passReports: optimized.passReports,
       ...(options.wat ? { wat: text() } : {}),
+      timings: timer.timings,
     };
   } finally {
     mb.dispose();
   }
+}
+
+/** Milliseconds spent in each stage, and in loading the code generator ("load"). */
+function stageTimer() {
+  const timings: Partial<Record<StageName | "load", number>> = {};
+  const add = (stage: StageName | "load", started: number) => {
+    timings[stage] = (timings[stage] ?? 0) + performance.now() - started;
+  };
+  return {
+    timings,
+    time<T>(stage: StageName, run: () => T): T {
+      const started = performance.now();
+      try {
+        return run();
+      } finally {
+        add(stage, started);
+      }
+    },
+    async timeAsync<T>(stage: "load", run: () => Promise<T>): Promise<T> {
+      const started = performance.now();
+      try {
+        return await run();
+      } finally {
+        add(stage, started);
+      }
+    },
+  };
 }

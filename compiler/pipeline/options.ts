@@ -5,6 +5,7 @@ import type { Optimizer } from "../optim/optimizers.js";
 import type { OptLevel, PassReport } from "../passes/pipeline.js";
 import type { EntryName, MemoryPlan } from "../plan/module.js";
 import type { StepPlan } from "../wasm/program.js";
+import type { StageName } from "./compile.js";
 
 export interface CompileOptions {
   /** Bakes a train_step into the module (needs a loss). */
@@ -61,6 +62,11 @@ export interface CompiledModel {
   readonly passReports: Partial<Record<EntryName, readonly PassReport[]>>;
   /** The WebAssembly text of the module, when requested. */
   readonly wat?: string;
+  /**
+   * Milliseconds spent in each stage of compiler/pipeline/compile.ts (STAGES), and in `load`:
+   * importing the code generator, which only the first compile in a process pays (binaryen).
+   */
+  readonly timings: Readonly<Partial<Record<StageName | "load", number>>>;
 }
 
 export type { EntryName, MemoryPlan };

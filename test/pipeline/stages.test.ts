@@ -9,7 +9,7 @@ import { layoutMemory, nodesOf } from "../../compiler/pipeline/layout.js";
 import { optimizeEntries } from "../../compiler/pipeline/optimize.js";
 import { planMemory } from "../../compiler/pipeline/plan.js";
 import { DEFAULT_MATMUL_TUNING, targetOf } from "../../compiler/target.js";
-import { compile } from "../../compiler/pipeline/compile.js";
+import { compile, STAGES } from "../../compiler/pipeline/compile.js";
 
 const [T, B, D, H] = [4, 2, 3, 5];
 
@@ -134,5 +134,17 @@ describe("target", () => {
     expect(() => targetOf({ simd: false, relaxedSimd: true }, "m")).toThrow(
       /relaxedSimd needs simd \(model 'm'/,
     );
+  });
+});
+
+describe("compile's timings", () => {
+  it("reports every stage and the code generator's loading, within the call's own time", async () => {
+    const started = performance.now();
+    const { timings } = await compile(rnn(), { optimizer: optim.sgd(0.1) });
+    const wall = performance.now() - started;
+    expect(Object.keys(timings).sort()).toEqual([...STAGES, "load"].sort());
+    const values = Object.values(timings);
+    expect(values.every((ms) => ms >= 0)).toBe(true);
+    expect(values.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(wall);
   });
 });
