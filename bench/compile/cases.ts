@@ -58,17 +58,23 @@ function checked(r: Ran, what: string, timeoutMs: number): Ran {
   return r;
 }
 
-/** A command whose wall time is the metric. */
-function command(c: CaseContext, id: string, metric: Omit<Metric, "id">, cmd: string, args: string[]): Probe {
+/** A command whose wall time is the metric; `expect`, when given, must be in its stdout. */
+function command(
+  c: CaseContext,
+  id: string,
+  metric: Omit<Metric, "id">,
+  cmd: string,
+  args: string[],
+  expect?: string,
+): Probe {
   return {
     id,
     metrics: [{ id, ...metric }],
     run: async () => {
-      const r = checked(
-        await timedRun(cmd, args, { cwd: c.env.root, timeoutMs: c.timeoutMs }),
-        id,
-        c.timeoutMs,
-      );
+      const ran = await timedRun(cmd, args, { cwd: c.env.root, timeoutMs: c.timeoutMs });
+      const r = checked(ran, id, c.timeoutMs);
+      if (expect !== undefined && !r.stdout.includes(expect))
+        throw new Error(`${id}: expected '${expect}' in its output, got '${r.stdout.trim().slice(0, 80)}'`);
       return { [id]: r.wallMs };
     },
   };
@@ -89,29 +95,37 @@ function cliProbes(c: CaseContext): Probe[] {
   const out = join(c.tmp, "xor.wasm");
   const xor = ["compile", "examples/xor/model.ts", "-o", out];
   const bin = env.binLink
-    ? { cmd: env.binLink, label: "`node_modules/.bin/wasmgrad --version`" }
+    ? { cmd: env.binLink, label: "`node_modules/.bin/wasmgrad --version`", note: "" }
     : {
         cmd: env.cliMain,
-        label:
-          "`dist/compiler/cli/main.js --version`, run directly (what `node_modules/.bin/wasmgrad` runs once installed; this checkout has no such link)",
+        label: "`dist/compiler/cli/main.js --version` (the bin file, executed)",
+        note: "what `node_modules/.bin/wasmgrad` runs; this checkout has no such link",
       };
+  const v = env.version;
   const probes: Probe[] = [
     command(
       c,
       "cli.npx",
       { group: "CLI", label: "`npx wasmgrad --version`", note: "npx itself costs about 1 s" },
       "npx",
-      ["--no", "wasmgrad", "--version"],
+      ["--no-install", "wasmgrad", "--version"],
+      v,
     ),
-    command(c, "cli.bin", { group: "CLI", label: bin.label, targetMs: VERSION_TARGET_MS }, bin.cmd, [
-      "--version",
-    ]),
+    command(
+      c,
+      "cli.bin",
+      { group: "CLI", label: bin.label, targetMs: VERSION_TARGET_MS, note: bin.note },
+      bin.cmd,
+      ["--version"],
+      v,
+    ),
     command(
       c,
       "cli.node",
       { group: "CLI", label: "`node dist/compiler/cli/main.js --version`", targetMs: VERSION_TARGET_MS },
       process.execPath,
       [env.cliMain, "--version"],
+      v,
     ),
     command(
       c,
@@ -120,9 +134,7 @@ function cliProbes(c: CaseContext): Probe[] {
         group: "CLI",
         label: `\`wasmgrad compile examples/xor/model.ts -o tmp.wasm${env.noCacheFlag ? " --no-cache" : ""}\`, cold`,
         targetMs: 1000,
-        note: env.noCacheFlag
-          ? ""
-          : "this CLI has no compile cache (no --no-cache in its help): every run is cold",
+        note: env.noCacheFlag ? "" : "no compile cache in this CLI: every run is cold",
       },
       process.execPath,
       [env.cliMain, ...xor, ...(env.noCacheFlag ? ["--no-cache"] : [])],
@@ -178,13 +190,13 @@ function modelProbe(c: CaseContext, id: NamedModel): Probe {
     {
       id: `compile.${id}.fresh`,
       group: "compile()",
-      label: `${text}: first \`compile()\` in a fresh process, after its imports`,
+      label: `${text.short}: first \`compile()\` in a fresh process, after its imports`,
       ...(t.fresh ? { targetMs: t.fresh } : {}),
     },
     {
       id: `compile.${id}.warm`,
       group: "compile()",
-      label: `${text}: third \`compile()\` in the same process (warm)`,
+      label: `${text.short}: third \`compile()\` in the same process (warm)`,
       ...(t.warm ? { targetMs: t.warm } : {}),
     },
   ];

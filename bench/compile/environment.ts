@@ -4,7 +4,7 @@
  * (`--no-cache` in `wasmgrad compile --help`), and which file `node_modules/.bin/wasmgrad` is.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 export interface Environment {
@@ -14,6 +14,8 @@ export interface Environment {
   readonly cliMain: string;
   /** node_modules/.bin/wasmgrad when the package is installed into itself; else undefined. */
   readonly binLink?: string;
+  /** package.json "version": what `wasmgrad --version` prints. */
+  readonly version: string;
   /** `wasmgrad compile` accepts --no-cache (a compile cache exists). */
   readonly noCacheFlag: boolean;
   /** compiler/ sources newer than their dist/compiler/ output (or without one). */
@@ -51,9 +53,11 @@ export function environment(root: string): Environment {
   } catch {
     // no built CLI: its rows report the failure
   }
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
   return {
     root,
     cliMain,
+    version: pkg.version,
     ...(existsSync(bin) ? { binLink: bin } : {}),
     noCacheFlag: /--no-cache\b/.test(help),
     staleDist: staleOutputs(root).map((f) => relative(root, f)),

@@ -69,10 +69,13 @@ export async function namedModel(api: Api, id: NamedModel): Promise<Builder> {
 }
 
 /** A description of the named model for the report. */
-export const MODEL_TEXT: Record<NamedModel, string> = {
-  w1: "W1 training module (784-128-10 MLP, batch 32, SGD 0.1)",
-  w2: "W2 training module (Elman RNN with scan, T 32, B 16, 64-128-64, SGD 0.1)",
-  "char-rnn": `char-rnn training module (V from the corpus, H ${CHAR_RNN.hidden}, T ${CHAR_RNN.steps}, B ${CHAR_RNN.batch}, Adam, clip ${CHAR_RNN.clipNorm})`,
+export const MODEL_TEXT: Record<NamedModel, { short: string; long: string }> = {
+  w1: { short: "W1", long: "the W1 training module: 784-128-10 MLP, batch 32, SGD 0.1" },
+  w2: { short: "W2", long: "the W2 training module: Elman RNN (scan), T 32, B 16, 64-128-64, SGD 0.1" },
+  "char-rnn": {
+    short: "char-rnn",
+    long: `the char-rnn training module of examples/char-rnn/train.ts: V from the corpus, H ${CHAR_RNN.hidden}, T ${CHAR_RNN.steps}, B ${CHAR_RNN.batch}, Adam, clip norm ${CHAR_RNN.clipNorm}`,
+  },
 };
 
 function chain(api: Api, n: number): Built {

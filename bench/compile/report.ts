@@ -6,6 +6,7 @@
 import { median } from "../lib/timing.js";
 import { sig } from "../lib/report.js";
 import type { Group } from "./cases.js";
+import { MODEL_TEXT, NAMED_MODELS } from "./models.js";
 import { SERIES_TEXT, type ScalingPoint } from "./scaling.js";
 import type { CompileResults, MetricResult } from "./section.js";
 
@@ -40,8 +41,10 @@ export function localSlopes(points: readonly ScalingPoint[]): Map<ScalingPoint, 
 
 function metricCells(r: MetricResult, plain: boolean): string[] {
   const label = plain ? r.metric.label.replace(/`/g, "") : r.metric.label;
-  const target = r.metric.targetMs !== undefined ? `≤ ${ms(r.metric.targetMs)}` : (r.metric.note ?? "");
-  if (!r.samples.length) return [r.metric.group, label, "—", "—", "0", target, r.reason ?? ""];
+  const target = r.metric.targetMs !== undefined ? `≤ ${ms(r.metric.targetMs)}` : "";
+  const note = plain ? r.metric.note?.replace(/`/g, "") : r.metric.note;
+  if (!r.samples.length)
+    return [r.metric.group, label, "—", "—", "0", target, [r.reason, note].filter(Boolean).join("; ")];
   const m = median(r.samples);
   return [
     r.metric.group,
@@ -50,7 +53,7 @@ function metricCells(r: MetricResult, plain: boolean): string[] {
     `${ms(Math.min(...r.samples))}–${ms(Math.max(...r.samples))}`,
     String(r.samples.length),
     target,
-    [verdict(m, r.metric.targetMs), r.reason].filter(Boolean).join("; "),
+    [verdict(m, r.metric.targetMs), r.reason, note].filter(Boolean).join("; "),
   ];
 }
 
@@ -58,7 +61,7 @@ function sortedMetrics(c: CompileResults): MetricResult[] {
   return [...c.metrics].sort((a, b) => GROUPS.indexOf(a.metric.group) - GROUPS.indexOf(b.metric.group));
 }
 
-const HEADER = ["", "measurement", "median", "min–max", "processes", "target", "vs target"];
+const HEADER = ["", "measurement", "median", "min–max", "processes", "target", "vs target; note"];
 const SCALING_HEADER = [
   "series",
   "size",
@@ -155,6 +158,7 @@ export function compileMarkdown(c: CompileResults, git: string, svg: string | un
     c.env.noCacheFlag
       ? "The CLI has a compile cache: the cold row passes `--no-cache`; the cached row recompiles after one untimed run filled the cache."
       : "The CLI has no compile cache (no `--no-cache` in `wasmgrad compile --help`), so there is no cached row.",
+    `Models: ${NAMED_MODELS.map((m) => `${MODEL_TEXT[m].short} is ${MODEL_TEXT[m].long}`).join("; ")}. Each compile starts from a freshly built model.`,
     '`compile()` rows import the compiler from source under tsx (compiler/index.ts), as the rest of the bench does; `import("wasmgrad")` is the built package under plain Node.',
     "First-result rows: the first training step minus the median of warm steps 3–9 of the same process, i.e. what tracing, compiling and first-call set-up add; wasmgrad's also adds building the model, `compile()` and `load()`, which happen before its first step.",
   );

@@ -156,7 +156,8 @@ export function xyChart(
   const ticks = (log: boolean | undefined, lo: number, hi: number) =>
     (log ? logTicks(lo, hi) : niceTicks(lo, hi, 6)).filter((t) => t >= lo - 1e-9 && t <= hi + 1e-9);
   const label = (log: boolean | undefined, t: number) => formatTick(log ? 10 ** t : t);
-  const legendX = w - right - 34 - 6.5 * Math.max(0, ...series.map((s) => s.name.length));
+  // legend in the top left corner: the curves of a cost against a size rise to the right
+  const legendX = left + 12;
   const lines = series.map((s, k) => {
     const color = s.dashed ? "#777777" : COLORS[k % COLORS.length]!;
     const coords = drawn[k]!.map(([x, y]) => [px(x).toFixed(1), py(y).toFixed(1)] as const);
