@@ -7,10 +7,20 @@
  * the measurement in a fresh child process (bench/lib/worker.ts; native C runs its own program),
  * then checks the peer's results against the reference. Prints progress and a table; a full run
  * (no --quick / --only / --impl) also writes bench/RESULTS.md.
+ *
+ * Then the compile section (bench/compile/): what each path costs before its first step (CLI,
+ * imports, compile(), the peers' first jitted step, gcc) and compile time against graph size, in
+ * fresh processes. `--compile-only` (= `--only compile`) runs it alone and, without --quick,
+ * replaces that section of bench/RESULTS.md.
  */
 import { fork } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { compileConsoleTables, compileMarkdown, SCALING_SVG, spliceSection } from "./compile/report.js";
+import { scalingSvg } from "./compile/plot.js";
+import { runCompileSection, type CompileResults } from "./compile/section.js";
 import { compareW1, compareW2, compareW3, compareW4, type Agreement } from "./lib/check.js";
 import { loadAverage, machineInfo } from "./lib/machine.js";
 import {
@@ -40,11 +50,16 @@ const WORKER = fileURLToPath(new URL("./lib/worker.ts", import.meta.url));
 const FULL_ROUNDS = 3;
 const QUICK_ROUNDS = 1;
 
-const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
-  --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms, ${QUICK_ROUNDS} round)
+const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4,compile] [--compile-only] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
+  --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms, ${QUICK_ROUNDS} round;
+            compile section: one process per number, smaller scaling sizes)
   --rounds  measure every implementation N times, interleaved, each time in a fresh process, and
             pool the repeats (default ${FULL_ROUNDS}; ${QUICK_ROUNDS} with --quick)
-  --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512
+  --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512, and
+            compile (the compile section)
+  --compile-only
+            only the compile section (= --only compile); without --quick it replaces that section
+            of bench/RESULTS.md (or of --out FILE)
   --impl    implementations to run (the plain-JS reference is always computed)
   --out     write the Markdown report to FILE (a full run writes bench/RESULTS.md by default)`;
 
@@ -64,6 +79,7 @@ const { values: opts } = parseArgs({
     impl: { type: "string" },
     out: { type: "string" },
     rounds: { type: "string" },
+    "compile-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -77,9 +93,19 @@ const rounds = opts.rounds === undefined ? (opts.quick ? QUICK_ROUNDS : FULL_ROU
 if (!Number.isInteger(rounds) || rounds < 1)
   fail(`--rounds must be a positive integer (got '${opts.rounds}')`);
 const selected = new Set<string>(WORKLOADS.map((w) => w.id));
+let compileSection = !opts.only;
+if (opts["compile-only"]) {
+  if (opts.only) fail("--compile-only and --only cannot be combined (use --only W1,compile)");
+  selected.clear();
+  compileSection = true;
+}
 if (opts.only) {
   selected.clear();
   for (const s of opts.only.split(",").map((x) => x.trim().toUpperCase())) {
+    if (s === "COMPILE") {
+      compileSection = true;
+      continue;
+    }
     const match = WORKLOADS.filter((w) => w.id === s || w.group === s);
     if (!match.length) fail(`unknown workload '${s}'`);
     match.forEach((w) => selected.add(w.id));
@@ -92,8 +118,11 @@ if (opts.impl) {
     if (!(IMPL_IDS as readonly string[]).includes(id)) fail(`unknown implementation '${id}'`);
   implIds = IMPL_IDS.filter((i) => ids.includes(i));
 }
-const outFile = opts.out ?? (opts.quick || opts.only || opts.impl ? undefined : RESULTS_FILE);
-const mode = `${opts.quick ? "--quick" : "full"}${opts.rounds ? ` --rounds ${rounds}` : ""}${opts.only ? ` --only ${opts.only}` : ""}${opts.impl ? ` --impl ${opts.impl}` : ""}`;
+const compileOnly = compileSection && selected.size === 0;
+// A full run writes the whole report; a full compile-only run replaces that section of it.
+const outFile =
+  opts.out ?? (opts.quick || opts.impl || (opts.only && !compileOnly) ? undefined : RESULTS_FILE);
+const mode = `${opts.quick ? "--quick" : "full"}${opts.rounds ? ` --rounds ${rounds}` : ""}${opts.only ? ` --only ${opts.only}` : ""}${opts["compile-only"] ? " --compile-only" : ""}${opts.impl ? ` --impl ${opts.impl}` : ""}`;
 
 // ---- machine and set-up ---------------------------------------------------------------------
 
@@ -107,16 +136,17 @@ if (loadStart > 0.5) {
     `note: the 1-minute load average is ${loadStart.toFixed(2)}: other processes are using the CPU, so timings will be noisy`,
   );
 }
-console.log(
-  `timing: warm-up >= ${plan.warmupMs} ms, ${plan.repeats} repeats of >= ${plan.targetMs} ms, in ${rounds} interleaved round(s);` +
-    ` median and min–max per iteration over all repeats; each measurement in a fresh process\n`,
-);
+if (selected.size)
+  console.log(
+    `timing: warm-up >= ${plan.warmupMs} ms, ${plan.repeats} repeats of >= ${plan.targetMs} ms, in ${rounds} interleaved round(s);` +
+      ` median and min–max per iteration over all repeats; each measurement in a fresh process\n`,
+  );
 
 // Set-up in this process: it reports each peer's configuration (or why it is skipped) and builds
 // the native programs; the child processes set their peer up again for themselves.
 const setups: { id: string; notes: readonly string[]; skip?: string }[] = [];
 const active: Impl[] = [];
-for (const id of implIds) {
+for (const id of selected.size ? implIds : []) {
   try {
     const impl = await loadImpl(id);
     const s = await impl.setup(plan);
@@ -290,17 +320,47 @@ try {
 }
 const loadEnd = loadAverage();
 
-console.log(`\n${consoleTable(rows)}\n`);
-console.log(
-  "vs X = t(X) / t(implementation): > 1 is faster than X. Disagreeing or failed rows get no ratios.",
-);
-const groups = passGroupTable(rows);
-if (groups) console.log(`\nwhat each group of graph passes brings (wasmgrad rows):\n${groups}\n`);
-if (outFile) {
-  await writeMarkdown(
-    outFile,
-    markdown({ machine, plan, rounds, mode, load: { start: loadStart, end: loadEnd }, rows, impls: setups }),
+if (rows.length) {
+  console.log(`\n${consoleTable(rows)}\n`);
+  console.log(
+    "vs X = t(X) / t(implementation): > 1 is faster than X. Disagreeing or failed rows get no ratios.",
   );
+  const groups = passGroupTable(rows);
+  if (groups) console.log(`\nwhat each group of graph passes brings (wasmgrad rows):\n${groups}\n`);
+}
+
+let compiled: CompileResults | undefined;
+if (compileSection) {
+  compiled = await runCompileSection({
+    root: fileURLToPath(new URL("../", import.meta.url)),
+    quick: opts.quick,
+    impls: new Set(implIds),
+    log: (line) => console.log(line),
+  });
+  console.log(`\n${compileConsoleTables(compiled)}\n`);
+}
+
+if (outFile) {
+  let svg: string | undefined;
+  if (compiled?.scaling.some((p) => p.status === "ok")) {
+    svg = SCALING_SVG;
+    const file = join(dirname(outFile), svg);
+    writeFileSync(file, scalingSvg(compiled.scaling, `${compiled.date.slice(0, 10)}, ${machine.git}`) + "\n");
+    console.log(`wrote ${file}`);
+  }
+  const section = compiled ? compileMarkdown(compiled, machine.git, svg) : undefined;
+  const report = compileOnly
+    ? spliceSection(existsSync(outFile) ? readFileSync(outFile, "utf8") : "", section!)
+    : markdown({
+        machine,
+        plan,
+        rounds,
+        mode,
+        load: { start: loadStart, end: loadEnd },
+        rows,
+        impls: setups,
+      });
+  await writeMarkdown(outFile, section && !compileOnly ? spliceSection(report, section) : report);
   console.log(`wrote ${outFile}`);
 } else {
   console.log("(not writing bench/RESULTS.md for a partial or quick run; use --out FILE to write a report)");

@@ -46,7 +46,7 @@ interface CompiledLike {
   readonly plans?: { readonly forward?: PlanLike; readonly backward?: PlanLike; readonly train?: PlanLike };
 }
 
-interface CompilerApi {
+export interface CompilerApi {
   model(name: string, build: (m: ModelBuilder) => void): Model;
   nn: { softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor };
   optim: { sgd(lr: number): Optimizer };
@@ -103,7 +103,7 @@ interface RuntimeApi {
 }
 
 /** A benchmark model: a cache key that encodes every dimension, and how to build it. */
-interface Spec {
+export interface Spec {
   readonly key: string;
   readonly build: (api: CompilerApi) => { model: Model; optimizer?: Optimizer };
 }
@@ -128,7 +128,7 @@ function message(e: unknown): string {
 
 // ---- the models ----------------------------------------------------------------------------------
 
-function w1Spec(d: Pick<W1Data, "batch" | "inDim" | "hidden" | "classes" | "lr">): Spec {
+export function w1Spec(d: Pick<W1Data, "batch" | "inDim" | "hidden" | "classes" | "lr">): Spec {
   const { batch: B, inDim: D, hidden: H, classes: C, lr } = d;
   return {
     key: `w1-mlp-train-${B}x${D}x${H}x${C}-sgd${lr}`,
@@ -148,7 +148,7 @@ function w1Spec(d: Pick<W1Data, "batch" | "inDim" | "hidden" | "classes" | "lr">
   };
 }
 
-function w2Spec(d: Pick<W2Data, "steps" | "batch" | "inDim" | "hidden" | "classes" | "lr">): Spec {
+export function w2Spec(d: Pick<W2Data, "steps" | "batch" | "inDim" | "hidden" | "classes" | "lr">): Spec {
   const { steps: T, batch: B, inDim: D, hidden: H, classes: V, lr } = d;
   return {
     key: `w2-rnn-bptt-${T}x${B}x${D}x${H}x${V}-sgd${lr}`,

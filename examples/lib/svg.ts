@@ -1,4 +1,7 @@
-/** Dependency-free SVG charts for the examples: loss curves and 2-D decision regions. */
+/**
+ * Dependency-free SVG charts for the examples and the benchmark: loss curves, (x, y) plots with
+ * linear or log axes, and 2-D decision regions.
+ */
 export interface Series {
   readonly name: string;
   readonly values: readonly number[];
@@ -110,6 +113,88 @@ export function lineChart(
     `<text x="${(left + w - right) / 2}" y="${h - 10}" text-anchor="middle" font-size="12">${escape(options.xLabel)}</text>`,
     `<text x="16" y="${h / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 16 ${h / 2})">${escape(options.yLabel)}` +
       `${options.logY ? " (log scale)" : ""}</text>`,
+    ...lines,
+    `</svg>`,
+  ].join("\n");
+}
+
+/** A series of (x, y) points for `xyChart`; `dashed` draws a reference line without markers. */
+export interface XYSeries {
+  readonly name: string;
+  readonly points: readonly { readonly x: number; readonly y: number }[];
+  readonly dashed?: boolean;
+}
+
+/**
+ * Line chart of (x, y) series at arbitrary x, each axis linear or logarithmic (a log-log plot of a
+ * cost against a size shows a power law as a straight line). Points that cannot be drawn (not
+ * finite, or not positive on a log axis) are left out.
+ */
+export function xyChart(
+  series: readonly XYSeries[],
+  options: { title: string; xLabel: string; yLabel: string; logX?: boolean; logY?: boolean },
+): string {
+  const [w, h, left, right, top, bottom] = [640, 400, 64, 16, 36, 48];
+  const tx = (v: number) => (options.logX ? (v > 0 ? Math.log10(v) : NaN) : v);
+  const ty = (v: number) => (options.logY ? (v > 0 ? Math.log10(v) : NaN) : v);
+  const drawn = series.map((s) =>
+    s.points
+      .map((p) => [tx(p.x), ty(p.y)] as const)
+      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)),
+  );
+  const xs = drawn.flatMap((d) => d.map(([x]) => x));
+  const ys = drawn.flatMap((d) => d.map(([, y]) => y));
+  const range = (vs: number[]): [number, number] => {
+    if (!vs.length) return [0, 1];
+    const [lo, hi] = [Math.min(...vs), Math.max(...vs)];
+    return lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi];
+  };
+  const [xLo, xHi] = range(xs);
+  const [yLo, yHi] = range(ys);
+  const px = (t: number) => left + ((w - left - right) * (t - xLo)) / (xHi - xLo);
+  const py = (t: number) => top + (h - top - bottom) * (1 - (t - yLo) / (yHi - yLo));
+  const ticks = (log: boolean | undefined, lo: number, hi: number) =>
+    (log ? logTicks(lo, hi) : niceTicks(lo, hi, 6)).filter((t) => t >= lo - 1e-9 && t <= hi + 1e-9);
+  const label = (log: boolean | undefined, t: number) => formatTick(log ? 10 ** t : t);
+  // legend in the top left corner: the curves of a cost against a size rise to the right
+  const legendX = left + 12;
+  const lines = series.map((s, k) => {
+    const color = s.dashed ? "#777777" : COLORS[k % COLORS.length]!;
+    const coords = drawn[k]!.map(([x, y]) => [px(x).toFixed(1), py(y).toFixed(1)] as const);
+    const points = coords.map(([x, y]) => `${x},${y}`).join(" ");
+    const ly = top + 8 + 18 * k;
+    return [
+      `<polyline fill="none" stroke="${color}" stroke-width="1.5"${s.dashed ? ` stroke-dasharray="5 4"` : ""} points="${points}"/>`,
+      ...(s.dashed ? [] : coords.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="2.8" fill="${color}"/>`)),
+      `<line x1="${legendX.toFixed(1)}" y1="${ly}" x2="${(legendX + 20).toFixed(1)}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ` stroke-dasharray="5 4"` : ""}/>` +
+        `<text x="${(legendX + 26).toFixed(1)}" y="${ly + 4}" font-size="12">${escape(s.name)}</text>`,
+    ].join("\n");
+  });
+  const axisNote = (log: boolean | undefined) => (log ? " (log scale)" : "");
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${w / 2}" y="20" text-anchor="middle" font-size="14">${escape(options.title)}</text>`,
+    ...ticks(options.logY, yLo, yHi).map((t) => {
+      const y = py(t).toFixed(1);
+      return (
+        `<line x1="${left}" y1="${y}" x2="${w - right}" y2="${y}" stroke="#e4e4e4"/>` +
+        `<text x="${left - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end" font-size="10">${label(options.logY, t)}</text>`
+      );
+    }),
+    ...ticks(options.logX, xLo, xHi).map((t) => {
+      const x = px(t).toFixed(1);
+      return (
+        `<line x1="${x}" y1="${top}" x2="${x}" y2="${h - bottom}" stroke="#f0f0f0"/>` +
+        `<line x1="${x}" y1="${h - bottom}" x2="${x}" y2="${h - bottom + 4}" stroke="black"/>` +
+        `<text x="${x}" y="${h - bottom + 15}" text-anchor="middle" font-size="10">${label(options.logX, t)}</text>`
+      );
+    }),
+    `<line x1="${left}" y1="${h - bottom}" x2="${w - right}" y2="${h - bottom}" stroke="black"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="black"/>`,
+    `<text x="${(left + w - right) / 2}" y="${h - 10}" text-anchor="middle" font-size="12">${escape(options.xLabel)}${axisNote(options.logX)}</text>`,
+    `<text x="16" y="${h / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 16 ${h / 2})">${escape(options.yLabel)}` +
+      `${axisNote(options.logY)}</text>`,
     ...lines,
     `</svg>`,
   ].join("\n");
