@@ -56,6 +56,7 @@ export interface CompilerApi {
       optimizer?: Optimizer;
       simd?: boolean;
       relaxedSimd?: boolean;
+      optimize?: boolean;
       optLevel?: OptLevel;
       passes?: readonly string[];
     },
@@ -79,6 +80,8 @@ export interface Variant {
   readonly passes?: readonly string[];
   /** compile(..., { relaxedSimd: true }): fused multiply-adds; its processes get RELAXED_SIMD_FLAG. */
   readonly relaxedSimd?: boolean;
+  /** compile(..., { optimize: true }): binaryen's -O3 over the module (off by default). */
+  readonly optimize?: boolean;
   /** Part of the module cache key. */
   readonly key: string;
 }
@@ -87,6 +90,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: "wasmgrad-nofuse", level: 2, passes: ["hoist", "simplify", "fold", "cse"], key: "O2-nofuse" },
   { id: "wasmgrad-O0", level: 0, key: "O0" },
   { id: "wasmgrad-relaxed", level: 2, relaxedSimd: true, key: "O2-relaxed" },
+  { id: "wasmgrad-binaryen-O3", level: 2, optimize: true, key: "O2-binaryen-O3" },
 ];
 
 interface NetLike {
@@ -233,6 +237,7 @@ async function compileSpec(spec: Spec, v: Variant): Promise<{ wasm: Uint8Array; 
     ...(optimizer ? { optimizer } : {}),
     simd: true,
     ...(v.relaxedSimd ? { relaxedSimd: true } : {}),
+    ...(v.optimize ? { optimize: true } : {}),
     optLevel: v.level,
     ...(v.passes ? { passes: v.passes } : {}),
   });
@@ -384,7 +389,7 @@ function wasmgradImpl(v: Variant): Impl {
       if (typeof runtime.load !== "function")
         return { notes: [], skip: "runtime/index.ts does not export load()" };
       const notes = [
-        `compile(model, { optimizer: optim.sgd(lr), simd: true${v.relaxedSimd ? ", relaxedSimd: true" : ""}, optLevel: ${v.level}${v.passes ? `, passes: [${v.passes.join(", ")}]` : ""} }) + load(wasm); raw exports, zero-copy views` +
+        `compile(model, { optimizer: optim.sgd(lr), simd: true${v.relaxedSimd ? ", relaxedSimd: true" : ""}${v.optimize ? ", optimize: true" : ""}, optLevel: ${v.level}${v.passes ? `, passes: [${v.passes.join(", ")}]` : ""} }) + load(wasm); raw exports, zero-copy views` +
           (v.relaxedSimd ? `; measured with node ${RELAXED_SIMD_FLAG}` : ""),
       ];
       if (inherited) {
@@ -426,6 +431,7 @@ function wasmgradImpl(v: Variant): Impl {
             optimizer,
             simd: true,
             ...(v.relaxedSimd ? { relaxedSimd: true } : {}),
+            ...(v.optimize ? { optimize: true } : {}),
             optLevel: v.level,
             ...(v.passes ? { passes: v.passes } : {}),
           };
@@ -455,9 +461,6 @@ function wasmgradImpl(v: Variant): Impl {
   };
 }
 
-export const [wasmgrad, wasmgradNoFuse, wasmgradO0, wasmgradRelaxed] = VARIANTS.map(wasmgradImpl) as [
-  Impl,
-  Impl,
-  Impl,
-  Impl,
-];
+export const [wasmgrad, wasmgradNoFuse, wasmgradO0, wasmgradRelaxed, wasmgradBinaryenO3] = VARIANTS.map(
+  wasmgradImpl,
+) as [Impl, Impl, Impl, Impl, Impl];

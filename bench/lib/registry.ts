@@ -9,6 +9,7 @@ export const IMPL_IDS = [
   "wasmgrad-nofuse",
   "wasmgrad-O0",
   "wasmgrad-relaxed",
+  "wasmgrad-binaryen-O3",
   "tfjs-wasm",
   "tfjs-cpu",
   "jax-js",
@@ -31,6 +32,8 @@ export async function loadImpl(id: string): Promise<Impl> {
       return (await import("../impl/wasmgrad.js")).wasmgradO0;
     case "wasmgrad-relaxed":
       return (await import("../impl/wasmgrad.js")).wasmgradRelaxed;
+    case "wasmgrad-binaryen-O3":
+      return (await import("../impl/wasmgrad.js")).wasmgradBinaryenO3;
     case "tfjs-wasm":
       return (await import("../impl/tfjs.js")).tfjsWasm;
     case "tfjs-cpu":

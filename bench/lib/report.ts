@@ -82,6 +82,8 @@ export const PASS_GROUPS = [
   { name: "simplify + fold + cse", from: "wasmgrad-O0", to: "wasmgrad-nofuse" },
   { name: "fuse", from: "wasmgrad-nofuse", to: "wasmgrad" },
   { name: "whole -O2 pipeline", from: "wasmgrad-O0", to: "wasmgrad" },
+  // not a graph pass: binaryen's optimizer over the finished module (compile's `optimize`)
+  { name: "binaryen -O3 (opt-in)", from: "wasmgrad", to: "wasmgrad-binaryen-O3" },
 ] as const;
 
 /** One line per (workload, pass group) whose two rows were measured and agree. */
