@@ -31,7 +31,11 @@ import { entryPath, readEntry, writeEntry } from "./store.js";
 
 export type { Artifact } from "./entry.js";
 
-/** Derives an artifact from a full compile (on a miss); it must depend on `compiled` only. */
+/**
+ * Derives an artifact from a full compile (on a miss). It must depend on `compiled` and on
+ * nothing else (the working directory, the time, a file), or the name must say what else: the
+ * CLI names its graph texts, which show paths relative to the working directory, by it.
+ */
 export type ArtifactProducer = (compiled: CompiledModel) => Artifact;
 
 /** The default bound on the entries' total size. */
