@@ -44,6 +44,17 @@ export { checkGraph } from "./ir/spec.js";
 export { graphToJSON, graphFromJSON, type GraphJSON, type NodeJSON } from "./serialize.js";
 export { compile, type CompileOptions, type CompiledModel } from "./pipeline/compile.js";
 export type { MemoryPlan } from "./pipeline/compile.js";
+export {
+  compileCached,
+  DEFAULT_CACHE_BYTES,
+  type Artifact,
+  type ArtifactProducer,
+  type CachedCompile,
+  type CacheOutcome,
+  type CacheSettings,
+} from "./cache/compile-cached.js";
+export { defaultCacheDir, CACHE_DIR_ENV } from "./cache/location.js";
+export { compilerFingerprint } from "./cache/fingerprint.js";
 export type { StepPlan } from "./wasm/program.js";
 export { describePlan, planToSvg, type EntryPlan, type PlannedBuffer } from "./plan/index.js";
 export { emitDts, type DtsOptions } from "./wasm/dts.js";

@@ -1,21 +1,66 @@
 /**
- * The one place where the CLI calls the compiler's `compile` (compile, inspect --memory, train),
- * so that a change to how it is called (options, or becoming async) is made here only.
+ * The one place where the CLI calls the compiler (compile, inspect --memory, train), so that a
+ * change to how it is called (options, the cache, becoming async) is made here only. With a cache
+ * directory it goes through the compile cache (compiler/cache), whose hits neither run the stages
+ * nor load binaryen; what a command needs beyond the module and its manifest (graphs, plans)
+ * it asks for as artifacts, derived from the full compile on a miss and stored with the module.
  */
+import type { ArtifactProducer, CachedCompile, CacheOutcome } from "../cache/compile-cached.js";
 import type { Model } from "../dsl/model.js";
 import type { NamedPlan } from "../plan/report.js";
 import type { CompiledModel, CompileOptions } from "../pipeline/compile.js";
+import { printCacheNotes } from "./cache-options.js";
 
-/** Compiles `model`; `seconds` is the compilation's time, without loading the compiler. */
+/** What a command gets: the module, the manifest, the text if asked for, and its artifacts. */
+export type CliCompiled = Omit<CachedCompile, "cache"> & {
+  /** How the cache served this compile; undefined with --no-cache. */
+  readonly cache: CacheOutcome | undefined;
+};
+
+export interface CompileRequest {
+  /** The cache directory, or undefined for no cache (--no-cache). */
+  readonly cacheDir: string | undefined;
+  /** Artifacts derived from the full compile, by name (see CacheSettings.artifacts). */
+  readonly artifacts?: Readonly<Record<string, ArtifactProducer>>;
+}
+
+/**
+ * Compiles `model`, through the cache unless `request.cacheDir` is undefined, and prints the
+ * cache's notes on stderr. `seconds` is the compile's time (or the hit's), without loading the
+ * compiler.
+ */
 export async function compileModel(
   model: Model,
   options: CompileOptions,
-): Promise<{ readonly compiled: CompiledModel; readonly seconds: number }> {
-  // imported here so that the other commands do not load binaryen and the kernels
+  request: CompileRequest = { cacheDir: undefined },
+): Promise<{ readonly compiled: CliCompiled; readonly seconds: number }> {
+  const artifacts = request.artifacts ?? {};
+  if (request.cacheDir !== undefined) {
+    // imported here so that the other commands load neither the cache nor the compiler
+    const { compileCached } = await import("../cache/compile-cached.js");
+    const started = performance.now();
+    const compiled = await compileCached(model, options, { dir: request.cacheDir, artifacts });
+    const seconds = (performance.now() - started) / 1000;
+    printCacheNotes(compiled.cache);
+    return { compiled, seconds };
+  }
   const { compile } = await import("../pipeline/compile.js");
   const started = performance.now();
-  const compiled = await compile(model, options);
-  return { compiled, seconds: (performance.now() - started) / 1000 };
+  const full = await compile(model, options);
+  const seconds = (performance.now() - started) / 1000;
+  const produced = Object.fromEntries(Object.entries(artifacts).map(([name, make]) => [name, make(full)]));
+  const { wasm, manifest, wat } = full;
+  return {
+    compiled: { wasm, manifest, ...(wat !== undefined && { wat }), artifacts: produced, cache: undefined },
+    seconds,
+  };
+}
+
+/** A text artifact (the producers of the CLI's artifacts all make text). */
+export function textArtifact(compiled: CliCompiled, name: string): string {
+  const value = compiled.artifacts[name];
+  if (typeof value !== "string") throw new Error(`internal: artifact '${name}' is missing or not text`);
+  return value;
 }
 
 /** Each entry's memory plan under the name of its exported function, then each scan step's. */

@@ -143,6 +143,15 @@ export class Context {
     return node;
   }
 
+  /**
+   * Every node of the context in creation order (ids 0, 1, ...), reachable from a graph or not.
+   * The compile cache keys on them all (compiler/cache/key.ts): a node that the compiler creates
+   * again is found here, with this node's source line.
+   */
+  nodes(): IterableIterator<Node> {
+    return this.interned.values();
+  }
+
   /** Runs `fn` with every new node attributed to `src` (autodiff credits gradient nodes to the
    * forward node they differentiate). */
   withSource<T>(src: SourceLocation | undefined, fn: () => T): T {

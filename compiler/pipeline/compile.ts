@@ -29,7 +29,7 @@ import { buildEntries } from "./entries.js";
 import { layoutMemory } from "./layout.js";
 import { buildManifest } from "./manifest.js";
 import { optimizeEntries } from "./optimize.js";
-import type { CompiledModel, CompileOptions } from "./options.js";
+import { COMPILE_DEFAULTS, type CompiledModel, type CompileOptions } from "./options.js";
 import { planMemory } from "./plan.js";
 import { memoryEnd } from "../plan/module.js";
 import { targetOf } from "../target.js";
@@ -51,7 +51,7 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
   const entries = timer.time("entries", () => buildEntries(mdl, options));
   const optimized = timer.time("optimize", () =>
     optimizeEntries(entries, {
-      level: options.optLevel ?? 2,
+      level: options.optLevel ?? COMPILE_DEFAULTS.optLevel,
       ...(options.passes ? { passes: options.passes } : {}),
     }),
   );
@@ -76,7 +76,7 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
       return m;
     });
     const { binary, text } = timer.time("emit", () =>
-      mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? false }),
+      mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? COMPILE_DEFAULTS.optimize }),
     );
     const { forward, backward, train } = optimized.graphs;
     return {

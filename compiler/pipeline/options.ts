@@ -7,6 +7,9 @@ import type { EntryName, MemoryPlan } from "../plan/module.js";
 import type { StepPlan } from "../wasm/program.js";
 import type { StageName } from "./compile.js";
 
+/** What `compile` does when an option is not given (the cache's key fills them in too). */
+export const COMPILE_DEFAULTS = { optimize: false, optLevel: 2 } as const;
+
 export interface CompileOptions {
   /** Bakes a train_step into the module (needs a loss). */
   readonly optimizer?: Optimizer;

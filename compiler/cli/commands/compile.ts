@@ -1,7 +1,9 @@
 /**
  * `wasmgrad compile model.ts [-o out.wasm] [--optimizer adam --lr 0.01] [--emit wat,dot,dts,ir,plan]`:
  * compiles a model file to one self-contained .wasm, writes the requested side files, and prints
- * a summary.
+ * a summary. Through the compile cache unless --no-cache (cli/cache-options.ts): the side files
+ * made from graphs and plans (dot, ir, plan) are stored with the module as artifacts, the .d.ts
+ * is made from the manifest, so a hit writes every file without compiling.
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
@@ -12,7 +14,8 @@ import type { Graph } from "../../ir/graph.js";
 import { planToSvg } from "../../plan/report.js";
 import type { CompiledModel } from "../../pipeline/compile.js";
 import { emitDts } from "../../wasm/dts.js";
-import { compileModel, namedPlans } from "../compile-model.js";
+import { addCacheOptions, cacheDirFor, describeCache, type CacheCliOptions } from "../cache-options.js";
+import { compileModel, namedPlans, textArtifact, type CliCompiled } from "../compile-model.js";
 import { describeTensorCounts, describeTraining, moduleExports, simdText } from "../describe-module.js";
 import { CliError, messageOf } from "../errors.js";
 import { loadModel, MODEL_FILE_HELP } from "../load-model.js";
@@ -23,7 +26,7 @@ import { writeOut } from "../output.js";
 export const EMIT_KINDS = ["wat", "dot", "dts", "ir", "plan"] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];
 
-export interface CompileCliOptions {
+export interface CompileCliOptions extends CacheCliOptions {
   readonly output?: string;
   readonly optimizer?: OptimizerName;
   readonly lr?: number;
@@ -37,7 +40,7 @@ export interface CompileCliOptions {
 
 /** Adds `wasmgrad compile` to the program. */
 export function registerCompile(program: Command): void {
-  program
+  const command = program
     .command("compile")
     .description(
       "compile a model to one self-contained WebAssembly module (forward, backward and, with " +
@@ -77,11 +80,11 @@ export function registerCompile(program: Command): void {
           throw new InvalidArgumentError(messageOf(e));
         }
       },
-    )
-    .addHelpText("after", MODEL_FILE_HELP)
-    .action(async (file: string, opts: CompileCliOptions) => {
-      process.stdout.write(await compileCommand(file, opts));
-    });
+    );
+  addCacheOptions(command);
+  command.addHelpText("after", MODEL_FILE_HELP).action(async (file: string, opts: CompileCliOptions) => {
+    process.stdout.write(await compileCommand(file, opts));
+  });
 }
 
 /** `--emit wat,dot --emit ir` → ["wat", "dot", "ir"]; unknown kinds are a usage error. */
@@ -116,14 +119,22 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
     throw new CliError(`-o '${opts.output ?? out}' is a directory; give the path of the .wasm file to write`);
   }
   const emit = new Set(opts.emit ?? []);
-  const { compiled, seconds } = await compileModel(model, {
-    ...(optimizer && { optimizer }),
-    ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
-    simd: opts.simd,
-    ...(opts.relaxedSimd && { relaxedSimd: true }),
-    optimize: opts.optimize === true,
-    wat: emit.has("wat"),
-  });
+  const cacheDir = cacheDirFor(opts, loaded.path, cwd);
+  const artifacts = Object.fromEntries(
+    ARTIFACT_KINDS.filter((k) => emit.has(k)).map((k) => [artifactName(k, cwd), producer(k, cwd)]),
+  );
+  const { compiled, seconds } = await compileModel(
+    model,
+    {
+      ...(optimizer && { optimizer }),
+      ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
+      simd: opts.simd,
+      ...(opts.relaxedSimd && { relaxedSimd: true }),
+      optimize: opts.optimize === true,
+      wat: emit.has("wat"),
+    },
+    { cacheDir, artifacts },
+  );
   const written = writeCompiled(compiled, out, emit, cwd);
   const m = compiled.manifest;
   return [
@@ -134,6 +145,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
     `  memory   ${m.memoryBytes} bytes`,
     `  tensors  ${describeTensorCounts(m.tensors)}`,
     `  wrote    ${written.join(", ")}`,
+    `  cache    ${describeCache(compiled.cache, cwd)}`,
     ``,
   ].join("\n");
 }
@@ -145,11 +157,38 @@ function fileNameFor(modelName: string): string {
 }
 
 /**
+ * The --emit kinds made from the full compile's graphs and plans, stored as cache artifacts.
+ * The graphs' texts show source paths relative to the working directory, so their artifact
+ * names carry it: compiling from another directory makes (and stores) them again.
+ */
+const ARTIFACT_KINDS = ["dot", "ir", "plan"] as const satisfies readonly EmitKind[];
+type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+const artifactName = (kind: ArtifactKind, cwd: string): string => (kind === "plan" ? kind : `${kind} ${cwd}`);
+
+function producer(kind: ArtifactKind, cwd: string): (compiled: CompiledModel) => string {
+  switch (kind) {
+    case "dot":
+      return (compiled) => {
+        const name = compiled.manifest.model;
+        const { forward, backward } = compiled.graphs;
+        const dot = [graphToDot(renamed(forward, `${name} forward`), { cwd })];
+        if (backward) dot.push(graphToDot(renamed(backward, `${name} gradient`), { cwd }));
+        return dot.join("\n");
+      };
+    case "ir":
+      return (compiled) => entryGraphsText(compiled, cwd);
+    case "plan":
+      return (compiled) => planToSvg(namedPlans(compiled), `memory plan of ${compiled.manifest.model}`);
+  }
+}
+
+/**
  * Writes the module to `out` and each side file in `emit` beside it; returns what it wrote: the
  * module relative to the working directory, the side files by name.
  */
 function writeCompiled(
-  compiled: CompiledModel,
+  compiled: CliCompiled,
   out: string,
   emit: ReadonlySet<EmitKind>,
   cwd: string,
@@ -161,17 +200,12 @@ function writeCompiled(
   };
   write(out, compiled.wasm);
   const base = extname(out) === ".wasm" ? out.slice(0, -".wasm".length) : out;
-  const name = compiled.manifest.model;
-  const { forward, backward } = compiled.graphs;
   if (emit.has("wat")) write(`${base}.wat`, compiled.wat ?? "");
-  if (emit.has("dot")) {
-    const dot = [graphToDot(renamed(forward, `${name} forward`))];
-    if (backward) dot.push(graphToDot(renamed(backward, `${name} gradient`)));
-    write(`${base}.dot`, dot.join("\n"));
-  }
+  const artifact = (kind: ArtifactKind) => textArtifact(compiled, artifactName(kind, cwd));
+  if (emit.has("dot")) write(`${base}.dot`, artifact("dot"));
   if (emit.has("dts")) write(`${base}.d.ts`, emitDts(compiled.manifest));
-  if (emit.has("plan")) write(`${base}.plan.svg`, planToSvg(namedPlans(compiled), `memory plan of ${name}`));
-  if (emit.has("ir")) write(`${base}.ir.txt`, entryGraphsText(compiled));
+  if (emit.has("plan")) write(`${base}.plan.svg`, artifact("plan"));
+  if (emit.has("ir")) write(`${base}.ir.txt`, artifact("ir"));
   return written;
 }
 
@@ -181,7 +215,7 @@ function renamed(g: Graph, name: string): Graph {
 }
 
 /** `--emit ir`: each entry's graph as text under a title line. */
-function entryGraphsText(compiled: CompiledModel): string {
+function entryGraphsText(compiled: CompiledModel, cwd: string): string {
   const { forward, backward, train } = compiled.graphs;
   const sections: [string, Graph | undefined][] = [
     ["forward: the user outputs (export forward)", forward],
@@ -190,6 +224,6 @@ function entryGraphsText(compiled: CompiledModel): string {
   ];
   return sections
     .filter((s): s is [string, Graph] => s[1] !== undefined)
-    .map(([title, g]) => `# ${title}\n${printGraph(g)}`)
+    .map(([title, g]) => `# ${title}\n${printGraph(g, { cwd })}`)
     .join("\n");
 }

@@ -10,6 +10,7 @@ import { gradGraph } from "../../autodiff/grad.js";
 import { graphToDot } from "../../inspect/dot.js";
 import { printGraph } from "../../inspect/text.js";
 import { describeFusions, formatPassReport, optimizeGraph } from "../../passes/pipeline.js";
+import { addCacheOptions, type CacheCliOptions } from "../cache-options.js";
 import { describeModule } from "../describe-module.js";
 import { CliError } from "../errors.js";
 import { loadModel, MODEL_FILE_HELP } from "../load-model.js";
@@ -19,7 +20,7 @@ import { emit } from "../output.js";
 import { looksLikeWasm, readModuleFile } from "../wasm-file.js";
 import { memoryCommand } from "./memory.js";
 
-export interface InspectOptions {
+export interface InspectOptions extends CacheCliOptions {
   readonly grad?: boolean;
   readonly dot?: boolean;
   readonly opt?: boolean;
@@ -31,7 +32,7 @@ export interface InspectOptions {
 
 /** Adds `wasmgrad inspect` to the program. */
 export function registerInspect(program: Command): void {
-  program
+  const command = program
     .command("inspect")
     .description(
       "print the forward graph of a model file, or its gradient graph with --grad, or the memory " +
@@ -54,7 +55,9 @@ export function registerInspect(program: Command): void {
     )
     .addOption(optimizerOption("with --memory: include the train_step of this optimizer"))
     .option("--lr <rate>", "with --memory --optimizer: the learning rate", positiveNumber("--lr"))
-    .option("-o, --output <file>", "write to a file instead of stdout (with --memory: the SVG picture)")
+    .option("-o, --output <file>", "write to a file instead of stdout (with --memory: the SVG picture)");
+  addCacheOptions(command, "with --memory: compile");
+  command
     .addHelpText("after", MODEL_FILE_HELP)
     .action((file: string, opts: InspectOptions) => inspectCommand(file, opts));
 }
@@ -64,6 +67,11 @@ export async function inspectCommand(file: string, opts: InspectOptions): Promis
   if (!opts.memory && (opts.optimizer !== undefined || opts.lr !== undefined)) {
     throw new CliError(
       `${opts.optimizer !== undefined ? "--optimizer" : "--lr"} applies to the memory plan: add --memory`,
+    );
+  }
+  if (!opts.memory && (opts.cache === false || opts.cacheDir !== undefined)) {
+    throw new CliError(
+      `${opts.cache === false ? "--no-cache" : "--cache-dir"} applies to the compile of --memory: add --memory`,
     );
   }
   const graphFlags = [opts.grad && "--grad", opts.dot && "--dot"].filter(Boolean);

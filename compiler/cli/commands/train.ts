@@ -13,6 +13,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { leafName } from "../../ir/graph.js";
 import { load, type Net } from "../../../runtime/index.js";
+import { addCacheOptions, cacheDirFor, describeCache, type CacheCliOptions } from "../cache-options.js";
 import { compileModel } from "../compile-model.js";
 import { describeTraining, simdText } from "../describe-module.js";
 import { CliError } from "../errors.js";
@@ -24,7 +25,7 @@ import { collect, positiveInteger, positiveNumber, seed32 } from "../options.js"
 import { checkWritable, writeAfterResults } from "../output.js";
 import { looksLikeWasm } from "../wasm-file.js";
 
-export interface TrainCliOptions extends InitCliOptions {
+export interface TrainCliOptions extends InitCliOptions, CacheCliOptions {
   /** `name=file.json` or `file.json` specs; undefined: the model file's `inputs` export. */
   readonly input?: readonly string[];
   readonly steps: number;
@@ -39,7 +40,7 @@ export interface TrainCliOptions extends InitCliOptions {
 
 /** Adds `wasmgrad train` to the program. */
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command("train")
     .description(
       "compile a model with its training step, train it on the given inputs for --steps steps " +
@@ -75,12 +76,12 @@ export function registerTrain(program: Command): void {
       "--weights <file>",
       "start from the params (and states) of a weights file instead of initializing",
     )
-    .option("--save-weights <file>", "afterwards, save the trained params to a weights file")
-    .addHelpText("after", MODEL_FILE_HELP)
-    .action(async (file: string, opts: TrainCliOptions) => {
-      const progress = (line: string) => process.stderr.write(`${line}\n`);
-      await trainCommand(file, opts, progress, (text) => process.stdout.write(text));
-    });
+    .option("--save-weights <file>", "afterwards, save the trained params to a weights file");
+  addCacheOptions(command);
+  command.addHelpText("after", MODEL_FILE_HELP).action(async (file: string, opts: TrainCliOptions) => {
+    const progress = (line: string) => process.stderr.write(`${line}\n`);
+    await trainCommand(file, opts, progress, (text) => process.stdout.write(text));
+  });
 }
 
 /** About ten progress lines: every steps/10 steps, rounded up. */
@@ -121,11 +122,16 @@ export async function trainCommand(
     );
   }
   const inputs = trainingInputs(loaded, opts.input === undefined ? undefined : given);
-  const { compiled, seconds } = await compileModel(model, {
-    optimizer: makeOptimizer(opts.optimizer, opts.lr),
-    ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
-    simd: opts.simd,
-  });
+  const cacheDir = cacheDirFor(opts, loaded.path, cwd);
+  const { compiled, seconds } = await compileModel(
+    model,
+    {
+      optimizer: makeOptimizer(opts.optimizer, opts.lr),
+      ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
+      simd: opts.simd,
+    },
+    { cacheDir },
+  );
   const net = await load(compiled.wasm);
   checkEntryInputs(compiled.manifest, "train", inputs);
   initNet(net, opts, cwd);
@@ -137,6 +143,7 @@ export async function trainCommand(
         `${run.seconds.toFixed(2)} s (${formatRate(opts.steps / run.seconds)} steps/s)`,
       `  train    ${describeTraining(m)}`,
       `  module   ${compiled.wasm.length} bytes (${simdText(m)}), compiled in ${seconds.toFixed(2)} s`,
+      `  cache    ${describeCache(compiled.cache, cwd)}`,
       `  init     ${opts.weights !== undefined ? `weights ${opts.weights}` : `seed ${opts.seed ?? 0}`}`,
       `  loss     ${formatLoss(run.first)} at step 1, ${formatLoss(run.last)} at step ${opts.steps}`,
       ``,
