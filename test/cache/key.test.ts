@@ -84,7 +84,7 @@ describe("the key of the options", () => {
     ["clipNorm's value", { ...adam, clipNorm: 1 }, { ...adam, clipNorm: 2 }],
     ["simd", {}, { simd: false }],
     ["relaxedSimd", {}, { relaxedSimd: true }],
-    ["binaryen's optimizer", {}, { optimize: false }],
+    ["binaryen's optimizer", {}, { optimize: true }],
     ["optLevel", {}, { optLevel: 0 }],
     ["passes", {}, { passes: ["simplify", "fold", "cse"] }],
     ["one pass more", { passes: ["cse"] }, { passes: ["cse", "fold"] }],
