@@ -43,12 +43,16 @@ export function graphNodes(g: Graph): Node[] {
  * Post-order depth-first walk from `roots` (iterative, so deep graphs such as long unrolled
  * recurrences cannot overflow the JavaScript stack). Raises on a cycle, which hash-consed nodes
  * cannot form but deserialized ones might.
+ *
+ * Nodes for which `known` holds are neither listed nor walked into: a caller that already handled
+ * them and everything below them (a rewrite visiting root after root) gets the order of the rest
+ * without walking the shared part again; the order of the rest is the same as without `known`.
  */
-export function topologicalOrder(roots: readonly Node[]): Node[] {
+export function topologicalOrder(roots: readonly Node[], known?: (n: Node) => boolean): Node[] {
   const order: Node[] = [];
   const state = new Map<Node, "open" | "done">();
   for (const root of roots) {
-    if (state.has(root)) continue;
+    if (state.has(root) || known?.(root)) continue;
     const stack: [Node, number][] = [[root, 0]];
     state.set(root, "open");
     while (stack.length) {
@@ -64,7 +68,7 @@ export function topologicalOrder(roots: readonly Node[]): Node[] {
             { op: input.op, location: input.src },
           );
         }
-        if (s === undefined) {
+        if (s === undefined && !known?.(input)) {
           state.set(input, "open");
           stack.push([input, 0]);
         }
