@@ -53,23 +53,33 @@ const ORDERS: readonly Order[] = [
 ];
 
 /** One placement: items in `order` (ties: the earlier item), by placeByOccupancy. */
-function place(items: readonly Item[], order: Order, rule: "first" | "best"): Packing {
+function place(
+  items: readonly Item[],
+  order: Order,
+  rule: "first" | "best",
+  limit: number,
+): Packing | undefined {
   const ids = items.map((_, i) => i).sort((i, j) => order(items[i]!, items[j]!) || i - j);
-  return placeByOccupancy(items, ids, rule);
+  return placeByOccupancy(items, ids, rule, limit);
 }
 
 /**
  * Items in the order `ids`, each at the lowest fitting offset (first fit) or in the tightest gap
  * (best fit, ties to the lowest), among the bytes taken by placed items that overlap it in time.
- * The same placement as pack-reference.ts's placeByScan, in O(log n) lists per item.
+ * The same placement as pack-reference.ts's placeByScan, in O(log n) lists per item. Stops and
+ * returns undefined as soon as the arena passes `limit` bytes (it only grows).
  */
 export function placeByOccupancy(
   items: readonly Item[],
   ids: readonly number[],
   rule: "first" | "best",
-): Packing {
+  limit = Infinity,
+): Packing | undefined {
   const steps = occupancySteps(items);
-  if (!steps) return placeByScan(items, ids, rule);
+  if (!steps) {
+    const p = placeByScan(items, ids, rule);
+    return p.size > limit ? undefined : p;
+  }
   const taken = new Occupancy(steps);
   const offsets = new Array<number>(items.length).fill(-1);
   let size = 0;
@@ -79,8 +89,9 @@ export function placeByOccupancy(
     offsets[i] = best;
     taken.add(it.start, it.end, best, best + it.bytes);
     size = Math.max(size, best + it.bytes);
+    if (size > limit) return undefined;
   }
-  return { offsets, size };
+  return size > limit ? undefined : { offsets, size };
 }
 
 /**
@@ -133,17 +144,28 @@ function random(seed: number): () => number {
  * ±50% from a seeded generator (so the result is still deterministic).
  */
 export function pack(items: readonly Item[], restarts = RESTARTS): Packing {
+  return packWithin(items, Infinity, restarts)!;
+}
+
+/**
+ * `pack`, for a caller that only wants a packing of at most `limit` bytes (the planner, once one
+ * schedule has given an arena): undefined when pack's result would be larger. A placement stops as
+ * soon as its arena can no longer be kept, larger than the limit or than the best placement so
+ * far (ties keep the earlier one): the same result as pack, without finishing hopeless placements.
+ */
+export function packWithin(items: readonly Item[], limit: number, restarts = RESTARTS): Packing | undefined {
   const bound = lowerBound(items);
   let best: Packing | undefined;
   const tryOrder = (order: Order): boolean => {
     for (const rule of ["first", "best"] as const) {
-      const p = place(items, order, rule);
-      if (!best || p.size < best.size) best = p;
-      if (best.size === bound) return true; // nothing beats the lower bound
+      // sizes are whole bytes, so "smaller than the best" is "at most best.size - 1"
+      const p = place(items, order, rule, best ? Math.min(limit, best.size - 1) : limit);
+      if (p) best = p; // a placement that finishes is smaller than the best so far
+      if (best?.size === bound) return true; // nothing beats the lower bound
     }
     return false;
   };
-  for (const order of ORDERS) if (tryOrder(order)) return best!;
+  for (const order of ORDERS) if (tryOrder(order)) return best;
   // budget: about 4e6 neighbour visits of the reference placement (each pair is visited from both
   // sides); kept although placing no longer visits every pair, so that the result stays the same
   const pairs = items.length + 2 * overlappingPairs(items);
@@ -153,7 +175,7 @@ export function pack(items: readonly Item[], restarts = RESTARTS): Packing {
     const weight = new Map(items.map((it) => [it, it.bytes * (0.5 + next())]));
     if (tryOrder((a, b) => weight.get(b)! - weight.get(a)!)) break;
   }
-  return best ?? { offsets: [], size: 0 };
+  return best;
 }
 
 /** Extra jittered orders `pack` tries when the fixed ones miss the lower bound. */

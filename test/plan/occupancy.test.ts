@@ -4,9 +4,18 @@
 // of pack.ts that replaced a pass over the overlap lists: the pair count and the conflict check.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { conflicts, overlappingPairs, pack, placeByOccupancy, type Item } from "../../compiler/plan/pack.js";
+import {
+  conflicts,
+  lowerBound,
+  overlappingPairs,
+  pack,
+  packWithin,
+  placeByOccupancy,
+  type Item,
+} from "../../compiler/plan/pack.js";
 import { overlapLists, placeByScan } from "../../compiler/plan/pack-reference.js";
 import { overlap } from "../../compiler/plan/liveness.js";
+import { packByScan } from "./pack-by-scan.js";
 import { runs } from "../support/runs.js";
 
 /** Items like a plan's: short-lived values and scratch, and a few that live across most steps. */
@@ -51,7 +60,24 @@ describe("placement by occupancy", () => {
     for (const rule of ["first", "best"] as const) {
       expect(placeByOccupancy(its, ids, rule)).toEqual(placeByScan(its, ids, rule));
     }
-    expect(conflicts(its, pack(its).offsets)).toEqual([]);
+    // about 2e5 pair visits: pack's restart budget (4e6 visits) allows some 20 jittered orders
+    const p = pack(its);
+    expect(p).toEqual(packByScan(its));
+    expect(conflicts(its, p.offsets)).toEqual([]);
+  });
+
+  it("tries as many jittered restarts as the scanning pack when the budget limits them", () => {
+    // 900 items with long lifetimes: about 1e5 overlapping pairs, so 18 restarts instead of 32,
+    // and the fixed orders miss the lower bound
+    let seed = 900;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const its: Item[] = Array.from({ length: 900 }, () => {
+      const start = Math.floor(next() * 200);
+      return { bytes: 16 * (1 + Math.floor(next() * 6)), start, end: start + Math.floor(next() * 60) };
+    });
+    const p = pack(its);
+    expect(p.size).toBeGreaterThan(lowerBound(its));
+    expect(p).toEqual(packByScan(its));
   });
 
   it("sends items of zero bytes to the reference (gaps of width zero)", () => {
@@ -65,6 +91,23 @@ describe("placement by occupancy", () => {
     for (const rule of ["first", "best"] as const) {
       expect(placeByOccupancy(its, ids, rule)).toEqual(placeByScan(its, ids, rule));
     }
+  });
+});
+
+describe("pack with the fast placement", () => {
+  it("gives the packing of the scanning pack, restarts included; within a limit, the same or none", () => {
+    fc.assert(
+      fc.property(items, fc.nat(2000), (raw, limit) => {
+        const its = asItems(raw);
+        const p = pack(its);
+        expect(p).toEqual(packByScan(its));
+        // a placement cut short at the limit or at the best so far changes nothing that is kept
+        expect(packWithin(its, 16 * limit)).toEqual(p.size <= 16 * limit ? p : undefined);
+        expect(packWithin(its, p.size)).toEqual(p);
+        expect(packWithin(its, p.size - 1)).toBeUndefined();
+      }),
+      runs({ test: 200, fuzz: 2000 }).parameters,
+    );
   });
 });
 
