@@ -116,7 +116,7 @@ export class Occupancy {
    * gap holds them, the end of the highest bytes taken (0 when nothing is taken).
    *
    * The union of the lists is walked in offset order by a k-way merge (a binary heap of list
-   * heads), and first fit stops at the first gap that holds the bytes.
+   * heads), and stops at the first gap that holds the bytes (first fit) or holds them exactly.
    */
   fit(start: number, end: number, bytes: number, rule: "first" | "best"): number {
     const lists = this.gather(start, end);
@@ -154,7 +154,9 @@ export class Occupancy {
       if (gap >= bytes && (rule === "first" ? best < 0 : gap < bestGap)) {
         best = top;
         bestGap = gap;
-        if (rule === "first") return best;
+        // first fit takes the first gap that holds the bytes; best fit, a gap of exactly their
+        // size, since no gap can be tighter and the later ones of that size are higher
+        if (rule === "first" || gap === bytes) return best;
       }
       top = Math.max(top, list[p + 1]!);
       if (p + 2 < list.length) pos[l] = p + 2;
