@@ -55,6 +55,7 @@ export class Occupancy {
   /** Scratch for queries, reused: the lists found, their merge, and a visit stamp per node. */
   private readonly found: Ranges[] = [];
   private readonly heap: number[] = [];
+  private readonly key: number[] = [];
   private readonly pos: number[] = [];
   private readonly stamp: Int32Array;
   private visit = 0;
@@ -116,40 +117,43 @@ export class Occupancy {
    * gap holds them, the end of the highest bytes taken (0 when nothing is taken).
    *
    * The union of the lists is walked in offset order by a k-way merge (a binary heap of list
-   * heads), and stops at the first gap that holds the bytes (first fit) or holds them exactly.
+   * heads; ranges inside the bytes already passed are skipped by a galloping search), and stops
+   * at the first gap that holds the bytes (first fit) or holds them exactly (best fit).
    */
   fit(start: number, end: number, bytes: number, rule: "first" | "best"): number {
     const lists = this.gather(start, end);
-    const k = lists.length;
-    // heap of list indices by the start of their current range; pos[l] = index of that range
+    // heap of list indices by the start of their current range (key), pos[l] = that range's index
     const heap = this.heap;
+    const key = this.key;
     const pos = this.pos;
-    heap.length = 0;
-    pos.length = k;
-    const lo = (l: number) => lists[l]![pos[l]!]!;
-    const down = (i: number) => {
-      const n = heap.length;
+    let n = 0;
+    /** Sifts list l, whose current range starts at k, down from slot i. */
+    const down = (i: number, l: number, k: number) => {
       for (;;) {
-        const a = 2 * i + 1;
-        if (a >= n) return;
-        const c = a + 1 < n && lo(heap[a + 1]!) < lo(heap[a]!) ? a + 1 : a;
-        if (lo(heap[c]!) >= lo(heap[i]!)) return;
-        [heap[i], heap[c]] = [heap[c]!, heap[i]!];
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && key[c + 1]! < key[c]!) c++;
+        if (key[c]! >= k) break;
+        heap[i] = heap[c]!;
+        key[i] = key[c]!;
         i = c;
       }
+      heap[i] = l;
+      key[i] = k;
     };
-    for (let l = 0; l < k; l++) {
+    for (let l = 0; l < lists.length; l++) {
       pos[l] = 0;
-      heap.push(l);
+      heap[n] = l;
+      key[n++] = lists[l]![0]!;
     }
-    for (let i = (k >> 1) - 1; i >= 0; i--) down(i);
+    for (let i = (n >> 1) - 1; i >= 0; i--) down(i, heap[i]!, key[i]!);
     let best = -1;
     let bestGap = Infinity;
     let top = 0; // end of the bytes taken below the current range
-    while (heap.length) {
+    while (n) {
       const l = heap[0]!;
-      const p = pos[l]!;
       const list = lists[l]!;
+      let p = pos[l]!;
       const gap = list[p]! - top;
       if (gap >= bytes && (rule === "first" ? best < 0 : gap < bestGap)) {
         best = top;
@@ -159,13 +163,31 @@ export class Occupancy {
         if (rule === "first" || gap === bytes) return best;
       }
       top = Math.max(top, list[p + 1]!);
-      if (p + 2 < list.length) pos[l] = p + 2;
-      else {
-        // that list is done: the last entry takes its place
-        const last = heap.pop()!;
-        if (heap.length) heap[0] = last;
+      // the list's next range that ends above top (those below it are inside bytes already taken
+      // and cannot open a gap): a galloping search, since often many are skipped at once
+      p += 2;
+      if (p < list.length && list[p + 1]! <= top) {
+        let step = 2;
+        let lo = p; // list[lo + 1] <= top
+        let hi = p + step;
+        while (hi < list.length && list[hi + 1]! <= top) {
+          lo = hi;
+          step *= 2;
+          hi = p + step;
+        }
+        if (hi > list.length) hi = list.length;
+        // first range in (lo, hi] ending above top (hi = list.length: none)
+        while (hi - lo > 2) {
+          const mid = lo + (((hi - lo) >> 2) << 1);
+          if (list[mid + 1]! <= top) lo = mid;
+          else hi = mid;
+        }
+        p = hi;
       }
-      down(0);
+      if (p < list.length) {
+        pos[l] = p;
+        down(0, l, list[p]!);
+      } else if (--n) down(0, heap[n]!, key[n]!); // that list is done: the last slot moves up
     }
     return best < 0 ? top : best;
   }
