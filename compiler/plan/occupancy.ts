@@ -16,8 +16,10 @@
  *
  * A buffer live at some step of [s, e] is canonical at a node that is either a descendant of (or
  * equal to) a canonical node q of [s, e], hence in `touch` of q, or an ancestor of q, hence in
- * `cover` of that ancestor. So a query is the union of O(log n) such lists, each short in practice
- * (the bytes taken over a span of steps have few holes): near-linear packing instead of quadratic.
+ * `cover` of that ancestor. So a query is the union of O(log n) such lists. Each list is merged,
+ * so a query costs the ranges of the arena's fragmentation over the buffer's lifetime (holes
+ * between taken bytes), not the number of buffers live: in the unrolled RNN of issue 13 a
+ * fraction of them, which still grows with the graph (so packing is faster, not yet linear).
  *
  * Touching ranges merge, so a zero-size gap is never reported: callers place items of at least one
  * byte (pack.ts sends items of zero bytes to the reference placement).
