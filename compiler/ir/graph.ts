@@ -43,39 +43,76 @@ export function graphNodes(g: Graph): Node[] {
  * Post-order depth-first walk from `roots` (iterative, so deep graphs such as long unrolled
  * recurrences cannot overflow the JavaScript stack). Raises on a cycle, which hash-consed nodes
  * cannot form but deserialized ones might.
+ *
+ * Nodes for which `known` holds are neither listed nor walked into: a caller that already handled
+ * them and everything below them (a rewrite visiting root after root) gets the order of the rest
+ * without walking the shared part again; the order of the rest is the same as without `known`.
  */
-export function topologicalOrder(roots: readonly Node[]): Node[] {
+export function topologicalOrder(roots: readonly Node[], known?: (n: Node) => boolean): Node[] {
   const order: Node[] = [];
-  const state = new Map<Node, "open" | "done">();
+  const marks = new NodeMarks(roots[0]);
+  // two parallel stacks: the nodes being walked and the next operand of each
+  const nodes: Node[] = [];
+  const next: number[] = [];
   for (const root of roots) {
-    if (state.has(root)) continue;
-    const stack: [Node, number][] = [[root, 0]];
-    state.set(root, "open");
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const [node, next] = top;
-      if (next < node.inputs.length) {
-        top[1]++;
-        const input = node.inputs[next]!;
-        const s = state.get(input);
-        if (s === "open") {
+    if (marks.get(root) !== UNSEEN || known?.(root)) continue;
+    nodes.push(root);
+    next.push(0);
+    marks.set(root, OPEN);
+    while (nodes.length) {
+      const top = nodes.length - 1;
+      const node = nodes[top]!;
+      const k = next[top]!;
+      if (k < node.inputs.length) {
+        next[top] = k + 1;
+        const input = node.inputs[k]!;
+        const s = marks.get(input);
+        if (s === OPEN) {
           throw new WasmgradError(
             `the graph has a cycle through node %${input.id} (${input.op}); a value cannot depend on itself`,
             { op: input.op, location: input.src },
           );
         }
-        if (s === undefined) {
-          state.set(input, "open");
-          stack.push([input, 0]);
+        if (s === UNSEEN && !known?.(input)) {
+          marks.set(input, OPEN);
+          nodes.push(input);
+          next.push(0);
         }
       } else {
-        stack.pop();
-        state.set(node, "done");
+        nodes.pop();
+        next.pop();
+        marks.set(node, DONE);
         order.push(node);
       }
     }
   }
   return order;
+}
+
+const UNSEEN = 0;
+const OPEN = 1;
+const DONE = 2;
+
+/**
+ * A walk's mark of each node. Node ids are dense within a context, so the marks of one context's
+ * nodes are an array indexed by id (a Map of thousands of nodes was most of the walk's time in
+ * large graphs); nodes of another context (a graph mixing models, which the DSL refuses) go to a Map.
+ */
+class NodeMarks {
+  private readonly byId: Uint8Array;
+  private readonly others = new Map<Node, number>();
+  constructor(private readonly first: Node | undefined) {
+    this.byId = new Uint8Array(first ? first.ctx.size : 0);
+  }
+  get(n: Node): number {
+    return n.ctx === this.first?.ctx && n.id < this.byId.length
+      ? this.byId[n.id]!
+      : (this.others.get(n) ?? UNSEEN);
+  }
+  set(n: Node, mark: number): void {
+    if (n.ctx === this.first?.ctx && n.id < this.byId.length) this.byId[n.id] = mark;
+    else this.others.set(n, mark);
+  }
 }
 
 /** Counts, for each node, how many times it is used as an operand or a graph result. */

@@ -23,9 +23,11 @@ export type RuleCounts = Map<string, number>;
 
 export function rewrite(g: Graph, rules: readonly Rule[], counts: RuleCounts = new Map()): Graph {
   const memo = new Map<Node, Node>();
+  // every node below a memoized one is memoized too (each walk memoizes its whole order), so the
+  // walk from the next root skips them: one visit per node for all the roots together
+  const known = (n: Node) => memo.has(n);
   const visit = (root: Node): Node => {
-    for (const n of topologicalOrder([root])) {
-      if (memo.has(n)) continue;
+    for (const n of topologicalOrder([root], known)) {
       if (n.def.traits.leaf) {
         memo.set(n, n);
         continue;

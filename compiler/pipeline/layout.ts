@@ -57,7 +57,7 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
   const g = mdl.graph;
   const region = new Region(start);
   const tensors: TensorInfo[] = [];
-  const ids = idSources(g).inputs;
+  const { inputs: ids, computed: computedIds } = idSources(g);
   const slot = (name: string, role: TensorRole, n: Node): Buffer => {
     const b = region.allocate(n.shape, storedDType(n.dtype));
     const range = role === "input" ? ids.get(n) : undefined;
@@ -116,5 +116,16 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
       initValues.set(p, data(p.shape, "f32", initializer.values));
     }
   }
-  return { tensors, leaves, outputs, grads, constants, initValues, segments, fills, end: region.end };
+  return {
+    tensors,
+    leaves,
+    outputs,
+    grads,
+    constants,
+    initValues,
+    segments,
+    fills,
+    end: region.end,
+    computedIds,
+  };
 }

@@ -14,7 +14,6 @@ import {
   type Manifest,
   type TrapSite,
 } from "../../runtime/manifest.js";
-import { idSources } from "./ids.js";
 import { VERSION } from "../version.js";
 import type { MemoryPlans, PersistentLayout } from "../plan/module.js";
 import type { CompileOptions } from "./options.js";
@@ -55,7 +54,7 @@ export function buildManifest(
       optimizer: options.optimizer ?? null,
       clipNorm: options.clipNorm ?? null,
     },
-    computedIds: idSources(g).computed,
+    computedIds: layout.computedIds,
     traps: [...traps],
     memoryBytes: Math.max(1, Math.ceil(memoryEnd / 65536)) * 65536,
     tensors: [...layout.tensors],

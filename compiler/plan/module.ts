@@ -46,6 +46,12 @@ export interface PersistentLayout {
   readonly fills: readonly DataFill[];
   /** The first byte after the persistent part: where the arena starts. */
   readonly end: number;
+  /**
+   * Whether some ids or labels are computed inside the module (Manifest.computedIds). Found with
+   * the inputs' id ranges by one trace of the model (compiler/pipeline/ids.ts), kept here so that
+   * the manifest does not trace the model again.
+   */
+  readonly computedIds: boolean;
 }
 
 /** A scan's step as an optimized graph of its own (compiler/pipeline/optimize.ts). */

@@ -17,7 +17,7 @@ import { sizeOf } from "../ir/shape.js";
 import { analyzeEntry, type EntryGraph, type PlanResult, type KernelFacts } from "./entry.js";
 import { assignSlots, shareInPlace, type SharedBuffer } from "./inplace.js";
 import { liveProfile, valueIntervals } from "./liveness.js";
-import { bufferBytes, conflicts, lowerBound, naiveSize, pack, type Item } from "./pack.js";
+import { bufferBytes, conflicts, lowerBound, naiveSize, packWithin, type Item } from "./pack.js";
 import { listSchedule, STRATEGIES, type Strategy } from "./schedule.js";
 
 export type { PlanResult, KernelFacts } from "./entry.js";
@@ -123,7 +123,9 @@ export function planEntry<S>(
       { kernels: entry.kernels, deps, reads: entry.reads, bytes, liveAtEnd: atEnd, extras: entry.extras },
       strategy,
     );
-    const c = packSchedule(entry, schedule, arena, atEnd, bytes, scratch, target, strategy);
+    // a schedule whose arena is larger than the best so far is not kept: its packing may stop early
+    const c = packSchedule(entry, schedule, arena, atEnd, bytes, scratch, target, strategy, best?.size);
+    if (!c) continue;
     if (!best || c.size < best.size || (c.size === best.size && c.bound < best.bound)) best = c;
   }
   const c = best!;
@@ -192,7 +194,8 @@ function packSchedule(
   scratch: ReadonlyMap<Node, number>,
   target: KernelFacts,
   strategy: Strategy,
-): Candidate {
+  limit = Infinity,
+): Candidate | undefined {
   const intervals = valueIntervals(entry, schedule, arena, atEnd);
   const values = [...new Set(shareInPlace(entry, schedule, intervals, bytes, target).values())];
   const items: Item[] = values.map((b) => ({ bytes: b.bytes, start: b.start, end: b.end }));
@@ -203,6 +206,8 @@ function packSchedule(
     scratchKernels.push(k);
     items.push({ bytes: b, start: s, end: s });
   });
-  const { offsets, size } = pack(items);
+  const packing = packWithin(items, limit);
+  if (!packing) return undefined;
+  const { offsets, size } = packing;
   return { strategy, schedule, values, scratchKernels, items, offsets, size, bound: lowerBound(items) };
 }

@@ -18,6 +18,7 @@
  * choice is deterministic (ties end on the node's position in the graph's order).
  */
 import type { Node } from "../ir/node.js";
+import { KeyHeap, type Key } from "./key-heap.js";
 
 export type Strategy = "memory" | "depth" | "program";
 export const STRATEGIES: readonly Strategy[] = ["memory", "depth", "program"];
@@ -53,7 +54,15 @@ export function listSchedule(p: ScheduleProblem, strategy: Strategy): Node[] {
   }
   // root -> readers not yet scheduled
   const remaining = new Map<Node, number>();
-  for (const k of p.kernels) for (const r of p.reads.get(k)!) remaining.set(r, (remaining.get(r) ?? 0) + 1);
+  const readersOf = new Map<Node, Node[]>();
+  for (const k of p.kernels) {
+    for (const r of p.reads.get(k)!) {
+      remaining.set(r, (remaining.get(r) ?? 0) + 1);
+      let list = readersOf.get(r);
+      if (!list) readersOf.set(r, (list = []));
+      list.push(k);
+    }
+  }
   const doneAt = new Map<Node, number>();
 
   /** Bytes the kernel adds to the live set. */
@@ -66,42 +75,53 @@ export function listSchedule(p: ScheduleProblem, strategy: Strategy): Node[] {
     return g;
   };
   /** The step of the most recently computed dependency (-1: none). */
-  const recency = (k: Node): number => Math.max(-1, ...(p.deps.get(k) ?? []).map((d) => doneAt.get(d)!));
+  const recency = (k: Node): number => {
+    let r = -1;
+    for (const d of p.deps.get(k) ?? []) r = Math.max(r, doneAt.get(d)!);
+    return r;
+  };
 
-  const ready = p.kernels.filter((k) => waiting.get(k) === 0);
+  // The ready kernels, in a heap by the strategy's key. A ready kernel's recency is fixed (its
+  // dependencies are done), but its growth falls when another reader of an operand runs and
+  // leaves it the last one: it is pushed again with the new key, and entries whose growth is no
+  // longer the kernel's (growth only falls, so a stale entry never matches) are skipped.
+  const current = new Map<Node, { growth: number; recency: number }>(); // the ready kernels
+  const heap = new KeyHeap<Node>();
+  const push = (k: Node, growth: number, recency: number) => {
+    current.set(k, { growth, recency });
+    const i = index.get(k)!;
+    const key: Key =
+      strategy === "memory"
+        ? [growth, -recency, i]
+        : strategy === "depth"
+          ? [-recency, growth, i]
+          : [i, 0, 0];
+    heap.push(k, key, growth);
+  };
+  const ready = (k: Node) => push(k, strategy === "program" ? 0 : growth(k), recency(k));
+  for (const k of p.kernels) if (waiting.get(k) === 0) ready(k);
   const order: Node[] = [];
-  while (ready.length) {
-    let best = 0;
-    if (strategy !== "program") {
-      let key: [number, number, number] | undefined;
-      ready.forEach((k, i) => {
-        const g = growth(k);
-        const r = -recency(k);
-        const kk: [number, number, number] =
-          strategy === "memory" ? [g, r, index.get(k)!] : [r, g, index.get(k)!];
-        if (
-          !key ||
-          kk[0] < key[0] ||
-          (kk[0] === key[0] && (kk[1] < key[1] || (kk[1] === key[1] && kk[2] < key[2])))
-        ) {
-          key = kk;
-          best = i;
-        }
-      });
-    } else {
-      ready.forEach((k, i) => {
-        if (index.get(k)! < index.get(ready[best]!)!) best = i;
-      });
-    }
-    const k = ready[best]!;
-    ready.splice(best, 1);
+  for (;;) {
+    const top = heap.pop();
+    if (!top) break;
+    const k = top.item;
+    if (current.get(k)?.growth !== top.tag) continue; // stale, or already run
+    current.delete(k);
     doneAt.set(k, order.length);
     order.push(k);
-    for (const r of p.reads.get(k)!) remaining.set(r, remaining.get(r)! - 1);
+    for (const r of p.reads.get(k)!) {
+      const left = remaining.get(r)! - 1;
+      remaining.set(r, left);
+      if (left !== 1 || strategy === "program" || p.liveAtEnd.has(r) || !p.bytes.get(r)) continue;
+      // the one reader of r still to run now frees r's bytes: a lower growth if it is ready
+      const last = readersOf.get(r)!.find((x) => !doneAt.has(x))!;
+      const waitingLast = current.get(last);
+      if (waitingLast) push(last, growth(last), waitingLast.recency);
+    }
     for (const d of dependents.get(k) ?? []) {
       const w = waiting.get(d)! - 1;
       waiting.set(d, w);
-      if (w === 0) ready.push(d);
+      if (w === 0) ready(d);
     }
   }
   if (order.length !== p.kernels.length) throw new Error("internal: the scheduling constraints form a cycle");

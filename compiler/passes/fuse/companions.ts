@@ -26,7 +26,9 @@ export function joinCompanions(s: FuseState): number {
 
 /** The cluster headed by a `headOpName` node of the same operands as companion `a`, if any. */
 function headCluster(s: FuseState, a: Node, headOpName: string): Cluster | undefined {
-  return s.nodes
+  // candidates: the users of a's first operand, in topological order (not every node of the
+  // graph for every companion, which was quadratic in unrolled losses); a head has operands
+  return usersOf(s, a.inputs[0]!)
     .filter((h) => h.op === headOpName && h.inputs.every((x, k) => x === a.inputs[k]))
     .map((h) => clusterOf(s, h))
     .find((c) => c?.head !== undefined && c.head.op === headOpName);
