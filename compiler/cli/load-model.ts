@@ -65,7 +65,8 @@ export interface LoadedModel {
  * Module hooks (run in Node's hooks thread, so plain JavaScript): a URL in node_modules loses
  * tsx's namespace query, and an ES module there is read as it is, short-circuiting the hooks
  * registered before (tsx's). A file of the compiler's own sources becomes the CLI's own copy
- * (`own`, see the file comment). Everything else goes on to tsx, except that with `esmTypeScript`
+ * (`own`, see the file comment), and the relative imports among the CLI's built files skip tsx's
+ * resolver (each was a synchronous round trip from the main thread: 0.2 s of a compile). Everything else goes on to tsx, except that with `esmTypeScript`
  * a TypeScript file outside node_modules is loaded as an ES module even in a CommonJS package.
  */
 const MODULE_HOOKS = String.raw`
@@ -106,6 +107,11 @@ function packageType(dir) {
   return type;
 }
 export async function resolve(specifier, context, nextResolve) {
+  // a relative import between the CLI's own built files: already a full path with its extension
+  const parent = context.parentURL;
+  if (own?.fromDist && parent?.startsWith(own.root + "dist/") && /^\.\.?\//.test(specifier)) {
+    return { url: new URL(specifier, parent).href, format: "module", shortCircuit: true };
+  }
   const result = await nextResolve(specifier, context);
   const q = result.url.indexOf("?");
   if (inNodeModules(result.url)) return q >= 0 ? { ...result, url: result.url.slice(0, q) } : result;
