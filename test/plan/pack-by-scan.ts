@@ -1,7 +1,9 @@
 // pack() as it was before placement used a segment tree (compiler/plan/occupancy.ts): the same
 // orders, rules and restart budget, each placement scanning every overlapping placed item. Kept
-// as the specification test/plan/occupancy.test.ts compares pack() with (the very same offsets).
+// as the specification test/plan/occupancy.test.ts compares pack() with (the very same offsets);
+// its one placement is pack-reference.ts's scan, which occupancy.test.ts checks on its own.
 import { lowerBound, type Item, type Packing } from "../../compiler/plan/pack.js";
+import { overlapLists, placeByScan } from "../../compiler/plan/pack-reference.js";
 
 type Order = (a: Item, b: Item) => number;
 
@@ -16,22 +18,6 @@ const ORDERS: readonly Order[] = [
   (a, b) => b.bytes * (b.end - b.start + 1) - a.bytes * (a.end - a.start + 1) || a.start - b.start,
 ];
 
-/** For each item, the items whose intervals overlap its own (a sweep over start times). */
-function overlapLists(items: readonly Item[]): number[][] {
-  const lists = items.map((): number[] => []);
-  const byStart = items.map((_, i) => i).sort((i, j) => items[i]!.start - items[j]!.start || i - j);
-  for (let a = 0; a < byStart.length; a++) {
-    const i = byStart[a]!;
-    for (let b = a + 1; b < byStart.length; b++) {
-      const j = byStart[b]!;
-      if (items[j]!.start > items[i]!.end) break;
-      lists[i]!.push(j);
-      lists[j]!.push(i);
-    }
-  }
-  return lists;
-}
-
 /** One placement: items in `order`, each at the lowest fitting offset or in the tightest gap. */
 function place(
   items: readonly Item[],
@@ -40,29 +26,7 @@ function place(
   rule: "first" | "best",
 ): Packing {
   const ids = items.map((_, i) => i).sort((i, j) => order(items[i]!, items[j]!) || i - j);
-  const offsets = new Array<number>(items.length).fill(-1);
-  let size = 0;
-  for (const i of ids) {
-    const it = items[i]!;
-    const busy = neighbours[i]!.filter((j) => offsets[j]! >= 0)
-      .map((j) => [offsets[j]!, offsets[j]! + items[j]!.bytes] as const)
-      .sort((a, b) => a[0] - b[0]);
-    let best = -1;
-    let bestGap = Infinity;
-    let top = 0; // end of the busy ranges seen so far
-    for (const [lo, hi] of busy) {
-      const gap = lo - top;
-      if (gap >= it.bytes && (rule === "first" ? best < 0 : gap < bestGap)) {
-        best = top;
-        bestGap = gap;
-      }
-      top = Math.max(top, hi);
-    }
-    if (best < 0) best = top; // above everything that overlaps (an unbounded gap)
-    offsets[i] = best;
-    size = Math.max(size, best + it.bytes);
-  }
-  return { offsets, size };
+  return placeByScan(items, ids, rule, neighbours);
 }
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
