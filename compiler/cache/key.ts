@@ -24,6 +24,7 @@ import type { Model } from "../dsl/model.js";
 import type { Node } from "../ir/node.js";
 import { PASSES } from "../passes/pipeline.js";
 import { COMPILE_DEFAULTS, type CompileOptions } from "../pipeline/options.js";
+import { DEFAULT_TARGET } from "../target.js";
 import { canonical, Uncacheable } from "./canonical.js";
 
 /** Bumped when what goes into a key changes meaning. */
@@ -44,8 +45,8 @@ export function canonicalOptions(options: CompileOptions): string {
     {
       optimizer: options.optimizer ?? null,
       clipNorm: options.clipNorm ?? null,
-      simd: options.simd ?? true,
-      relaxedSimd: options.relaxedSimd ?? false,
+      simd: options.simd ?? DEFAULT_TARGET.simd,
+      relaxedSimd: options.relaxedSimd ?? DEFAULT_TARGET.relaxedSimd,
       optimize: options.optimize ?? COMPILE_DEFAULTS.optimize,
       optLevel,
       passes,

@@ -55,10 +55,9 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
       ...(options.passes ? { passes: options.passes } : {}),
     }),
   );
-  const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = await timer.timeAsync(
-    "load",
-    backend,
-  );
+  const loadStarted = performance.now();
+  const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = await backend();
+  timer.record("load", loadStarted);
   const mb = new ModuleBuilder(loadKernels(), target);
   try {
     const layout = timer.time("layout", () => layoutMemory(mdl, optimized, mb.reservedBytes));
@@ -96,25 +95,19 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
 /** Milliseconds spent in each stage, and in loading the code generator ("load"). */
 function stageTimer() {
   const timings: Partial<Record<StageName | "load", number>> = {};
-  const add = (stage: StageName | "load", started: number) => {
+  /** Adds the time since `started` to `stage`. */
+  const record = (stage: StageName | "load", started: number) => {
     timings[stage] = (timings[stage] ?? 0) + performance.now() - started;
   };
   return {
     timings,
+    record,
     time<T>(stage: StageName, run: () => T): T {
       const started = performance.now();
       try {
         return run();
       } finally {
-        add(stage, started);
-      }
-    },
-    async timeAsync<T>(stage: "load", run: () => Promise<T>): Promise<T> {
-      const started = performance.now();
-      try {
-        return await run();
-      } finally {
-        add(stage, started);
+        record(stage, started);
       }
     },
   };
