@@ -5,7 +5,7 @@
  * over the rounds' processes.
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { CFLAGS } from "../impl/native.js";
 import type { Environment } from "./environment.js";
 import { MODEL_TEXT, NAMED_MODELS, type NamedModel } from "./models.js";
@@ -177,6 +177,38 @@ function importProbe(c: CaseContext, id: string, specifier: string, label: strin
   };
 }
 
+/**
+ * binaryen loaded as `compile` loads it (compiler/wasm/binaryen/load.ts): its split parts, read
+ * from disk (a first run in the checkout wrote them), its functions compiled up front.
+ */
+function codegenProbe(c: CaseContext): Probe {
+  const id = "import.codegen";
+  const module = JSON.stringify(
+    pathToFileURL(join(c.env.root, "dist/compiler/wasm/binaryen/instance.js")).href,
+  );
+  const code = `const { loadCodegen } = await import(${module}); const t0 = performance.now(); const { path } = await loadCodegen(); const ms = performance.now() - t0; console.log("@@probe " + JSON.stringify({ ms, cached: path === "cached" ? 1 : 0 }));`;
+  const once = async () => {
+    const r = await timedRun(process.execPath, ["--input-type=module", "-e", code], {
+      cwd: c.env.root,
+      timeoutMs: c.timeoutMs,
+    });
+    if (r.timedOut) throw new Error(`did not finish in ${c.timeoutMs / 1000} s`);
+    return probeOutput(r);
+  };
+  return {
+    id,
+    metrics: [{ id, group: "import", label: "binaryen as `compile` loads it: its split parts, from disk" }],
+    prepare: async () => {
+      await once(); // writes the parts when this checkout has none yet
+    },
+    run: async () => {
+      const out = await once();
+      if (out.cached !== 1) throw new Error("binaryen's parts were not read from disk");
+      return { [id]: out.ms! };
+    },
+  };
+}
+
 const COMPILE_TARGETS: Record<NamedModel, { fresh?: number; warm?: number }> = {
   w1: { fresh: 300, warm: 60 },
   w2: { fresh: 300, warm: 60 },
@@ -280,6 +312,7 @@ export function probes(c: CaseContext, gccFound: boolean): Probe[] {
     out.push(...cliProbes(c));
     out.push(importProbe(c, "import.wasmgrad", "wasmgrad", '`import("wasmgrad")` (dist/compiler/index.js)'));
     out.push(importProbe(c, "import.binaryen", "binaryen", '`import("binaryen")`'));
+    out.push(codegenProbe(c));
   }
   for (const impl of ["jax-js", "tfjs-wasm", "tfjs-cpu"]) {
     if (c.impls.has(impl)) out.push(peerProbe(c, impl, "W1"), peerProbe(c, impl, "W2"));

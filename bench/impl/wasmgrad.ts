@@ -218,9 +218,12 @@ function w4Spec(n: number): Spec {
 async function importCompiler(): Promise<CompilerApi> {
   if (!compiler) {
     const api = (await import(new URL("../../compiler/index.js", import.meta.url).href)) as CompilerApi;
-    // `compile` loads binaryen on its first call: load it here (the same module instance), outside
-    // the compile times reported below, as importing the compiler did when binaryen was static
-    await import("binaryen");
+    // `compile` loads binaryen on its first call: load it here, as compile does (the same module
+    // instance), outside the compile times reported below
+    const { loadCodegen } = (await import(
+      new URL("../../compiler/wasm/binaryen/instance.js", import.meta.url).href
+    )) as { loadCodegen(): Promise<unknown> };
+    await loadCodegen();
     compiler = api;
   }
   return compiler;

@@ -25,6 +25,20 @@ export interface CompileRequest {
 }
 
 /**
+ * Imports what compileModel runs (the cache, the pipeline and the backend's modules; not binaryen,
+ * which only a cache miss loads), for a command to call before it loads the model: imported
+ * after, each of these files would be resolved through the hooks thread that loading a model
+ * starts, one synchronous round trip each (0.1 s of a `wasmgrad compile examples/xor/model.ts`).
+ */
+export async function preloadCompiler(): Promise<void> {
+  await Promise.all([
+    import("../cache/compile-cached.js"),
+    import("../pipeline/compile.js"),
+    import("../wasm/backend.js"),
+  ]);
+}
+
+/**
  * Compiles `model`, through the cache unless `request.cacheDir` is undefined, and prints the
  * cache's notes on stderr. `seconds` is the compile's time (or the hit's), without loading the
  * compiler.

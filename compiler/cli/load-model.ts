@@ -65,7 +65,8 @@ export interface LoadedModel {
  * Module hooks (run in Node's hooks thread, so plain JavaScript): a URL in node_modules loses
  * tsx's namespace query, and an ES module there is read as it is, short-circuiting the hooks
  * registered before (tsx's). A file of the compiler's own sources becomes the CLI's own copy
- * (`own`, see the file comment), and the relative imports among the CLI's built files skip tsx's
+ * (`own`, see the file comment; the compiler's entry becomes the CLI's bundle when it runs from
+ * one, see OWN_COPY), and the relative imports among the CLI's built files skip tsx's
  * resolver (each was a synchronous round trip from the main thread: 0.2 s of a compile). Everything else goes on to tsx, except that with `esmTypeScript`
  * a TypeScript file outside node_modules is loaded as an ES module even in a CommonJS package.
  */
@@ -93,6 +94,18 @@ function ownCopy(url) {
     return undefined;
   }
 }
+// the compiler's entry (its source, or its built file, also what the package name resolves to)
+// is the CLI's bundle when the CLI runs from it and the bundle is not older than the entry
+function bundledEntry(url) {
+  if (!own?.bundle || !url.startsWith(own.root)) return undefined;
+  const rel = url.slice(own.root.length);
+  if (rel !== "compiler/index.ts" && rel !== "dist/compiler/index.js") return undefined;
+  try {
+    return mtime(own.bundle) >= mtime(url) ? own.bundle : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const inNodeModules = (url) => url.startsWith("file:") && url.includes("/node_modules/");
 const types = new Map();
 function packageType(dir) {
@@ -114,8 +127,10 @@ export async function resolve(specifier, context, nextResolve) {
   }
   const result = await nextResolve(specifier, context);
   const q = result.url.indexOf("?");
-  if (inNodeModules(result.url)) return q >= 0 ? { ...result, url: result.url.slice(0, q) } : result;
   const path = q >= 0 ? result.url.slice(0, q) : result.url;
+  const entry = bundledEntry(path);
+  if (entry) return { url: entry, format: "module", shortCircuit: true };
+  if (inNodeModules(result.url)) return q >= 0 ? { ...result, url: path } : result;
   const shared = ownCopy(path);
   if (shared) return { url: shared, format: "module", shortCircuit: true };
   if (esmTypeScript && result.format === "commonjs" && /\.tsx?$/.test(path)) return { ...result, format: "module" };
@@ -133,12 +148,15 @@ export async function load(url, context, nextLoad) {
 `;
 
 /**
- * Where the CLI's own modules are: the package root (a file: URL ending in "/") and whether they
- * run from dist/ (the built package) or from the sources (`tsx compiler/cli/main.ts`).
+ * Where the CLI's own modules are: the package root (a file: URL ending in "/"), whether they
+ * run from dist/ (the built package) or from the sources (`tsx compiler/cli/main.ts`), and the
+ * bundle's URL when they run from dist/compiler/cli/bundle.js (bundle-entry.ts), which a model's
+ * import of the compiler's entry then gets too.
  */
 const OWN_COPY = (() => {
   const fromDist = /\/dist\/compiler\/cli\/[^/]+$/.test(import.meta.url);
-  return { root: new URL(fromDist ? "../../../" : "../../", import.meta.url).href, fromDist };
+  const bundle = import.meta.url.endsWith("/dist/compiler/cli/bundle.js") ? import.meta.url : null;
+  return { root: new URL(fromDist ? "../../../" : "../../", import.meta.url).href, fromDist, bundle };
 })();
 
 /**

@@ -11,6 +11,7 @@ import { registerTrain } from "./commands/train.js";
 import { errorLine, EXIT_ERROR } from "./errors.js";
 import { MODEL_FILE_HELP } from "./load-model.js";
 import { packageVersion } from "./package-version.js";
+import { compileBinaryenOnDemand } from "../wasm/binaryen/preference.js";
 
 /** The program with every command; `--help` lists them in this order. */
 function buildProgram(): Command {
@@ -37,6 +38,8 @@ function buildProgram(): Command {
 
 /** Runs the command line; resolves with the exit status. */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  // one command, at most one compile, then exit: binaryen's functions compile as they are called
+  compileBinaryenOnDemand();
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);

@@ -33,6 +33,7 @@ import { COMPILE_DEFAULTS, type CompiledModel, type CompileOptions } from "./opt
 import { planMemory } from "./plan.js";
 import { memoryEnd } from "../plan/module.js";
 import { targetOf } from "../target.js";
+import { loadCodegen } from "../wasm/binaryen/instance.js";
 
 export type { CompiledModel, CompileOptions, MemoryPlan } from "./options.js";
 
@@ -40,13 +41,16 @@ export type { CompiledModel, CompileOptions, MemoryPlan } from "./options.js";
 export const STAGES = ["entries", "optimize", "layout", "plan", "lower", "init", "manifest", "emit"] as const;
 export type StageName = (typeof STAGES)[number];
 
-/** The stages that need binaryen, loaded on the first compile. */
+/** The stages that need binaryen, loaded on the first compile (binaryen itself: loadCodegen). */
 const backend = () => import("../wasm/backend.js");
 
 /** Compiles `mdl` to one self-contained WebAssembly module (see the stages above). */
 export async function compile(model: Model, compileOptions: CompileOptions = {}): Promise<CompiledModel> {
   const timer = stageTimer();
   const { mdl, options } = checkCompileArgs(model, compileOptions);
+  // binaryen's binary compiles off the main thread while the graph stages run (awaited below)
+  const codegen = loadCodegen();
+  codegen.catch(() => undefined);
   const target = targetOf(options, mdl.name);
   const entries = timer.time("entries", () => buildEntries(mdl, options));
   const optimized = timer.time("optimize", () =>
@@ -57,6 +61,7 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
   );
   const loadStarted = performance.now();
   const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = await backend();
+  await codegen;
   timer.record("load", loadStarted);
   const mb = new ModuleBuilder(loadKernels(), target);
   try {

@@ -1,6 +1,7 @@
 /**
  * The backend stages that need the code generator (binaryen): the pipeline imports this module
- * dynamically, on the first compile, so that nothing else ever loads binaryen.
+ * dynamically, on the first compile, which awaits `loadCodegen()` (binaryen/instance.ts) before it
+ * builds a module: importing this module alone does not load binaryen.
  */
 export { lowerEntries } from "./entries.js";
 export { emitInit } from "./init.js";

@@ -3,19 +3,21 @@
  * structured loops, memory helpers and binaryen's own typed op namespaces (`f32`, `i32`, `v128`,
  * `f32x4`, `i32x4`); nothing else in the compiler handles a raw binaryen module.
  */
-import binaryen from "binaryen";
+import type Binaryen from "binaryen";
+import { binaryen } from "./binaryen/instance.js";
 import type { Target } from "../target.js";
 import type { TrapSite } from "../../runtime/manifest.js";
 
 export type Expr = number;
 export type ValType = "i32" | "f32" | "f64" | "v128";
 
-const TYPES: Record<ValType, binaryen.Type> = {
-  i32: binaryen.i32,
-  f32: binaryen.f32,
-  f64: binaryen.f64,
-  v128: binaryen.v128,
-};
+let types: Readonly<Record<ValType, Binaryen.Type>> | undefined;
+
+/** binaryen's value type (read on first use: the first compile loads binaryen, instance.ts). */
+function typeOf(t: ValType): Binaryen.Type {
+  types ??= { i32: binaryen.i32, f32: binaryen.f32, f64: binaryen.f64, v128: binaryen.v128 };
+  return types[t];
+}
 
 export interface Local {
   readonly index: number;
@@ -24,12 +26,12 @@ export interface Local {
 
 /** Builds the body of one function: declares locals, emits statements in order. */
 export class FnBuilder {
-  private readonly vars: binaryen.Type[] = [];
+  private readonly vars: Binaryen.Type[] = [];
   private readonly body: Expr[] = [];
   private labels = 0;
 
   constructor(
-    private readonly mod: binaryen.Module,
+    private readonly mod: Binaryen.Module,
     readonly name: string,
     private readonly params: readonly ValType[] = [],
   ) {}
@@ -66,18 +68,18 @@ export class FnBuilder {
   }
 
   local(type: ValType): Local {
-    this.vars.push(TYPES[type]);
+    this.vars.push(typeOf(type));
     return { index: this.params.length + this.vars.length - 1, type };
   }
 
   get(l: Local): Expr {
-    return this.mod.local.get(l.index, TYPES[l.type]);
+    return this.mod.local.get(l.index, typeOf(l.type));
   }
   set(l: Local, value: Expr): Expr {
     return this.mod.local.set(l.index, value);
   }
   tee(l: Local, value: Expr): Expr {
-    return this.mod.local.tee(l.index, value, TYPES[l.type]);
+    return this.mod.local.tee(l.index, value, typeOf(l.type));
   }
 
   c32(n: number): Expr {
@@ -97,7 +99,7 @@ export class FnBuilder {
   }
 
   call(name: string, args: readonly Expr[], result: ValType | "none"): Expr {
-    return this.mod.call(name, [...args], result === "none" ? binaryen.none : TYPES[result]);
+    return this.mod.call(name, [...args], result === "none" ? binaryen.none : typeOf(result));
   }
   select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr {
     return this.mod.select(cond, ifTrue, ifFalse);
@@ -110,7 +112,7 @@ export class FnBuilder {
   }
   /** A block of statements ending in a value of type `type`. */
   valueBlock(children: readonly Expr[], type: ValType): Expr {
-    return this.mod.block(null, [...children], TYPES[type]);
+    return this.mod.block(null, [...children], typeOf(type));
   }
   nop(): Expr {
     return this.mod.nop();
@@ -180,11 +182,11 @@ export class FnBuilder {
 
   /** Adds the function to the module (optionally exported under `exportAs`). */
   finish(result: ValType | "none" = "none", exportAs?: string): void {
-    const params = binaryen.createType(this.params.map((p) => TYPES[p]));
+    const params = binaryen.createType(this.params.map((p) => typeOf(p)));
     this.mod.addFunction(
       this.name,
       params,
-      result === "none" ? binaryen.none : TYPES[result],
+      result === "none" ? binaryen.none : typeOf(result),
       this.vars,
       this.mod.block(null, this.body, binaryen.none),
     );
@@ -207,7 +209,7 @@ export const TRAP_GLOBALS = { site: "trap_site", value: "trap_value" } as const;
 export class ModuleBuilder {
   /** The checks compiled code makes as it runs (the manifest lists them for the runtime). */
   readonly traps: TrapSite[] = [];
-  private readonly mod: binaryen.Module;
+  private readonly mod: Binaryen.Module;
   private readonly kernelExports = new Map<string, string>();
   /** First byte after the kernels' own static data. */
   readonly reservedBytes: number;
@@ -219,6 +221,8 @@ export class ModuleBuilder {
     readonly target: Target,
   ) {
     const { simd, relaxedSimd } = target;
+    if (!binaryen)
+      throw new Error("internal: ModuleBuilder before loadCodegen() (compiler/wasm/binaryen/instance.ts)");
     this.mod = kernels ? binaryen.readBinary(kernels) : new binaryen.Module();
     const features =
       binaryen.Features.MVP |

@@ -41,5 +41,7 @@ it("a hit is served without binaryen, the bytes another process stored", async (
 it("the control: a miss in such a process fails with the hook's error", async () => {
   const r = await run(noBinaryen, join(scratch, "empty"));
   expect(r.code).not.toBe(0);
-  expect(r.stderr).toMatch(/no-binaryen hook: 'binaryen' resolved from \S+\/compiler\/wasm\/module\.ts/);
+  expect(r.stderr).toMatch(
+    /no-binaryen hook: 'binaryen' resolved from \S+\/compiler\/wasm\/binaryen\/load\.ts/,
+  );
 }, 120_000);

@@ -68,7 +68,7 @@ describe.concurrent.each(Object.entries(ORDERS))(
       const r = await run(flags, "compile");
       expect(r.stdout).toBe(`${expected}compiling\n`);
       expect(r.stderr).toMatch(
-        /^Error: no-binaryen hook: 'binaryen' resolved from file:\/\/\S+\/compiler\/wasm\/module\.ts$/m,
+        /^Error: no-binaryen hook: 'binaryen' resolved from file:\/\/\S+\/compiler\/wasm\/binaryen\/load\.ts$/m,
       );
       expect(r.code).toBe(1);
     });

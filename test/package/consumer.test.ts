@@ -15,7 +15,7 @@ import {
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPackage } from "../support/build.js";
 
@@ -122,6 +122,14 @@ export default model("consumer-mlp", (m) => {
 export const inputs = { x: [[1, 2, 3], [-1, 0.5, 0]] };
 `;
 
+// prints where its import of the package resolves (through the CLI's module hooks)
+const ENTRY_PROBE_FILE = `import { model } from "wasmgrad";
+console.error("entry " + import.meta.resolve("wasmgrad"));
+export default model("probe", (m) => {
+  m.loss(m.input("x", [2, 3]).matmul(m.param("W", [3, 4])).sum());
+});
+`;
+
 const BAD_MODEL_FILE = `import { model } from "wasmgrad";
 
 export default model("bad", (m) => {
@@ -145,6 +153,7 @@ beforeAll(async () => {
     "type-error.ts": TS_TYPE_ERROR,
     "mlp.model.ts": MODEL_FILE,
     "bad.model.ts": BAD_MODEL_FILE,
+    "entry.model.ts": ENTRY_PROBE_FILE,
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(consumer, name), text);
   writeFileSync(
@@ -223,6 +232,15 @@ describe.concurrent("the built package", { timeout: 150_000 }, () => {
       /^type-error\.ts\(2,7\): error TS2322: Type 'Model' is not assignable to type 'number'/,
     );
     expect(r.code).not.toBe(0);
+  });
+
+  it("runs the built CLI from its bundle, and gives a model's import of the package the same bundle", async () => {
+    const bundle = join(repoRoot, "dist/compiler/cli/bundle.js");
+    const r = await run([cli, "compile", "entry.model.ts", "-o", "entry.wasm", "--no-cache"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`entry ${pathToFileURL(bundle).href}\n`);
+    expect(r.stdout).toMatch(/^compiled model 'probe' \(entry\.model\.ts\)/);
+    expect(WebAssembly.validate(readFileSync(join(consumer, "entry.wasm")))).toBe(true);
   });
 
   it("runs the built CLI with plain node", async () => {

@@ -32,6 +32,7 @@ const OUTPUTS = [
   "build/kernels.wasm",
   "dist/compiler/index.js",
   "dist/compiler/cli/main.js",
+  "dist/compiler/cli/bundle.js",
   "dist/runtime/index.js",
   "dist/runtime/index.d.ts",
 ];

@@ -4,7 +4,7 @@
 // documents (B packed into panels only from 16 rows, the A slab only with ≥ 16 k steps, a full row
 // block and two column panels, ...), and that the emitter asks for exactly the plan's scratch,
 // with the default tuning and with others.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { reservedBytes, type Buffer } from "../../compiler/plan/layout.js";
 import { DEFAULT_TARGET } from "../../compiler/target.js";
 import type { LowerContext } from "../../compiler/wasm/emit/context.js";
@@ -16,6 +16,7 @@ import {
   type MatmulPlan,
   type MatmulTuning,
 } from "../../compiler/wasm/emit/matmul.js";
+import { loadCodegen } from "../../compiler/wasm/binaryen/instance.js";
 import { ModuleBuilder } from "../../compiler/wasm/module.js";
 
 const DIMS = [1, 2, 3, 4, 5, 8, 15, 16, 17, 33];
@@ -147,6 +148,8 @@ describe("matmul plan: decisions", () => {
     expect(plan({ mr: 2, nv: 4 }).panelWidth).toBe(16);
   });
 });
+
+beforeAll(() => loadCodegen());
 
 /** A LowerContext over a fresh module that records the kernel's scratch requests. */
 function recordingContext(simd: boolean, tuning: MatmulTuning) {

@@ -15,7 +15,13 @@ import { planToSvg } from "../../plan/report.js";
 import type { CompiledModel } from "../../pipeline/compile.js";
 import { emitDts } from "../../wasm/dts.js";
 import { addCacheOptions, cacheDirFor, describeCache, type CacheCliOptions } from "../cache-options.js";
-import { compileModel, namedPlans, textArtifact, type CliCompiled } from "../compile-model.js";
+import {
+  compileModel,
+  preloadCompiler,
+  namedPlans,
+  textArtifact,
+  type CliCompiled,
+} from "../compile-model.js";
 import { describeTensorCounts, describeTraining, moduleExports, simdText } from "../describe-module.js";
 import { CliError, messageOf } from "../errors.js";
 import { loadModel, MODEL_FILE_HELP } from "../load-model.js";
@@ -110,6 +116,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
       throw new CliError("--clip-norm clips the gradients of a training step: add --optimizer");
     }
   }
+  await preloadCompiler();
   const loaded = await loadModel(file);
   const { model } = loaded;
   const optimizer = optimizerFor(model, opts, "compiled");

@@ -9,7 +9,7 @@ import { textTable as table } from "../../inspect/table.js";
 import { describePlan, planToSvg, type NamedPlan } from "../../plan/report.js";
 import type { CompiledModel } from "../../pipeline/compile.js";
 import { cacheDirFor, describeCache, type CacheCliOptions } from "../cache-options.js";
-import { compileModel, namedPlans, textArtifact } from "../compile-model.js";
+import { compileModel, preloadCompiler, namedPlans, textArtifact } from "../compile-model.js";
 import { describePlain } from "../describe-module.js";
 import { CliError } from "../errors.js";
 import { loadModel } from "../load-model.js";
@@ -31,6 +31,7 @@ export async function memoryCommand(
   if (opts.optimizer === undefined && opts.lr !== undefined) {
     throw new CliError("--lr sets the optimizer's learning rate: add --optimizer");
   }
+  await preloadCompiler();
   const loaded = await loadModel(file);
   const { model } = loaded;
   const optimizer = optimizerFor(model, opts, "planned");

@@ -14,7 +14,7 @@ import type { Command } from "commander";
 import { leafName } from "../../ir/graph.js";
 import { load, type Net } from "../../../runtime/index.js";
 import { addCacheOptions, cacheDirFor, describeCache, type CacheCliOptions } from "../cache-options.js";
-import { compileModel } from "../compile-model.js";
+import { compileModel, preloadCompiler } from "../compile-model.js";
 import { describeTraining, simdText } from "../describe-module.js";
 import { CliError } from "../errors.js";
 import { checkSeedOrWeights, initNet, type InitCliOptions } from "../init-net.js";
@@ -113,6 +113,7 @@ export async function trainCommand(
   const save = `--save-weights '${opts.saveWeights}'`;
   if (savePath !== undefined) checkWritable(savePath, save);
   const given = readInputSpecs(opts.input ?? [], cwd);
+  await preloadCompiler();
   const loaded = await loadModel(file, cwd);
   const { model } = loaded;
   if (!hasLoss(model)) {
