@@ -121,6 +121,13 @@ function cliProbes(c: CaseContext): Probe[] {
     ),
     command(
       c,
+      "cli.floor",
+      { group: "CLI", label: "`node -e 0` (Node's own start-up: the floor of every CLI row)" },
+      process.execPath,
+      ["-e", "0"],
+    ),
+    command(
+      c,
       "cli.node",
       { group: "CLI", label: "`node dist/compiler/cli/main.js --version`", targetMs: VERSION_TARGET_MS },
       process.execPath,
@@ -197,7 +204,14 @@ function codegenProbe(c: CaseContext): Probe {
   };
   return {
     id,
-    metrics: [{ id, group: "import", label: "binaryen as `compile` loads it: its split parts, from disk" }],
+    metrics: [
+      {
+        id,
+        group: "import",
+        label: "binaryen as `compile()` loads it: its split parts from disk, all functions compiled up front",
+        note: "the CLI compiles them on demand instead (compiler/wasm/binaryen/v8-flags.ts)",
+      },
+    ],
     prepare: async () => {
       await once(); // writes the parts when this checkout has none yet
     },
