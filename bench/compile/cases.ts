@@ -245,6 +245,12 @@ function modelProbe(c: CaseContext, id: NamedModel): Probe {
       label: `${text.short}: third \`compile()\` in the same process (warm)`,
       ...(t.warm ? { targetMs: t.warm } : {}),
     },
+    {
+      id: `compile.${id}.steady`,
+      group: "compile()",
+      label: `${text.short}: 11th to 20th \`compile()\` in the same process (steady state), median`,
+      ...(t.warm ? { targetMs: t.warm } : {}),
+    },
   ];
   const workload = id === "w1" ? "W1" : id === "w2" ? "W2" : undefined;
   if (workload) {
@@ -263,6 +269,7 @@ function modelProbe(c: CaseContext, id: NamedModel): Probe {
       return {
         [`compile.${id}.fresh`]: p.compile1Ms!,
         [`compile.${id}.warm`]: p.compile3Ms!,
+        [`compile.${id}.steady`]: p.compileSteadyMs!,
         ...(workload
           ? {
               [`first.wasmgrad.${workload}`]:

@@ -3,23 +3,28 @@
  * measurement, timed inside the process with performance.now(); the result is one line
  * `@@probe {json}` on stdout (`{"error": "..."}` when it fails).
  *
- *   probe.ts model w1|w2|char-rnn   import the compiler, then binaryen; compile the model three
- *                                   times (fresh model each time); load the first module and time
+ *   probe.ts model w1|w2|char-rnn   import the compiler, then binaryen; compile the model twenty
+ *                                   times (fresh model each time: the first three and the median of
+ *                                   the last ten are reported); load the first module and time
  *                                   its first training step and warm steps
  *   probe.ts series chain|unrolled SIZE
  *                                   import, then build and compile one scaling point once
  *   probe.ts peer IMPL W1|W2        import and set up the peer, make its runner, time its first
  *                                   training step and warm steps (bench/impl/*)
  *
- * It runs under the harness's tsx loader and imports the compiler from source, as the rest of the
- * bench does (compiler/index.ts); the package entry and the CLI are timed separately, as
- * processes of their own.
+ * It runs under the harness's tsx loader and imports the built package (dist/, see DIST), as a
+ * user's program does; the package entry and the CLI are timed separately, as processes of their
+ * own.
  */
 import { makeW1Data, makeW2Data } from "../lib/data.js";
 import { median } from "../lib/timing.js";
 import type { Api, NamedModel, Series } from "./models.js";
 
 export type ProbeResult = Readonly<Record<string, number>>;
+
+/** Compiles of the same model per process; the median of the last STEADY_COMPILES is "steady". */
+const COMPILES = 20;
+const STEADY_COMPILES = 10;
 
 /** Steps after the first, of which those from the third on are the warm steps. */
 const WARM_STEPS = 8;
@@ -46,14 +51,23 @@ async function firstAndWarm(step: () => unknown): Promise<{ firstStepMs: number;
   return { firstStepMs, warmStepMs: median(warm) };
 }
 
+/**
+ * The built package's modules (dist/, what `import("wasmgrad")` gives a user: plain JavaScript,
+ * 10-20% faster to compile with than the sources through tsx's loader). The section warns when
+ * dist/ is older than the sources.
+ */
+const DIST = "../../dist/";
+
 async function importCompiler(): Promise<{ api: Api; importCompilerMs: number; importBinaryenMs: number }> {
   let t0 = performance.now();
-  const api = (await import("../../compiler/index.js")) as Api;
+  const api = (await import(`${DIST}compiler/index.js`)) as Api;
   const importCompilerMs = since(t0);
   // compile() loads binaryen on its first call: load it here, as compile does (split and cached,
   // compiler/wasm/binaryen/load.ts), so that no compile time includes it
   t0 = performance.now();
-  const { loadCodegen } = await import("../../compiler/wasm/binaryen/instance.js");
+  const { loadCodegen } = (await import(`${DIST}compiler/wasm/binaryen/instance.js`)) as {
+    loadCodegen(): Promise<unknown>;
+  };
   await loadCodegen();
   return { api, importCompilerMs, importBinaryenMs: since(t0) };
 }
@@ -64,17 +78,21 @@ async function probeModel(id: NamedModel): Promise<ProbeResult> {
   const build = await namedModel(api, id);
   const out: Record<string, number> = { importCompilerMs, importBinaryenMs };
   let wasm: Uint8Array | undefined;
-  for (let i = 1; i <= 3; i++) {
+  const steady: number[] = [];
+  for (let i = 1; i <= COMPILES; i++) {
     let t0 = performance.now();
     const { model, options } = build();
-    out[`build${i}Ms`] = since(t0);
+    if (i <= 3) out[`build${i}Ms`] = since(t0);
     t0 = performance.now();
     const compiled = await api.compile(model, options);
-    out[`compile${i}Ms`] = since(t0);
+    const ms = since(t0);
+    if (i <= 3) out[`compile${i}Ms`] = ms;
+    if (i > COMPILES - STEADY_COMPILES) steady.push(ms);
     wasm ??= compiled.wasm;
   }
+  out.compileSteadyMs = median(steady);
   out.wasmBytes = wasm!.byteLength;
-  const { load } = await import("../../runtime/index.js");
+  const { load } = (await import(`${DIST}runtime/index.js`)) as typeof import("../../runtime/index.js");
   const t0 = performance.now();
   const net = await load(wasm!);
   net.init(0);

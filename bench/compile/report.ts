@@ -152,7 +152,7 @@ export function compileMarkdown(c: CompileResults, git: string, svg: string | un
   const notes: string[] = [];
   if (c.env.staleDist.length)
     notes.push(
-      `dist/ was older than ${c.env.staleDist.length} compiler source file(s) (e.g. ${c.env.staleDist[0]}): the CLI and \`import("wasmgrad")\` rows measured the previous build.`,
+      `dist/ was older than ${c.env.staleDist.length} compiler source file(s) (e.g. ${c.env.staleDist[0]}): the CLI, import and \`compile()\` rows measured the previous build.`,
     );
   notes.push(
     c.env.noCacheFlag

@@ -70,7 +70,7 @@ export async function runCompileSection(o: SectionOptions): Promise<CompileResul
   if (env.staleDist.length)
     o.log(
       `  warning: dist/ is older than ${env.staleDist.length} compiler source file(s) (e.g. ${env.staleDist[0]}): ` +
-        `the CLI and import("wasmgrad") rows measure the old build; run npm run build first`,
+        `the CLI, import and compile() rows measure the old build; run npm run build first`,
     );
   o.log(
     `  CLI compile cache: ${env.noCacheFlag ? "yes (--no-cache for the cold rows)" : "none (no --no-cache)"}`,
