@@ -12,6 +12,7 @@ export { init, type Initializer } from "./dsl/init.js";
 export { gradGraph, LOSS, type GradOptions } from "./autodiff/grad.js";
 export { vjp } from "./autodiff/vjp.js";
 export { interpret, type Bindings, type Evaluation } from "./interp/interpret.js";
+export type { Mode } from "./ops/mode.js";
 export { toNested, fromValues, type NDArray, type TensorData } from "./ir/ndarray.js";
 export type { Feed } from "./interp/bind.js";
 export type { Graph } from "./ir/graph.js";

@@ -75,6 +75,12 @@ export interface EntryInfo {
   readonly inputs: readonly string[];
   /** Names of the outputs the call writes (`loss` included where computed). */
   readonly outputs: readonly string[];
+  /**
+   * Training or evaluation behaviour of the ops that tell them apart (dropout): backward and
+   * train_step train, forward evaluates unless compiled with `forwardMode: "train"`. Absent in
+   * modules from before 2026-12-02, whose every entry trained.
+   */
+  readonly mode?: "train" | "eval";
 }
 
 export interface Manifest {

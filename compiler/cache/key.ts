@@ -45,6 +45,7 @@ export function canonicalOptions(options: CompileOptions): string {
     {
       optimizer: options.optimizer ?? null,
       clipNorm: options.clipNorm ?? null,
+      forwardMode: options.forwardMode ?? COMPILE_DEFAULTS.forwardMode,
       simd: options.simd ?? DEFAULT_TARGET.simd,
       relaxedSimd: options.relaxedSimd ?? DEFAULT_TARGET.relaxedSimd,
       optimize: options.optimize ?? COMPILE_DEFAULTS.optimize,

@@ -136,17 +136,21 @@ export function maxOverTime(x: Tensor, axis = -2): Tensor {
 }
 
 /**
- * Inverted dropout: keeps each element with probability `keep` and scales kept ones by 1/keep,
- * so the layer is the identity in expectation and at test time (seed 004 §2.3). The mask comes
- * from the counter-based random primitive keyed by `seed` (an i32 scalar input, e.g. the step
- * number), so the interpreter and compiled code draw the same mask. `salt` separates dropout
- * layers; by default it is the id of x's node.
+ * Inverted dropout: in training, keeps each element with probability `keep` and scales kept ones
+ * by 1/keep, so the layer is the identity in expectation; in evaluation it is the identity (seed
+ * 004 §2.3). Which one runs is the entry's mode (compiler/ops/mode.ts): `train_step` and
+ * `backward` train, `forward` evaluates unless compiled with `forwardMode: "train"` (Monte-Carlo
+ * dropout), and the interpreter trains unless given `mode: "eval"`. The mask comes from the
+ * counter-based random primitive keyed by `seed` (an i32 scalar input, e.g. the step number), so
+ * the interpreter and compiled code draw the same mask. `salt` separates dropout layers; by
+ * default it is the id of x's node.
  */
 export function dropout(x: Tensor, keep: number, seed: Tensor, salt = x.node.id): Tensor {
   if (!(keep > 0 && keep <= 1)) fail("dropout", `keep probability must be in (0, 1], got ${keep}`);
   if (keep === 1) return x;
   const u = new Tensor(b.randomUniform(seed.node, x.shape, salt));
-  return x.mul(u.lt(keep).cast("f32")).div(keep);
+  const dropped = x.mul(u.lt(keep).cast("f32")).div(keep);
+  return new Tensor(b.select(b.training(x.node.ctx), dropped.node, x.node));
 }
 
 // ---- losses: a per-example value, then reduced ----

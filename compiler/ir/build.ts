@@ -58,6 +58,11 @@ export function zerosLike(like: Node): Node {
   return broadcastTo(scalarLike(like, 0), like.shape);
 }
 
+/** True in training, false in evaluation: fixed per entry when compiled (compiler/ops/mode.ts). */
+export function training(ctx: Context): Node {
+  return ctx.node("mode", []);
+}
+
 /** i32 tensor whose elements are their own index along `axis`. */
 export function iota(ctx: Context, shape: Shape, axis: number): Node {
   return ctx.node("iota", [], { shape: [...shape], axis });

@@ -30,6 +30,7 @@ import { log1p } from "./log1p.js";
 import { matmul } from "./matmul.js";
 import { maximum } from "./maximum.js";
 import { minimum } from "./minimum.js";
+import { mode } from "./mode.js";
 import { mul } from "./mul.js";
 import { neg } from "./neg.js";
 import { pad } from "./pad.js";
@@ -60,6 +61,7 @@ export const PRIMITIVES = [
   constant,
   iota,
   randomUniform,
+  mode,
   // elementwise
   add,
   sub,

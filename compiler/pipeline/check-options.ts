@@ -1,12 +1,14 @@
 /**
  * `compile`'s arguments, checked before any work: a value that is not a model, an optimizer that
  * was not made by `optim.*` or whose settings would destroy the weights, clipNorm without an
- * optimizer, an unknown optimization level or pass name, a flag that is not a boolean. Each is an
+ * optimizer, an unknown forward mode, optimization level or pass name, a flag that is not a
+ * boolean. Each is an
  * error naming the option and the value, instead of a TypeError deep inside or a silent no-op.
  */
 import { isModel, type Model } from "../dsl/model.js";
 import { WasmgradError } from "../errors.js";
 import { checkClipNorm, checkOptimizer, show } from "../optim/validate.js";
+import { MODES, type Mode } from "../ops/mode.js";
 import { PASSES } from "../passes/pipeline.js";
 import type { CompileOptions } from "./options.js";
 
@@ -15,7 +17,7 @@ const fail = (detail: string): never => {
 };
 
 const FLAGS = ["simd", "relaxedSimd", "optimize", "wat"] as const;
-const KNOWN = new Set<string>(["optimizer", "clipNorm", "optLevel", "passes", ...FLAGS]);
+const KNOWN = new Set<string>(["optimizer", "clipNorm", "forwardMode", "optLevel", "passes", ...FLAGS]);
 
 export function checkCompileArgs(mdl: unknown, options: unknown): { mdl: Model; options: CompileOptions } {
   if (!isModel(mdl)) fail(`expected a model made by model(name, m => ...), got ${show(mdl)}`);
@@ -26,6 +28,8 @@ export function checkCompileArgs(mdl: unknown, options: unknown): { mdl: Model; 
     if (!KNOWN.has(key)) fail(`unknown option '${key}' (known: ${[...KNOWN].join(", ")})`);
   if (o.optimizer !== undefined) checkOptimizer("compile", o.optimizer);
   checkClipNorm("compile", o.clipNorm, o.optimizer !== undefined);
+  if (o.forwardMode !== undefined && !MODES.includes(o.forwardMode as Mode))
+    fail(`forwardMode must be ${MODES.map((m) => `"${m}"`).join(" or ")}, got ${show(o.forwardMode)}`);
   if (o.optLevel !== undefined && o.optLevel !== 0 && o.optLevel !== 2)
     fail(`optLevel must be 0 (no passes) or 2 (the default), got ${show(o.optLevel)}`);
   if (o.passes !== undefined) {

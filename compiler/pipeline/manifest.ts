@@ -16,7 +16,7 @@ import {
 } from "../../runtime/manifest.js";
 import { VERSION } from "../version.js";
 import type { MemoryPlans, PersistentLayout } from "../plan/module.js";
-import type { CompileOptions } from "./options.js";
+import { COMPILE_DEFAULTS, type CompileOptions } from "./options.js";
 import type { Target } from "../target.js";
 
 export function buildManifest(
@@ -41,6 +41,7 @@ export function buildManifest(
       export: e.exportName,
       inputs: g.inputs.map(leafName).filter((n) => reads.has(n)),
       outputs: e.name === "forward" ? [...g.outputs.keys()].filter((n) => n !== LOSS) : [LOSS],
+      mode: e.name === "forward" ? (options.forwardMode ?? COMPILE_DEFAULTS.forwardMode) : "train",
     };
   }
   return {

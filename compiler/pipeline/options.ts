@@ -1,4 +1,5 @@
 /** What `compile` takes and returns (compiler/pipeline/compile.ts). */
+import type { Mode } from "../ops/mode.js";
 import type { Manifest } from "../../runtime/manifest.js";
 import type { Graph } from "../ir/graph.js";
 import type { Optimizer } from "../optim/optimizers.js";
@@ -8,13 +9,19 @@ import type { StepPlan } from "../wasm/program.js";
 import type { StageName } from "./compile.js";
 
 /** What `compile` does when an option is not given (the cache's key fills them in too). */
-export const COMPILE_DEFAULTS = { optimize: false, optLevel: 2 } as const;
+export const COMPILE_DEFAULTS = { optimize: false, optLevel: 2, forwardMode: "eval" } as const;
 
 export interface CompileOptions {
   /** Bakes a train_step into the module (needs a loss). */
   readonly optimizer?: Optimizer;
   /** Clip gradients by global norm in train_step. */
   readonly clipNorm?: number;
+  /**
+   * The mode of the forward entry (default "eval": dropout is the identity, as after PyTorch's
+   * `model.eval()`); "train" keeps training behaviour, e.g. for Monte-Carlo dropout. backward and
+   * train_step always run in training mode (compiler/pipeline/modes.ts).
+   */
+  readonly forwardMode?: Mode;
   /** f32x4 SIMD (default true); false emits a scalar module for hosts without SIMD. */
   readonly simd?: boolean;
   /**

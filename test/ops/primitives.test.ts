@@ -217,6 +217,22 @@ const CASES: Record<string, readonly Case[]> = {
       },
     ],
   ],
+  mode: [
+    [
+      "is true in training (the interpreter's default) and false in evaluation, a bool scalar",
+      () => {
+        const evaluate = (mode?: "train" | "eval") => {
+          const mdl = model("case", (m) => m.output("y", t(b.training(m.input("x", [2]).node.ctx))));
+          for (const n of graphNodes(mdl.graph)) seen.add(n.op);
+          return interpret(mdl.graph, { inputs: { x: [0, 0] }, ...(mode && { mode }) }).outputs.y!;
+        };
+        // bool values are held as 1 and 0
+        expectExact(evaluate(), 1, "bool");
+        expectExact(evaluate("train"), 1, "bool");
+        expectExact(evaluate("eval"), 0, "bool");
+      },
+    ],
+  ],
   random_uniform: [
     [
       "draws 24-bit values in [0, 1), deterministic per (seed, salt), different across salts and seeds",

@@ -216,6 +216,11 @@ export interface DiffOptions {
    * tested as written; the optimizer's own agreement is tested in test/passes).
    */
   readonly optLevel?: 0 | 2;
+  /**
+   * The forward entry's mode (compile's `forwardMode`, default "eval"), which the reference
+   * forward pass is interpreted in too; the gradients are always of training mode.
+   */
+  readonly forwardMode?: "train" | "eval";
 }
 
 export interface Feeds {
@@ -238,7 +243,8 @@ const values = (a: NDArray): number[] => Array.from(a.data);
 /**
  * Compiles `mdl`, writes the (f32-rounded) feeds, runs `forward` and, when the model has a loss,
  * `backward`, and compares every user output, the loss and the gradient of every param with the
- * interpreter (`interpret` of the model's graph and of `gradGraph`). Both entries are then run
+ * interpreter (`interpret` of the model's graph in the forward entry's mode, and of `gradGraph`
+ * in training mode). Both entries are then run
  * once more and must reproduce their first results bit for bit (a call must not disturb anything
  * a later call reads: constants, params, inputs).
  */
@@ -258,15 +264,16 @@ export async function checkAgainstInterpreter(
     g.states.map((s) => [leafName(s), new Array<number>(sizeOf(s.shape)).fill(0)]),
   );
   const rounded = { inputs: round(feeds.inputs), params: round(feeds.params), states };
-  const compiled = await compile(mdl, { simd, optLevel: options.optLevel ?? 0 });
+  const forwardMode = options.forwardMode ?? "eval";
+  const compiled = await compile(mdl, { simd, optLevel: options.optLevel ?? 0, forwardMode });
   const wasm = await WasmModel.create(compiled);
   for (const leaf of g.inputs) wasm.write(leafName(leaf), "input", rounded.inputs[leafName(leaf)]!);
   for (const leaf of g.params) wasm.write(leafName(leaf), "param", rounded.params[leafName(leaf)]!);
 
   const hasLoss = g.outputs.has("loss");
   const withGrads = hasLoss ? gradGraph(g) : g;
-  const ref = interpret(g, rounded);
-  const refGrads = hasLoss ? interpret(withGrads, rounded).grads : {};
+  const ref = interpret(g, { ...rounded, mode: forwardMode });
+  const refGrads = hasLoss ? interpret(withGrads, { ...rounded, mode: "train" }).grads : {};
   // where the reference's own computation of a result left f32's range, the module may hold NaN
   // or ±Infinity in it: f32 overflowed where float64 did not (test/support/f32-range.ts)
   const overflowed = overflowsInF32(withGrads, rounded);

@@ -884,8 +884,10 @@ property(
   ([leaf, seed, keep]) => ({
     leaves: [leaf, { shape: [], seed, grid: false, range: { bits32: true }, dtype: "i32" }],
     build: ([x, s]) => nn.dropout(x!, keep, s!, 3),
-    // x·mask is exact, but the interpreter divides by keep in float64 and wasm by f32(keep)
-    options: { forward: "ulp" },
+    // x·mask is exact, but the interpreter divides by keep in float64 and wasm by f32(keep); the
+    // forward entry keeps training mode so that it draws the mask too (test/pipeline/modes.test.ts
+    // has the eval mode)
+    options: { forward: "ulp", forwardMode: "train" },
   }),
 );
 
@@ -1052,10 +1054,14 @@ property(
 // ---- the tests -------------------------------------------------------------------------------------
 
 describe("the properties cover every primitive", () => {
-  it("each primitive but `state` is compiled by some property (state: training.test.ts)", () => {
+  // state: training.test.ts; mode: each entry replaces it, so no module holds one
+  // (test/pipeline/modes.test.ts compiles dropout in both modes)
+  it("each primitive but `state` and `mode` is compiled by some property", () => {
     const covered = new Set([...PROPERTIES, ...COMPOSITES].flatMap((p) => p.ops));
     for (const always of ["input", "param", "const"]) covered.add(always); // every case; const: below
-    const missing = PRIMITIVES.map((op) => op.name).filter((name) => !covered.has(name) && name !== "state");
+    const missing = PRIMITIVES.map((op) => op.name).filter(
+      (name) => !covered.has(name) && name !== "state" && name !== "mode",
+    );
     expect(missing).toEqual([]);
   });
 });

@@ -7,10 +7,11 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { graphToDot } from "../../inspect/dot.js";
 import { printGraph, relativePath } from "../../inspect/text.js";
 import type { Graph } from "../../ir/graph.js";
+import { MODES, type Mode } from "../../ops/mode.js";
 import { planToSvg } from "../../plan/report.js";
 import type { CompiledModel } from "../../pipeline/compile.js";
 import { emitDts } from "../../wasm/dts.js";
@@ -37,6 +38,7 @@ export interface CompileCliOptions extends CacheCliOptions {
   readonly optimizer?: OptimizerName;
   readonly lr?: number;
   readonly clipNorm?: number;
+  readonly forwardMode?: Mode;
   readonly simd: boolean;
   readonly relaxedSimd?: boolean;
   readonly optimize?: boolean;
@@ -60,6 +62,13 @@ export function registerCompile(program: Command): void {
       "--clip-norm <c>",
       "clip the gradients to this global norm in the training step",
       positiveNumber("--clip-norm"),
+    )
+    .addOption(
+      new Option(
+        "--forward-mode <mode>",
+        "the forward entry's mode: eval (dropout off, the default) or train (Monte-Carlo dropout); " +
+          "backward and train_step always train",
+      ).choices(MODES),
     )
     .option("--no-simd", "emit scalar code (for hosts without WebAssembly SIMD)")
     .option(
@@ -135,6 +144,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
     {
       ...(optimizer && { optimizer }),
       ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
+      ...(opts.forwardMode && { forwardMode: opts.forwardMode }),
       simd: opts.simd,
       ...(opts.relaxedSimd && { relaxedSimd: true }),
       optimize: opts.optimize === true,
