@@ -1,10 +1,31 @@
 /**
  * The WebAssembly engine's side of loading: compiling whatever source `load` was given (bytes, a
  * compiled module, a `fetch()` response, streamed when the server says `application/wasm`),
- * detecting relaxed SIMD, and explaining a failed compile in the caller's terms.
+ * detecting relaxed SIMD and picking the variant of a module that carries two, and explaining a
+ * failed compile in the caller's terms.
  */
 import { WasmgradRuntimeError } from "./errors.js";
+import { RELAXED_SECTION } from "./manifest.js";
 import type { ResponseLike } from "./types.js";
+
+/**
+ * The variant of a module compiled with `relaxedSimd: "auto"` to run here: the relaxed one it
+ * carries (RELAXED_SECTION) where the engine has relaxed SIMD and `useRelaxed` is not false, else
+ * `module` itself. An engine that will not compile bytes at run time (workerd: "Wasm code
+ * generation disallowed by embedder") keeps the baseline it was given as a module.
+ */
+export async function pickVariant(
+  module: WebAssembly.Module,
+  useRelaxed = true,
+): Promise<WebAssembly.Module> {
+  const [relaxed] = WebAssembly.Module.customSections(module, RELAXED_SECTION);
+  if (!relaxed || !useRelaxed || !supportsRelaxedSimd()) return module;
+  try {
+    return await WebAssembly.compile(relaxed);
+  } catch {
+    return module;
+  }
+}
 
 /** Compiles `source` (already awaited: bytes, a module or a response); a module is returned as is. */
 export async function compileModule(source: unknown): Promise<WebAssembly.Module> {

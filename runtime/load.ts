@@ -4,7 +4,7 @@
  * asynchronous step; after it, a call is a few typed-array copies around one exported
  * WebAssembly function.
  */
-import { compileModule } from "./engine.js";
+import { compileModule, pickVariant } from "./engine.js";
 import { WasmgradRuntimeError } from "./errors.js";
 import { createNet } from "./net.js";
 import { readManifest } from "./read-manifest.js";
@@ -19,7 +19,7 @@ export async function load<T extends ModelTypes = AnyModel>(
   source: WasmSource,
   options: LoadOptions = {},
 ): Promise<Net<T>> {
-  const module = await compileModule(await source);
+  const module = await pickVariant(await compileModule(await source), options.relaxedSimd);
   const manifest = readManifest(module);
   const imports = WebAssembly.Module.imports(module);
   if (imports.length) {

@@ -21,6 +21,13 @@
  */
 
 export const MANIFEST_SECTION = "wasmgrad.manifest";
+
+/**
+ * The custom section of a baseline module compiled with `relaxedSimd: "auto"` that holds the
+ * relaxed-SIMD variant of the same module, whole (compiler/pipeline/compile.ts); `load`
+ * instantiates it instead where the engine has relaxed SIMD (runtime/engine.ts).
+ */
+export const RELAXED_SECTION = "wasmgrad.relaxed";
 export const MANIFEST_FORMAT = "wasmgrad";
 export const MANIFEST_FORMAT_VERSION = 1;
 
@@ -92,6 +99,11 @@ export interface Manifest {
     readonly simd: boolean;
     /** Compiled with relaxed SIMD (fused multiply-adds); absent in modules from before 2026-11-22. */
     readonly relaxedSimd?: boolean;
+    /**
+     * A baseline module that carries its relaxed-SIMD variant (RELAXED_SECTION), which `load`
+     * picks where the engine has relaxed SIMD (`relaxedSimd: "auto"`); absent otherwise.
+     */
+    readonly relaxedVariant?: boolean;
     /** The optimizer baked into train_step, as the compiler's plain-data description, or null. */
     readonly optimizer: unknown;
     readonly clipNorm: number | null;

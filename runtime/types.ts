@@ -81,6 +81,13 @@ export interface GradResult<T extends ModelTypes> {
 export interface LoadOptions {
   /** Accept NaN and ±Infinity in f32 inputs and in loaded weights (rejected by default, naming the element). */
   readonly allowNonFinite?: boolean;
+  /**
+   * For a module compiled with `relaxedSimd: "auto"`: false keeps its baseline SIMD code even
+   * where the engine has relaxed SIMD, so that results are the same bits on every engine (the
+   * default, true, takes the faster relaxed variant wherever it runs). `net.manifest.options
+   * .relaxedSimd` says which one was loaded.
+   */
+  readonly relaxedSimd?: boolean;
 }
 
 export interface SaveWeightsOptions {

@@ -20,6 +20,7 @@ export function describePlain(value: unknown): string {
 
 /** "simd", "no simd" or "simd + relaxed simd". */
 export function simdText(m: Manifest): string {
+  if (m.options.relaxedVariant) return "simd, and a relaxed simd variant picked at load";
   return m.options.relaxedSimd ? "simd + relaxed simd" : m.options.simd ? "simd" : "no simd";
 }
 

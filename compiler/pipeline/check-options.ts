@@ -16,8 +16,16 @@ const fail = (detail: string): never => {
   throw new WasmgradError(detail, { op: "compile" });
 };
 
-const FLAGS = ["simd", "relaxedSimd", "optimize", "wat"] as const;
-const KNOWN = new Set<string>(["optimizer", "clipNorm", "forwardMode", "optLevel", "passes", ...FLAGS]);
+const FLAGS = ["simd", "optimize", "wat"] as const;
+const KNOWN = new Set<string>([
+  "optimizer",
+  "clipNorm",
+  "forwardMode",
+  "relaxedSimd",
+  "optLevel",
+  "passes",
+  ...FLAGS,
+]);
 
 export function checkCompileArgs(mdl: unknown, options: unknown): { mdl: Model; options: CompileOptions } {
   if (!isModel(mdl)) fail(`expected a model made by model(name, m => ...), got ${show(mdl)}`);
@@ -40,6 +48,8 @@ export function checkCompileArgs(mdl: unknown, options: unknown): { mdl: Model; 
       if (!names.includes(p as string))
         fail(`unknown pass ${show(p)} in passes (known: ${names.join(", ")})`);
   }
+  if (o.relaxedSimd !== undefined && typeof o.relaxedSimd !== "boolean" && o.relaxedSimd !== "auto")
+    fail(`relaxedSimd must be true, false or "auto", got ${show(o.relaxedSimd)}`);
   for (const flag of FLAGS)
     if (o[flag] !== undefined && typeof o[flag] !== "boolean")
       fail(`${flag} must be true or false, got ${show(o[flag])}`);

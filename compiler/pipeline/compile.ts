@@ -23,7 +23,7 @@
  * (test/ir/no-binaryen.test.ts).
  */
 import type { Model } from "../dsl/model.js";
-import { MANIFEST_SECTION } from "../../runtime/manifest.js";
+import { MANIFEST_SECTION, RELAXED_SECTION } from "../../runtime/manifest.js";
 import { checkCompileArgs } from "./check-options.js";
 import { buildEntries } from "./entries.js";
 import { layoutMemory } from "./layout.js";
@@ -32,7 +32,7 @@ import { optimizeEntries } from "./optimize.js";
 import { COMPILE_DEFAULTS, type CompiledModel, type CompileOptions } from "./options.js";
 import { planMemory } from "./plan.js";
 import { memoryEnd } from "../plan/module.js";
-import { targetOf } from "../target.js";
+import { targetOf, type Target } from "../target.js";
 import { loadCodegen } from "../wasm/binaryen/instance.js";
 
 export type { CompiledModel, CompileOptions, MemoryPlan } from "./options.js";
@@ -51,7 +51,10 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
   // binaryen's binary compiles off the main thread while the graph stages run (awaited below)
   const codegen = loadCodegen();
   codegen.catch(() => undefined);
-  const target = targetOf(options, mdl.name);
+  // "auto": the baseline module, carrying the relaxed one in a custom section (options.ts)
+  const auto = options.relaxedSimd === "auto";
+  const target = targetOf({ ...options, relaxedSimd: options.relaxedSimd === true }, mdl.name);
+  if (auto) targetOf({ ...options, relaxedSimd: true }, mdl.name); // raises without simd
   const entries = timer.time("entries", () => buildEntries(mdl, options));
   const optimized = timer.time("optimize", () =>
     optimizeEntries(entries, {
@@ -60,9 +63,39 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
     }),
   );
   const loadStarted = performance.now();
-  const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = await backend();
+  const backendStages = await backend();
   await codegen;
   timer.record("load", loadStarted);
+  const build = (t: Target, relaxed?: Uint8Array) =>
+    buildModule(backendStages, timer, mdl, options, optimized, t, relaxed);
+  const relaxed = auto ? build({ ...target, relaxedSimd: true }).wasm : undefined;
+  const built = build(target, relaxed);
+  const { forward, backward, train } = optimized.graphs;
+  return {
+    wasm: built.wasm,
+    manifest: built.manifest,
+    graphs: { forward, ...(backward ? { backward } : {}), ...(train ? { train } : {}) },
+    plans: built.plans,
+    passReports: optimized.passReports,
+    ...(built.wat !== undefined ? { wat: built.wat } : {}),
+    timings: timer.timings,
+  };
+}
+
+/**
+ * The backend stages (layout through emit) for one target; `relaxed`, the relaxed variant's
+ * bytes, goes into the module as RELAXED_SECTION.
+ */
+function buildModule(
+  stages: Awaited<ReturnType<typeof backend>>,
+  timer: StageTimer,
+  mdl: Model,
+  options: CompileOptions,
+  optimized: ReturnType<typeof optimizeEntries>,
+  target: Target,
+  relaxed: Uint8Array | undefined,
+): Pick<CompiledModel, "wasm" | "manifest" | "plans" | "wat"> {
+  const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = stages;
   const mb = new ModuleBuilder(loadKernels(), target);
   try {
     const layout = timer.time("layout", () => layoutMemory(mdl, optimized, mb.reservedBytes));
@@ -77,25 +110,24 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
     const manifest = timer.time("manifest", () => {
       const m = buildManifest(mdl, options, target, layout, memory, memoryEnd(layout, memory), mb.traps);
       mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(m)));
+      if (relaxed) mb.addCustomSection(RELAXED_SECTION, relaxed);
       return m;
     });
     const { binary, text } = timer.time("emit", () =>
       mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? COMPILE_DEFAULTS.optimize }),
     );
-    const { forward, backward, train } = optimized.graphs;
     return {
       wasm: new Uint8Array(binary), // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
       manifest,
-      graphs: { forward, ...(backward ? { backward } : {}), ...(train ? { train } : {}) },
       plans: { ...lowered.plans, forward: lowered.plans.forward!, steps: lowered.steps },
-      passReports: optimized.passReports,
       ...(options.wat ? { wat: text() } : {}),
-      timings: timer.timings,
     };
   } finally {
     mb.dispose();
   }
 }
+
+type StageTimer = ReturnType<typeof stageTimer>;
 
 /** Milliseconds spent in each stage, and in loading the code generator ("load"). */
 function stageTimer() {

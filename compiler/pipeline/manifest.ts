@@ -52,6 +52,7 @@ export function buildManifest(
     options: {
       simd: target.simd,
       relaxedSimd: target.relaxedSimd,
+      ...(options.relaxedSimd === "auto" && !target.relaxedSimd && { relaxedVariant: true }),
       optimizer: options.optimizer ?? null,
       clipNorm: options.clipNorm ?? null,
     },

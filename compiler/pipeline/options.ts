@@ -30,8 +30,15 @@ export interface CompileOptions {
    * engine with relaxed SIMD (Chrome 114+, Node 21+; Node 20 with
    * `--experimental-wasm-relaxed-simd`), and its results may differ in the last bits from one
    * machine to another, as the engine may or may not fuse the multiply and the add.
+   *
+   * "auto": both in one artifact. The module is the baseline SIMD module, and it carries the
+   * relaxed module's bytes in a custom section (RELAXED_SECTION) that the runtime's `load`
+   * instantiates instead where the engine validates relaxed SIMD (Chromium, Deno, Bun, workerd;
+   * not Node 20). Results may then differ in the last bits between engines; pin `false` for
+   * training that must reproduce bit for bit across machines. The file is about twice the size
+   * and the compile runs the backend stages twice.
    */
-  readonly relaxedSimd?: boolean;
+  readonly relaxedSimd?: boolean | "auto";
   /**
    * Also run binaryen's -O3 pipeline over the finished module (default false). The graph
    * optimizer has already fused, scheduled and vectorized the kernels, and the engines' optimizing

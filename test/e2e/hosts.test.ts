@@ -47,6 +47,28 @@ const MODELS = [
 ] as const;
 type ModelName = (typeof MODELS)[number]["name"];
 
+/**
+ * XOR compiled with relaxedSimd "auto": one artifact whose load takes the relaxed variant where
+ * the engine has relaxed SIMD (Deno, Bun, Chromium) and the baseline where not (Node 20). Its
+ * training must equal the plain XOR module's bits in Node, and come close to them elsewhere
+ * (a fused multiply-add rounds once where the baseline rounds twice).
+ */
+const AUTO = {
+  ...MODELS[0],
+  name: "xor-auto",
+  options: { ...MODELS[0].options, relaxedSimd: "auto" },
+} as const;
+let nodeAuto: TrainResult | undefined;
+
+/** Checks a host's run of AUTO: the variant it loaded, and training close to Node's. */
+function expectAuto(result: TrainResult, relaxed: boolean) {
+  expect(result.relaxedSimd, result.engine).toBe(relaxed);
+  const plain = nodeResults.get("xor")!;
+  result.losses.forEach((l, i) =>
+    expect(Math.abs(l - plain.losses[i]!)).toBeLessThan(1e-4 * Math.abs(plain.losses[i]!) + 1e-6),
+  );
+}
+
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
@@ -66,7 +88,7 @@ const nodeResults = new Map<ModelName, TrainResult>();
 const engines: string[] = [];
 
 /** The script's arguments for one model. */
-function runArgs(m: (typeof MODELS)[number]) {
+function runArgs(m: (typeof MODELS)[number] | typeof AUTO) {
   const url = server!.url;
   return {
     wasmUrl: `${url}/data/${m.name}.wasm`,
@@ -76,7 +98,7 @@ function runArgs(m: (typeof MODELS)[number]) {
   };
 }
 
-function argv(m: (typeof MODELS)[number]): string[] {
+function argv(m: (typeof MODELS)[number] | typeof AUTO): string[] {
   const a = runArgs(m);
   return [hostScript, a.wasmUrl, a.inputsUrl, String(a.seed), String(a.steps)];
 }
@@ -107,13 +129,15 @@ async function expectSameAsNode(
     expect(result.engine.startsWith(`${host} `), result.engine).toBe(true);
     expect(comparable(result)).toEqual(comparable(nodeResults.get(m.name)!));
   }
+  const r = await run(command, [...prefix, ...argv(AUTO)], { cwd: dir, env: { ...process.env, ...env } });
+  expectAuto(parseTrainResult(r, `${host} train-host.mjs (xor-auto)`), true);
 }
 
 beforeAll(async () => {
   await buildPackage();
   dir = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-e2e-hosts-")));
   // compiled here (the CLI's compile is tested in separate-process.test.ts and test/cli)
-  for (const m of MODELS) {
+  for (const m of [...MODELS, AUTO]) {
     writeFileSync(join(dir, `${m.name}.wasm`), (await compile(m.model, m.options)).wasm);
     writeFileSync(join(dir, `${m.name}.inputs.json`), JSON.stringify(m.inputs));
   }
@@ -131,6 +155,10 @@ beforeAll(async () => {
     nodeResults.set(m.name, result);
     if (!engines.includes(result.engine)) engines.push(result.engine);
   }
+  nodeAuto = parseTrainResult(
+    await run(process.execPath, argv(AUTO), { cwd: dir }),
+    "node train-host.mjs (xor-auto)",
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -201,10 +229,20 @@ describe("the same module and runtime give bit-identical training under every ho
         expect(result.engine).toMatch(/HeadlessChrome\//);
         expect(comparable(result)).toEqual(comparable(nodeResults.get(m.name)!));
       }
+      const auto = await page.evaluate<string>(
+        `import("/test/e2e/train-host.mjs").then((mod) => mod.trainRun(${JSON.stringify(runArgs(AUTO))})).then((r) => JSON.stringify(r))`,
+      );
+      expectAuto(JSON.parse(auto) as TrainResult, true);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
     }
+  });
+
+  it('a relaxedSimd "auto" module loads its baseline in Node 20: the plain module\'s bits', () => {
+    const plain = nodeResults.get("xor")!;
+    expectAuto(nodeAuto!, false);
+    expect(nodeAuto!.bits).toEqual(plain.bits);
   });
 
   it("Node itself is deterministic: a second process gives the same bits", async () => {

@@ -65,6 +65,8 @@ export interface TrainResult {
   readonly engine: string;
   readonly model: string;
   readonly simd: boolean;
+  /** Whether the module loaded uses relaxed SIMD (the variant an "auto" module's load picked). */
+  readonly relaxedSimd: boolean;
   readonly losses: readonly number[];
   readonly outputs: Readonly<Record<string, readonly number[]>>;
   readonly bits: {

@@ -50,6 +50,8 @@ export async function trainRun({ wasmUrl, inputsUrl, seed, steps }) {
     engine: engine(),
     model: net.manifest.model,
     simd: net.manifest.options.simd,
+    // the variant loaded: a module compiled with relaxedSimd "auto" carries two
+    relaxedSimd: net.manifest.options.relaxedSimd === true,
     losses,
     outputs: mapValues(outputs, (a) => Array.from(a)),
     bits: {

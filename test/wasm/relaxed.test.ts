@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile, model, nn, optim } from "../../compiler/index.js";
 import { load, supportsRelaxedSimd } from "../../runtime/index.js";
+import { RELAXED_SECTION } from "../../runtime/manifest.js";
 import { repoRoot } from "../support/cli.js";
 
 const [B, D, H, C] = [12, 20, 16, 5];
@@ -34,12 +35,13 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 interface Trained {
   readonly relaxed: boolean;
+  readonly loaded: boolean;
   readonly losses: number[];
   readonly params: Record<string, number[]>;
 }
 
 /** Trains `wasm` in a child process started with `flags`. */
-function trainInChild(wasm: Uint8Array, flags: readonly string[]): Promise<Trained> {
+function trainInChild(wasm: Uint8Array, flags: readonly string[], loadOptions?: object): Promise<Trained> {
   const wasmFile = join(scratch, `m${Math.random().toString(36).slice(2)}.wasm`);
   const inputsFile = `${wasmFile}.json`;
   writeFileSync(wasmFile, wasm);
@@ -56,6 +58,7 @@ function trainInChild(wasm: Uint8Array, flags: readonly string[]): Promise<Train
         inputsFile,
         String(STEPS),
         String(SEED),
+        ...(loadOptions ? [JSON.stringify(loadOptions)] : []),
       ],
       { cwd: repoRoot, encoding: "utf8", timeout: 100_000 },
       (error, stdout, stderr) =>
@@ -66,6 +69,7 @@ function trainInChild(wasm: Uint8Array, flags: readonly string[]): Promise<Train
 
 const relaxed = await compile(mlp, { ...options, relaxedSimd: true, wat: true });
 const plain = await compile(mlp, { ...options, wat: true });
+const auto = await compile(mlp, { ...options, relaxedSimd: "auto" });
 
 describe("relaxedSimd", () => {
   it("uses f32x4.relaxed_madd in the matmul kernels, and says so in the manifest", () => {
@@ -116,6 +120,54 @@ describe("relaxedSimd", () => {
   it("needs simd", async () => {
     await expect(compile(mlp, { ...options, simd: false, relaxedSimd: true })).rejects.toThrow(
       /relaxedSimd needs simd \(model 'relaxed_mlp' was compiled with simd: false\)/,
+    );
+  });
+});
+
+describe('relaxedSimd: "auto" (one artifact, the variant chosen at load)', () => {
+  const flag = "--experimental-wasm-relaxed-simd";
+
+  it("is the baseline module carrying the relaxed module, whole, in a custom section", () => {
+    const [section, ...more] = WebAssembly.Module.customSections(
+      new WebAssembly.Module(auto.wasm),
+      RELAXED_SECTION,
+    );
+    expect(more).toEqual([]);
+    expect(Buffer.from(section!).equals(Buffer.from(relaxed.wasm))).toBe(true);
+    expect(auto.manifest.options).toMatchObject({ relaxedSimd: false, relaxedVariant: true });
+    expect(plain.manifest.options.relaxedVariant).toBeUndefined();
+    expect(auto.wasm.byteLength).toBeGreaterThan(plain.wasm.byteLength + relaxed.wasm.byteLength);
+  });
+
+  it("loads the baseline where the engine has no relaxed SIMD: the same bits as the plain module", async () => {
+    const [got, expected] = await Promise.all([trainInChild(auto.wasm, []), trainInChild(plain.wasm, [])]);
+    expect(got.relaxed).toBe(false);
+    expect(got.loaded).toBe(false);
+    expect(got.losses).toEqual(expected.losses);
+    expect(got.params).toEqual(expected.params);
+  }, 120_000);
+
+  it("loads the relaxed variant where the engine has it, and the baseline when load pins it", async () => {
+    const [got, pinned, fused, unfused] = await Promise.all([
+      trainInChild(auto.wasm, [flag]),
+      trainInChild(auto.wasm, [flag], { relaxedSimd: false }),
+      trainInChild(relaxed.wasm, [flag]),
+      trainInChild(plain.wasm, [flag]),
+    ]);
+    expect(got).toMatchObject({ relaxed: true, loaded: true });
+    expect(got.losses).toEqual(fused.losses);
+    expect(got.params).toEqual(fused.params);
+    expect(pinned).toMatchObject({ relaxed: true, loaded: false });
+    expect(pinned.losses).toEqual(unfused.losses);
+    expect(pinned.params).toEqual(unfused.params);
+  }, 120_000);
+
+  it('rejects a value that is neither a boolean nor "auto", naming the option', async () => {
+    await expect(compile(mlp, { ...options, relaxedSimd: "fast" as never })).rejects.toThrow(
+      /relaxedSimd must be true, false or "auto", got "fast"/,
+    );
+    await expect(compile(mlp, { relaxedSimd: "auto", simd: false })).rejects.toThrow(
+      /relaxedSimd needs simd/,
     );
   });
 });

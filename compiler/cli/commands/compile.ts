@@ -40,7 +40,7 @@ export interface CompileCliOptions extends CacheCliOptions {
   readonly clipNorm?: number;
   readonly forwardMode?: Mode;
   readonly simd: boolean;
-  readonly relaxedSimd?: boolean;
+  readonly relaxedSimd?: boolean | "auto";
   readonly optimize?: boolean;
   /** The side files to write (none when undefined). */
   readonly emit?: readonly EmitKind[];
@@ -72,9 +72,14 @@ export function registerCompile(program: Command): void {
     )
     .option("--no-simd", "emit scalar code (for hosts without WebAssembly SIMD)")
     .option(
-      "--relaxed-simd",
-      "fused multiply-adds (relaxed SIMD) in matmuls: faster where supported (Chrome 114+, Node 21+), " +
-        "results may differ in the last bits between machines",
+      "--relaxed-simd [auto]",
+      "fused multiply-adds (relaxed SIMD) in matmuls: faster where supported (Chrome 114+, Deno, Bun, " +
+        "Node 21+), results may differ in the last bits between machines; `--relaxed-simd auto` ships " +
+        "both variants in one file and the runtime picks at load",
+      (value: string) => {
+        if (value !== "auto") throw new InvalidArgumentError(`takes no value or 'auto', got '${value}'`);
+        return "auto" as const;
+      },
     )
     .option(
       "--optimize",
@@ -146,7 +151,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
       ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
       ...(opts.forwardMode && { forwardMode: opts.forwardMode }),
       simd: opts.simd,
-      ...(opts.relaxedSimd && { relaxedSimd: true }),
+      ...(opts.relaxedSimd && { relaxedSimd: opts.relaxedSimd }),
       optimize: opts.optimize === true,
       wat: emit.has("wat"),
     },
