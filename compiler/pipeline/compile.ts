@@ -23,7 +23,7 @@
  * (test/ir/no-binaryen.test.ts).
  */
 import type { Model } from "../dsl/model.js";
-import { MANIFEST_SECTION, RELAXED_SECTION } from "../../runtime/manifest.js";
+import { MANIFEST_SECTION, RELAXED_SECTION, type Manifest } from "../../runtime/manifest.js";
 import { checkCompileArgs } from "./check-options.js";
 import { buildEntries } from "./entries.js";
 import { layoutMemory } from "./layout.js";
@@ -66,10 +66,15 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
   const backendStages = await backend();
   await codegen;
   timer.record("load", loadStarted);
-  const build = (t: Target, relaxed?: Uint8Array) =>
-    buildModule(backendStages, timer, mdl, options, optimized, t, relaxed);
-  const relaxed = auto ? build({ ...target, relaxedSimd: true }).wasm : undefined;
-  const built = build(target, relaxed);
+  // with binaryen's -O3 the relaxed variant is a compile of its own; without, it is derived from
+  // the baseline module (ModuleBuilder.emitRelaxedVariant)
+  const optimize = options.optimize ?? COMPILE_DEFAULTS.optimize;
+  const build = (t: Target, variant: Variant) =>
+    buildModule(backendStages, timer, mdl, options, optimized, t, variant);
+  const built =
+    auto && optimize
+      ? build(target, { embed: build({ ...target, relaxedSimd: true }, { single: true }).wasm })
+      : build(target, auto ? { derive: true } : { single: true });
   const { forward, backward, train } = optimized.graphs;
   return {
     wasm: built.wasm,
@@ -83,9 +88,12 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
 }
 
 /**
- * The backend stages (layout through emit) for one target; `relaxed`, the relaxed variant's
- * bytes, goes into the module as RELAXED_SECTION.
+ * What buildModule makes: one module (`single`), one carrying `embed` (the relaxed variant's bytes)
+ * as RELAXED_SECTION, or one carrying the relaxed variant it derives from itself (`derive`).
  */
+type Variant = { readonly single: true } | { readonly embed: Uint8Array } | { readonly derive: true };
+
+/** The backend stages (layout through emit) for one target (see Variant). */
 function buildModule(
   stages: Awaited<ReturnType<typeof backend>>,
   timer: StageTimer,
@@ -93,7 +101,7 @@ function buildModule(
   options: CompileOptions,
   optimized: ReturnType<typeof optimizeEntries>,
   target: Target,
-  relaxed: Uint8Array | undefined,
+  variant: Variant,
 ): Pick<CompiledModel, "wasm" | "manifest" | "plans" | "wat"> {
   const { ModuleBuilder, emitConstantFills, emitInit, loadKernels, lowerEntries } = stages;
   const mb = new ModuleBuilder(loadKernels(), target);
@@ -107,24 +115,70 @@ function buildModule(
       return lowerEntries(mb, target, optimized.steps, layout, memory);
     });
     timer.time("init", () => emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states));
-    const manifest = timer.time("manifest", () => {
-      const m = buildManifest(mdl, options, target, layout, memory, memoryEnd(layout, memory), mb.traps);
-      mb.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(m)));
-      if (relaxed) mb.addCustomSection(RELAXED_SECTION, relaxed);
-      return m;
-    });
+    const manifestOf = (t: Target) =>
+      buildManifest(mdl, options, t, layout, memory, memoryEnd(layout, memory), mb.traps);
+    const manifest = timer.time("manifest", () => manifestOf(target));
+    const manifestBytes = (m: Manifest) => new TextEncoder().encode(JSON.stringify(m));
+    // a derived variant needs the module without its manifest: both are appended after emit
+    if (!("derive" in variant)) mb.addCustomSection(MANIFEST_SECTION, manifestBytes(manifest));
+    if ("embed" in variant) mb.addCustomSection(RELAXED_SECTION, variant.embed);
     const { binary, text } = timer.time("emit", () =>
       mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? COMPILE_DEFAULTS.optimize }),
     );
+    // the text of this module, before a derived variant changes it
+    const wat = options.wat ? text() : undefined;
+    let wasm = new Uint8Array(binary); // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
+    if ("derive" in variant) {
+      wasm = timer.time("emit", () => {
+        const relaxed = withCustomSection(
+          mb.emitRelaxedVariant(),
+          MANIFEST_SECTION,
+          manifestBytes(manifestOf({ ...target, relaxedSimd: true })),
+        );
+        return withCustomSection(
+          withCustomSection(wasm, MANIFEST_SECTION, manifestBytes(manifest)),
+          RELAXED_SECTION,
+          relaxed,
+        );
+      });
+    }
     return {
-      wasm: new Uint8Array(binary), // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
+      wasm,
       manifest,
       plans: { ...lowered.plans, forward: lowered.plans.forward!, steps: lowered.steps },
-      ...(options.wat ? { wat: text() } : {}),
+      ...(wat !== undefined ? { wat } : {}),
     };
   } finally {
     mb.dispose();
   }
+}
+
+/** `module` with a custom section `name` appended (custom sections may come anywhere). */
+function withCustomSection(module: Uint8Array, name: string, payload: Uint8Array): Uint8Array<ArrayBuffer> {
+  const nameBytes = new TextEncoder().encode(name);
+  const content = [...leb128(nameBytes.length), ...nameBytes];
+  const size = leb128(content.length + payload.length);
+  const out = new Uint8Array(module.length + 1 + size.length + content.length + payload.length);
+  out.set(module, 0);
+  let at = module.length;
+  out[at++] = 0; // custom section id
+  out.set(size, at);
+  at += size.length;
+  out.set(content, at);
+  out.set(payload, at + content.length);
+  return out;
+}
+
+/** Unsigned LEB128, as WebAssembly encodes sizes. */
+function leb128(value: number): number[] {
+  const bytes: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (value !== 0);
+  return bytes;
 }
 
 type StageTimer = ReturnType<typeof stageTimer>;

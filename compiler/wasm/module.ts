@@ -24,6 +24,17 @@ export interface Local {
   readonly type: ValType;
 }
 
+/**
+ * An unfused multiply-add of the matmul kernels, `local.set l (f32x4.add (local.get l) (f32x4.mul
+ * a b))`, which the module's relaxed variant fuses in place (ModuleBuilder.emitRelaxedVariant).
+ */
+interface MaddSite {
+  readonly set: Expr;
+  readonly a: Expr;
+  readonly b: Expr;
+  readonly local: Local;
+}
+
 /** Builds the body of one function: declares locals, emits statements in order. */
 export class FnBuilder {
   private readonly vars: Binaryen.Type[] = [];
@@ -34,6 +45,7 @@ export class FnBuilder {
     private readonly mod: Binaryen.Module,
     readonly name: string,
     private readonly params: readonly ValType[] = [],
+    private readonly maddSites: MaddSite[] = [],
   ) {}
 
   get i32() {
@@ -61,6 +73,17 @@ export class FnBuilder {
       _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr;
     };
     return api._BinaryenSIMDTernary(this.mod.ptr, binaryen.RelaxedMaddVecF32x4, a, b, c);
+  }
+
+  /**
+   * `l = a·b + l` on 4 f32 lanes: one `f32x4.relaxed_madd` when `fused`, else a multiply and an
+   * add, recorded so that the module's relaxed variant can fuse them (emitRelaxedVariant).
+   */
+  accumulate(l: Local, a: Expr, b: Expr, fused: boolean): Expr {
+    if (fused) return this.set(l, this.relaxedMadd(a, b, this.get(l)));
+    const set = this.set(l, this.f32x4.add(this.get(l), this.f32x4.mul(a, b)));
+    this.maddSites.push({ set, a, b, local: l });
+    return set;
   }
 
   param(index: number): Local {
@@ -214,6 +237,8 @@ export class ModuleBuilder {
   /** First byte after the kernels' own static data. */
   readonly reservedBytes: number;
   private readonly segments: DataSegment[] = [];
+  private readonly maddSites: MaddSite[] = [];
+  private emitted: { readonly optimized: boolean } | undefined;
 
   /** `target` sets the module's features: SIMD, relaxed SIMD (compiler/pipeline/target.ts). */
   constructor(
@@ -279,7 +304,7 @@ export class ModuleBuilder {
   }
 
   fn(name: string, params: readonly ValType[] = []): FnBuilder {
-    return new FnBuilder(this.mod, name, params);
+    return new FnBuilder(this.mod, name, params, this.maddSites);
   }
 
   addData(offset: number, data: Uint8Array): void {
@@ -323,6 +348,7 @@ export class ModuleBuilder {
       this.mod.runPasses(["remove-unused-module-elements"]);
     }
     if (!this.mod.validate()) throw new Error("internal: the generated module does not validate");
+    this.emitted = { optimized: options.optimize };
     const binary = this.mod.emitBinary();
     return { binary, text: () => this.mod.emitText() };
   }
@@ -347,6 +373,30 @@ export class ModuleBuilder {
     }
     binaryen.setPassArgument("no-inline", null);
     binaryen.setFlexibleInlineMaxSize(VECTOR_MATH_INLINE_MAX_SIZE);
+  }
+
+  /**
+   * The relaxed-SIMD variant of the module `emit` just wrote (which must not have optimized it):
+   * every recorded multiply-add fused into `f32x4.relaxed_madd`, in place, and nothing else
+   * changed, so that it is what lowering with `relaxedSimd` builds, without lowering again.
+   */
+  emitRelaxedVariant(): Uint8Array {
+    if (!this.emitted || this.emitted.optimized) {
+      throw new Error("internal: emitRelaxedVariant needs a module emitted without optimizing");
+    }
+    const api = binaryen as unknown as { _BinaryenLocalSetSetValue(set: Expr, value: Expr): void };
+    for (const site of this.maddSites) {
+      const c = this.mod.local.get(site.local.index, typeOf(site.local.type));
+      const fused = (
+        binaryen as unknown as {
+          _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr;
+        }
+      )._BinaryenSIMDTernary(this.mod.ptr, binaryen.RelaxedMaddVecF32x4, site.a, site.b, c);
+      api._BinaryenLocalSetSetValue(site.set, fused);
+    }
+    this.mod.setFeatures(this.mod.getFeatures() | binaryen.Features.RelaxedSIMD);
+    if (!this.mod.validate()) throw new Error("internal: the relaxed variant does not validate");
+    return this.mod.emitBinary();
   }
 
   dispose(): void {

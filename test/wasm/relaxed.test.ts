@@ -139,6 +139,24 @@ describe('relaxedSimd: "auto" (one artifact, the variant chosen at load)', () =>
     expect(auto.wasm.byteLength).toBeGreaterThan(plain.wasm.byteLength + relaxed.wasm.byteLength);
   });
 
+  it("derives the relaxed variant from the baseline; with binaryen's -O3 it is compiled on its own", async () => {
+    const optimized = await compile(mlp, { ...options, relaxedSimd: "auto", optimize: true });
+    const [section] = WebAssembly.Module.customSections(
+      new WebAssembly.Module(optimized.wasm),
+      RELAXED_SECTION,
+    );
+    const alone = await compile(mlp, { ...options, relaxedSimd: true, optimize: true });
+    expect(Buffer.from(section!).equals(Buffer.from(alone.wasm))).toBe(true);
+    // the baseline of "auto" is the plain module's code: the same bytes before the custom sections
+    expect(auto.wat).toBeUndefined();
+    // (the text shows the sections binaryen wrote: the derived module's are appended after it)
+    const code = (text: string) => text.replace(/^ *;; custom section .*\n/gm, "");
+    const plainText = (await compile(mlp, { ...options, wat: true })).wat!;
+    const autoText = (await compile(mlp, { ...options, relaxedSimd: "auto", wat: true })).wat!;
+    expect(plainText).toMatch(/;; custom section "wasmgrad\.manifest"/);
+    expect(code(autoText)).toBe(code(plainText));
+  });
+
   it("loads the baseline where the engine has no relaxed SIMD: the same bits as the plain module", async () => {
     const [got, expected] = await Promise.all([trainInChild(auto.wasm, []), trainInChild(plain.wasm, [])]);
     expect(got.relaxed).toBe(false);

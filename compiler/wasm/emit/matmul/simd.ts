@@ -125,14 +125,12 @@ function tile(core: Core, mr: number, nv: number, from: From, lanes = 4): Expr[]
     ...tileStart(core, mr, from),
     // the first k step sets the accumulators (no zeroing, no adds), the k loop does the rest:
     // its only counter is pb, which ends at pEnd
-    ...(K > 0 ? kStep(core, t, (_, a, b) => f.f32x4.mul(a, b)) : []),
+    ...(K > 0 ? kStep(core, t, (l, a, b) => f.set(l, f.f32x4.mul(a, b))) : []),
     ...(K > 1
       ? [
           f.set(core.pEnd, f.i32.add(f.get(core.pb), f.c32((K - 1) * t.bStep))),
           f.doWhile(
-            kStep(core, t, (l, a, b) =>
-              c.target.relaxedSimd ? f.relaxedMadd(a, b, f.get(l)) : f.f32x4.add(f.get(l), f.f32x4.mul(a, b)),
-            ),
+            kStep(core, t, (l, a, b) => f.accumulate(l, a, b, c.target.relaxedSimd)),
             f.i32.lt_u(f.get(core.pb), f.get(core.pEnd)),
           ),
         ]
@@ -176,9 +174,9 @@ function tileStart(core: Core, mr: number, from: From): Expr[] {
 }
 
 /**
- * One k step: acc = next(acc, a, b) for every accumulator (a·b on the first step, then acc + a·b,
- * fused with relaxed SIMD), then advance pa and pb; with "b+pack", the B vectors read in place are
- * also stored into the panel at pp.
+ * One k step: `next(acc, a, b)`, the statement updating each accumulator (acc = a·b on the first
+ * step, then acc += a·b, fused with relaxed SIMD), then advance pa and pb; with "b+pack", the B
+ * vectors read in place are also stored into the panel at pp.
  */
 function kStep(core: Core, t: TileRegs, next: (l: Local, a: Expr, b: Expr) => Expr): Expr[] {
   const { f } = core.c;
@@ -194,7 +192,7 @@ function kStep(core: Core, t: TileRegs, next: (l: Local, a: Expr, b: Expr) => Ex
       : []),
     ...t.acc.flatMap((row, r) => [
       f.set(t.av, f.v128.load32_splat(r * t.aStep.row, 4, f.get(pa))),
-      ...row.map((l, q) => f.set(l, next(l, f.get(t.av), f.get(t.bv[q]!)))),
+      ...row.map((l, q) => next(l, f.get(t.av), f.get(t.bv[q]!))),
     ]),
     f.set(pa, f.i32.add(f.get(pa), f.c32(t.aStep.k))),
     f.set(pb, f.i32.add(f.get(pb), f.c32(t.bStep))),
