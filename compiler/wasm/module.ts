@@ -35,6 +35,14 @@ interface MaddSite {
   readonly local: Local;
 }
 
+/** a·b + c on 4 f32 lanes, relaxed SIMD (binaryen.js has no wrapper: the C API). */
+function relaxedMadd(mod: Binaryen.Module, a: Expr, b: Expr, c: Expr): Expr {
+  const api = binaryen as unknown as {
+    _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr;
+  };
+  return api._BinaryenSIMDTernary(mod.ptr, binaryen.RelaxedMaddVecF32x4, a, b, c);
+}
+
 /** Builds the body of one function: declares locals, emits statements in order. */
 export class FnBuilder {
   private readonly vars: Binaryen.Type[] = [];
@@ -69,10 +77,7 @@ export class FnBuilder {
   /** a·b + c on 4 f32 lanes, fused or not as the engine chooses (relaxed SIMD; binaryen.js has no
    * wrapper for it, so this goes through the C API). */
   relaxedMadd(a: Expr, b: Expr, c: Expr): Expr {
-    const api = binaryen as unknown as {
-      _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr;
-    };
-    return api._BinaryenSIMDTernary(this.mod.ptr, binaryen.RelaxedMaddVecF32x4, a, b, c);
+    return relaxedMadd(this.mod, a, b, c);
   }
 
   /**
@@ -386,13 +391,8 @@ export class ModuleBuilder {
     }
     const api = binaryen as unknown as { _BinaryenLocalSetSetValue(set: Expr, value: Expr): void };
     for (const site of this.maddSites) {
-      const c = this.mod.local.get(site.local.index, typeOf(site.local.type));
-      const fused = (
-        binaryen as unknown as {
-          _BinaryenSIMDTernary(module: number, op: number, a: Expr, b: Expr, c: Expr): Expr;
-        }
-      )._BinaryenSIMDTernary(this.mod.ptr, binaryen.RelaxedMaddVecF32x4, site.a, site.b, c);
-      api._BinaryenLocalSetSetValue(site.set, fused);
+      const acc = this.mod.local.get(site.local.index, typeOf(site.local.type));
+      api._BinaryenLocalSetSetValue(site.set, relaxedMadd(this.mod, site.a, site.b, acc));
     }
     this.mod.setFeatures(this.mod.getFeatures() | binaryen.Features.RelaxedSIMD);
     if (!this.mod.validate()) throw new Error("internal: the relaxed variant does not validate");
