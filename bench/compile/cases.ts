@@ -173,15 +173,18 @@ function importProbe(c: CaseContext, id: string, specifier: string, label: strin
   return {
     id,
     metrics: [{ id, group: "import", label }],
-    run: async () => {
-      const r = await timedRun(process.execPath, ["--input-type=module", "-e", code], {
-        cwd: c.env.root,
-        timeoutMs: c.timeoutMs,
-      });
-      if (r.timedOut) throw new Error(`did not finish in ${c.timeoutMs / 1000} s`);
-      return { [id]: probeOutput(r).ms! };
-    },
+    run: async () => ({ [id]: (await evalModule(c, code)).ms! }),
   };
+}
+
+/** Runs `code` as an ES module with `node -e` in the package directory; its `@@probe` line. */
+async function evalModule(c: CaseContext, code: string): Promise<Record<string, number>> {
+  const r = await timedRun(process.execPath, ["--input-type=module", "-e", code], {
+    cwd: c.env.root,
+    timeoutMs: c.timeoutMs,
+  });
+  if (r.timedOut) throw new Error(`did not finish in ${c.timeoutMs / 1000} s`);
+  return probeOutput(r);
 }
 
 /**
@@ -194,14 +197,7 @@ function codegenProbe(c: CaseContext): Probe {
     pathToFileURL(join(c.env.root, "dist/compiler/wasm/binaryen/instance.js")).href,
   );
   const code = `const { loadCodegen } = await import(${module}); const t0 = performance.now(); const { path } = await loadCodegen(); const ms = performance.now() - t0; console.log("@@probe " + JSON.stringify({ ms, cached: path === "cached" ? 1 : 0 }));`;
-  const once = async () => {
-    const r = await timedRun(process.execPath, ["--input-type=module", "-e", code], {
-      cwd: c.env.root,
-      timeoutMs: c.timeoutMs,
-    });
-    if (r.timedOut) throw new Error(`did not finish in ${c.timeoutMs / 1000} s`);
-    return probeOutput(r);
-  };
+  const once = () => evalModule(c, code);
   return {
     id,
     metrics: [

@@ -16,6 +16,7 @@
  */
 import type * as Wasmgrad from "../../compiler/index.js";
 import { makeW1Data, makeW2Data } from "../lib/data.js";
+import { unrolledRnn } from "../lib/unrolled-rnn.js";
 import { w1Spec, w2Spec, type CompilerApi, type Spec } from "../impl/wasmgrad.js";
 
 export type Api = typeof Wasmgrad;
@@ -89,24 +90,7 @@ function chain(api: Api, n: number): Built {
 }
 
 function unrolled(api: Api, steps: number): Built {
-  const [B, D, H, V] = [4, 8, 16, 8];
-  const model = api.model("unrolled", (m) => {
-    const x = m.input("x", [steps, B, D]);
-    const y = m.input("y", [steps, B], "i32");
-    const Wx = m.param("Wx", [D, H]);
-    const Wh = m.param("Wh", [H, H]);
-    const bh = m.param("bh", [H]);
-    const Wy = m.param("Wy", [H, V]);
-    const by = m.param("by", [V]);
-    let h = m.constant(0, [B, H]);
-    let loss: Wasmgrad.Tensor | undefined;
-    for (let t = 0; t < steps; t++) {
-      h = x.index(0, t).matmul(Wx).add(h.matmul(Wh)).add(bh).tanh();
-      const l = api.nn.softmaxCrossEntropy(h.matmul(Wy).add(by), y.index(0, t));
-      loss = loss ? loss.add(l) : l;
-    }
-    m.loss(loss!.div(steps));
-  });
+  const model = unrolledRnn(api, { steps, batch: 4, inDim: 8, hidden: 16, classes: 8 });
   return { model, options: { simd: true, optimizer: api.optim.sgd(0.1) } };
 }
 

@@ -12,7 +12,7 @@
  * operands, outside the body.
  */
 import * as b from "../ir/build.js";
-import { graphNodes, topologicalOrder, type Graph } from "../ir/graph.js";
+import { topologicalOrder, type Graph } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
 import { sameShape } from "../ir/shape.js";
 import { withInputs } from "../ir/substitute.js";
@@ -20,12 +20,13 @@ import type { Mode } from "../ops/mode.js";
 
 /** `g` with every `mode` node fixed to `mode`: `g` itself when it has none. */
 export function inMode(g: Graph, mode: Mode): Graph {
-  const modes = graphNodes(g).filter((n) => n.op === "mode");
-  if (modes.length === 0) return g;
-  const value = b.constant(modes[0]!.ctx, mode === "train" ? 1 : 0, [], "bool");
   const maps = [g.outputs, g.grads, g.updates] as const;
+  const order = topologicalOrder(maps.flatMap((m) => [...m.values()]));
+  const first = order.find((n) => n.op === "mode");
+  if (!first) return g;
+  const value = b.constant(first.ctx, mode === "train" ? 1 : 0, [], "bool");
   const memo = new Map<Node, Node>();
-  for (const n of topologicalOrder(maps.flatMap((m) => [...m.values()]))) {
+  for (const n of order) {
     if (n.op === "mode") {
       memo.set(n, value);
       continue;

@@ -19,11 +19,12 @@ import {
   interpret,
   leafName,
   model,
-  nn,
   optim,
   referenceTrainer,
   type NDArray,
 } from "../../compiler/index.js";
+import * as api from "../../compiler/index.js";
+import { unrolledRnn } from "../../bench/lib/unrolled-rnn.js";
 import { expectMatch, f32, randomValues, WasmModel, type Tolerance } from "./harness.js";
 
 const PAIRS = 5000;
@@ -42,23 +43,7 @@ const D = 3;
 const H = 5;
 const V = 4;
 
-const unrolled = model("unrolled", (m) => {
-  const x = m.input("x", [T, B, D]);
-  const y = m.input("y", [T, B], "i32");
-  const Wx = m.param("Wx", [D, H]);
-  const Wh = m.param("Wh", [H, H]);
-  const bh = m.param("bh", [H]);
-  const Wy = m.param("Wy", [H, V]);
-  const by = m.param("by", [V]);
-  let h = m.constant(0, [B, H]);
-  let loss;
-  for (let t = 0; t < T; t++) {
-    h = x.index(0, t).matmul(Wx).add(h.matmul(Wh)).add(bh).tanh();
-    const l = nn.softmaxCrossEntropy(h.matmul(Wy).add(by), y.index(0, t));
-    loss = loss ? loss.add(l) : l;
-  }
-  m.loss(loss!.div(T));
-});
+const unrolled = unrolledRnn(api, { steps: T, batch: B, inDim: D, hidden: H, classes: V });
 
 const FINAL: Tolerance = { kind: "close", rtol: 1e-4, atol: 1e-5 };
 
