@@ -5,7 +5,8 @@
  * float64 reference interpreter. (Code generation to WebAssembly builds on these.)
  */
 export { WasmgradError, type SourceLocation } from "./errors.js";
-export { model, initParams, ModelBuilder, type Model } from "./dsl/model.js";
+export { model, initParams, ModelBuilder, type Model, type Dims } from "./dsl/model.js";
+export { atDims } from "./dsl/dims.js";
 export { Tensor, type TensorLike } from "./dsl/tensor.js";
 export * as nn from "./dsl/nn.js";
 export { init, type Initializer } from "./dsl/init.js";

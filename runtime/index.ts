@@ -14,6 +14,7 @@ export { supportsRelaxedSimd } from "./engine.js";
 export type {
   AnyModel,
   ArrayFor,
+  ForwardHandle,
   GradResult,
   InputValues,
   LoadOptions,

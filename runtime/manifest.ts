@@ -9,9 +9,12 @@
  * Exports (functions take no arguments unless stated, and return nothing):
  *  - `init(seed: i32)`: fills every param from its initializer with `seed` and resets every state
  *    to its initial value (zeros).
- *  - `reset_state()`: zeros the model's own states (the carried hidden state), not the optimizer's.
+ *  - `reset_state()`: zeros the model's own states (the carried hidden state, of every entry),
+ *    not the optimizer's.
  *  - `forward()`: reads the inputs listed in `entries.forward.inputs`, writes the user outputs,
  *    and stores the next value of each of the model's states (m.setState).
+ *  - `forward_<dim>_<size>...()` (`forward_batch_1`), one per `entries.forwardAt`: forward at
+ *    other dims, on the inputs, outputs and states tagged with its export (TensorInfo.entry).
  *  - `backward()`: reads `entries.backward.inputs`, writes the `loss` output and every grad.
  *    Present when the model has a loss.
  *  - `train_step()`: like backward, then applies the optimizer: params and optimizer states are
@@ -58,6 +61,12 @@ export interface TensorInfo {
   readonly idIgnore?: number;
   /** "classes" for labels; absent for the ids of a table. */
   readonly idUse?: "classes";
+  /**
+   * The forward entry at other dims (its export, `entries.forwardAt[].export`) whose input,
+   * output or state this is; absent for the main entries' tensors and for params and grads,
+   * which every entry shares. Names are unique per role and entry.
+   */
+  readonly entry?: string;
 }
 
 /**
@@ -88,6 +97,16 @@ export interface EntryInfo {
    * modules from before 2026-12-02, whose every entry trained.
    */
   readonly mode?: "train" | "eval";
+  /**
+   * The sizes the entry runs at, for a model defined over dims (`{ batch: 32 }`); absent for a
+   * model that has none.
+   */
+  readonly dims?: Readonly<Record<string, number>>;
+  /**
+   * For a forward entry, the model's states it advances (its own, with `forwardAt`); absent when
+   * there are none and in modules from before 2026-12-02.
+   */
+  readonly states?: readonly string[];
 }
 
 export interface Manifest {
@@ -123,5 +142,10 @@ export interface Manifest {
     readonly forward: EntryInfo;
     readonly backward?: EntryInfo;
     readonly train?: EntryInfo;
+    /**
+     * Forward entries at other dims (compile's `batches`), each with its own inputs, outputs and
+     * states (TensorInfo.entry); they read the same params. Absent when there are none.
+     */
+    readonly forwardAt?: readonly EntryInfo[];
   };
 }

@@ -9,7 +9,7 @@
 import { WasmgradRuntimeError } from "./errors.js";
 import type { EntryInfo, Manifest, TensorInfo, TensorRole } from "./manifest.js";
 import type { LoadOptions, Net } from "./types.js";
-import { check, sizeOf } from "./values.js";
+import { check, countValues, showShape, sizeOf } from "./values.js";
 import { guardCalls } from "./traps.js";
 import { decodeWeights, encodeWeights } from "./weights.js";
 import type { StoredTensor } from "./weights.js";
@@ -37,6 +37,8 @@ interface Exports {
   readonly init: (seed: number) => void;
   readonly resetState: () => void;
   readonly forward: () => void;
+  /** The forward entries at other dims, by export. */
+  readonly forwardAt: ReadonlyMap<string, () => void>;
   /** Throws (noLoss) when the module has no backward. */
   readonly backward: () => void;
   /** Throws (noTrain) when the module has no train_step. */
@@ -53,15 +55,43 @@ export function createNet(manifest: Manifest, instance: WebAssembly.Instance, op
   const { forward: fwdEntry, backward: bwdEntry, train: trainEntry } = manifest.entries;
   const exports = bindExports(instance.exports, manifest, fail);
   const { memory, init, resetState } = exports;
-  const slots = mapTensors(manifest.tensors, memory.buffer, fail);
+  const tensorsOf = (entry?: string) => manifest.tensors.filter((t) => t.entry === entry);
+  const slots = mapTensors(tensorsOf(undefined), memory.buffer, fail);
   // after mapTensors, which checks that every tensor lies inside memory
   const guard = guardCalls(manifest, instance.exports, memory.buffer);
   const forward = guard.bare(exports.forward, fwdEntry.export);
   const backward = bwdEntry ? guard.bare(exports.backward, bwdEntry.export) : exports.backward;
   const trainStep = trainEntry ? guard.bare(exports.trainStep, trainEntry.export) : exports.trainStep;
   const lossView = slots.output.get("loss")?.view;
-  const write = (inputs: unknown, entry: EntryInfo, call: string): void =>
-    writeInputs(inputs, entry, call, slots.input, allowNonFinite, model, fail);
+  const write = (inputs: unknown, entry: EntryInfo, call: string, to = slots.input): void =>
+    writeInputs(inputs, entry, call, to, allowNonFinite, model, fail);
+
+  // every forward entry, the main one first, each over its own inputs, outputs and states
+  const forwards: ForwardEntry[] = [
+    { info: fwdEntry, slots, raw: exports.forward, call: forward },
+    ...(manifest.entries.forwardAt ?? []).map((info) => {
+      const raw = exports.forwardAt.get(info.export)!;
+      const slots = mapTensors(tensorsOf(info.export), memory.buffer, fail);
+      return { info, slots, raw, call: guard.bare(raw, info.export) };
+    }),
+  ];
+  const runAt = (entry: ForwardEntry, inputs: unknown): ByName<View> => {
+    guard.checked(() => (write(inputs, entry.info, "run", entry.slots.input), entry.raw()), "run");
+    return copyOutputs(entry.slots.output, entry.info);
+  };
+  const handles = forwards.map((entry) => ({
+    dims: entry.info.dims,
+    export: entry.info.export,
+    inputs: viewsOf(entry.slots.input),
+    outputs: viewsOf(entry.slots.output),
+    states: viewsOf(entry.slots.state),
+    run: (inputs: unknown) => runAt(entry, inputs),
+    forward: entry.call,
+    resetState: () => {
+      for (const name of entry.info.states ?? []) entry.slots.state.get(name)?.view.fill(0);
+    },
+  }));
+  const at = (size: unknown) => handles[forwards.indexOf(findForward(forwards, size, fail))]!;
 
   return {
     manifest,
@@ -76,10 +106,15 @@ export function createNet(manifest: Manifest, instance: WebAssembly.Instance, op
     init(seed = 0) {
       init(seedToI32(seed, fail));
     },
-    resetState,
+    dims: fwdEntry.dims,
+    forwards: handles,
+    at,
+    resetState(size?: unknown) {
+      if (size === undefined) resetState();
+      else at(size).resetState();
+    },
     run(inputs) {
-      guard.checked(() => (write(inputs, fwdEntry, "run"), exports.forward()), "run");
-      return copyOutputs(slots.output, fwdEntry);
+      return runAt(forwards.length > 1 ? pickForward(forwards, inputs, fail) : forwards[0]!, inputs);
     },
     grad(inputs) {
       if (!bwdEntry) return noLoss(fail);
@@ -105,6 +140,73 @@ export function createNet(manifest: Manifest, instance: WebAssembly.Instance, op
   };
 }
 
+/** A forward entry: the main one or one at other dims, with the tensors it owns. */
+interface ForwardEntry {
+  readonly info: EntryInfo;
+  /** Its inputs, outputs and states (the main entry's: every tensor but those of the others). */
+  readonly slots: Slots;
+  /** Its export, as `run` calls it inside guard.checked, and guarded for bare calls (traps.ts). */
+  readonly raw: () => void;
+  readonly call: () => void;
+}
+
+type Dims = Readonly<Record<string, number>>;
+
+/** `{ batch: 1 }` for messages. */
+const showDims = (dims: Dims | undefined): string =>
+  dims
+    ? `{ ${Object.entries(dims)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", ")} }`
+    : "{}";
+
+/** The forward entry at `size`: a batch size, or dims that match exactly one entry's. */
+function findForward(forwards: readonly ForwardEntry[], size: unknown, fail: Fail): ForwardEntry {
+  const wanted = typeof size === "number" ? { batch: size } : size;
+  const matches =
+    typeof wanted === "object" && wanted !== null
+      ? forwards.filter((f) => Object.entries(wanted).every(([k, v]) => f.info.dims?.[k] === v))
+      : [];
+  return matches.length === 1
+    ? matches[0]!
+    : fail(
+        `at(${typeof size === "object" && size ? showDims(size as Dims) : String(size)}): ` +
+          `${matches.length ? "more than one" : "no"} forward entry runs at that size ` +
+          `(the module's forward entries: ${forwards.map((f) => showDims(f.info.dims)).join(", ")})`,
+      );
+}
+
+/**
+ * The forward entry whose inputs have the sizes of the given values (the main one when it fits,
+ * else the first that does); when none does, an error listing what each entry takes.
+ */
+function pickForward(forwards: readonly ForwardEntry[], inputs: unknown, fail: Fail): ForwardEntry {
+  if (typeof inputs !== "object" || inputs === null) return forwards[0]!; // writeInputs says why
+  const given = inputs as ByName<unknown>;
+  // values that are no tensor's (unknown names, non-arrays) are left to writeInputs to report
+  const sized = Object.keys(given).flatMap((name) => {
+    const count = countValues(given[name]);
+    return count === undefined || !forwards[0]!.slots.input.has(name) ? [] : [{ name, count }];
+  });
+  const fits = (f: ForwardEntry) => sized.every(({ name, count }) => f.slots.input.get(name)?.size === count);
+  const found = forwards.find(fits);
+  if (found) return found;
+  const takes = forwards.map(
+    (f) =>
+      `${showDims(f.info.dims)}: ` +
+      sized
+        .map(({ name }) => {
+          const slot = f.slots.input.get(name);
+          return `${name} ${slot ? showShape(slot.info.shape) : "(not read)"}`;
+        })
+        .join(", "),
+  );
+  return fail(
+    `run(): no forward entry takes inputs of these sizes (${sized.map((v) => `${v.name}: ${v.count} values`).join(", ")}); ` +
+      `the module's forward entries take ${takes.join("; ")}`,
+  );
+}
+
 const noLoss = (fail: Fail): never =>
   fail(`the model has no loss, so its module has no backward(); grad() needs one`);
 
@@ -125,9 +227,10 @@ function bindExports(exports: WebAssembly.Exports, manifest: Manifest, fail: Fai
       ? (f as () => void)
       : fail(`load: the module lacks the exported function "${name}"`);
   };
-  const { forward, backward, train } = manifest.entries;
+  const { forward, backward, train, forwardAt } = manifest.entries;
   return {
     memory,
+    forwardAt: new Map((forwardAt ?? []).map((e) => [e.export, fn(e.export)])),
     init: fn("init") as unknown as (seed: number) => void,
     resetState: fn("reset_state"),
     forward: fn(forward.export),

@@ -77,8 +77,9 @@ function checkTensors(tensors: unknown, need: Need): TensorsByKey {
     checkTensor(t, need);
     // Results are plain objects keyed by name, where "__proto__" would set the prototype instead.
     need(t.name !== "__proto__", `a tensor is named "__proto__"`);
-    need(!seen.has(`${t.role} ${t.name}`), `two ${t.role}s are named "${t.name}"`);
-    seen.set(`${t.role} ${t.name}`, t as TensorInfo);
+    const key = tensorKey(t.role!, t.name!, t.entry);
+    need(!seen.has(key), `two ${t.role}s ${t.entry ? `of ${t.entry} ` : ""}are named "${t.name}"`);
+    seen.set(key, t as TensorInfo);
   }
   for (const t of seen.values()) {
     if (t.role !== "grad") continue;
@@ -88,31 +89,35 @@ function checkTensors(tensors: unknown, need: Need): TensorsByKey {
   return seen;
 }
 
-/** One tensor's fields: name, role, dtype, shape, offset, idRows, idIgnore, idUse. */
+/** A tensor's key in TensorsByKey: `"<role> <name>"`, then ` @<entry>` for a forward entry's own. */
+const tensorKey = (role: string, name: string, entry?: string): string =>
+  entry === undefined ? `${role} ${name}` : `${role} ${name} @${entry}`;
+
+/** One tensor's fields: name, role, dtype, shape, offset, idRows, idIgnore, idUse, entry. */
 function checkTensor(t: Partial<TensorInfo>, need: Need): void {
   const what = `tensor ${JSON.stringify(t)}`;
   need(typeof t === "object" && t !== null && typeof t.name === "string", `${what} has no name`);
   need(ROLES.includes(t.role as TensorRole), `${what} has an unknown role`);
   need(DTYPES.includes(t.dtype as DType), `${what} has an unknown dtype`);
-  need(
-    Array.isArray(t.shape) && t.shape.every((d) => Number.isInteger(d) && d >= 0),
-    `${what} has a bad shape`,
-  );
-  // The contract promises 16-byte alignment; typed-array views need 4.
-  need(
-    Number.isInteger(t.offset) && (t.offset as number) >= 0 && (t.offset as number) % 4 === 0,
-    `${what} has a bad offset`,
-  );
-  need(
-    t.idRows === undefined ||
-      (t.role === "input" && t.dtype === "i32" && Number.isInteger(t.idRows) && t.idRows >= 0),
-    `${what} has a bad idRows`,
-  );
-  need(
-    t.idIgnore === undefined || (t.idRows !== undefined && Number.isInteger(t.idIgnore)),
-    `${what} has a bad idIgnore`,
-  );
-  need(t.idUse === undefined || (t.idRows !== undefined && t.idUse === "classes"), `${what} has a bad idUse`);
+  const { shape, offset, idRows, idIgnore, idUse, entry } = t;
+  const fields: [string, boolean][] = [
+    ["shape", Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0)],
+    // The contract promises 16-byte alignment; typed-array views need 4.
+    ["offset", Number.isInteger(offset) && offset! >= 0 && offset! % 4 === 0],
+    [
+      "idRows",
+      idRows === undefined ||
+        (t.role === "input" && t.dtype === "i32" && Number.isInteger(idRows) && idRows >= 0),
+    ],
+    ["idIgnore", idIgnore === undefined || (idRows !== undefined && Number.isInteger(idIgnore))],
+    ["idUse", idUse === undefined || (idRows !== undefined && idUse === "classes")],
+    // only a forward entry's own inputs, outputs and states belong to it (params are shared)
+    [
+      "entry",
+      entry === undefined || (typeof entry === "string" && ["input", "output", "state"].includes(t.role!)),
+    ],
+  ];
+  for (const [field, ok] of fields) need(ok, `${what} has a bad ${field}`);
 }
 
 /** The ids checks: `computedIds` a boolean, each trap site an op with a range (both optional). */
@@ -146,10 +151,28 @@ function checkEntries(entries: unknown, seen: TensorsByKey, need: Need): void {
     const e = byKey[key];
     if (e !== undefined) checkEntry(key, e, seen, need);
   }
+  const forwardAt = byKey["forwardAt"] as unknown;
+  const exports = new Set(["forward", "backward", "train"].map((k) => byKey[k]?.export));
+  if (forwardAt !== undefined) {
+    need(Array.isArray(forwardAt), "entries.forwardAt is not an array");
+    (forwardAt as Partial<EntryInfo>[]).forEach((e, k) => {
+      checkEntry(`forwardAt[${k}]`, e, seen, need, e?.export);
+      need(!exports.has(e.export), `entries.forwardAt[${k}] exports "${e.export}" twice`);
+      exports.add(e.export);
+    });
+  }
+  for (const t of seen.values())
+    need(
+      t.entry === undefined || exports.has(t.entry),
+      `tensor "${t.name}" belongs to no entry "${t.entry}"`,
+    );
 }
 
-/** One entry: its export's name, the inputs and outputs it lists, and (but forward) its loss. */
-function checkEntry(key: string, e: Partial<EntryInfo>, seen: TensorsByKey, need: Need): void {
+/**
+ * One entry: its export's name, the inputs, outputs and states it lists (`own`: the export of a
+ * forward entry at other dims, whose own tensors these are), its dims, and (but forward) its loss.
+ */
+function checkEntry(key: string, e: Partial<EntryInfo>, seen: TensorsByKey, need: Need, own?: string): void {
   need(
     typeof e === "object" && e !== null && typeof e.export === "string",
     `entries.${key}.export is not a string`,
@@ -157,16 +180,23 @@ function checkEntry(key: string, e: Partial<EntryInfo>, seen: TensorsByKey, need
   for (const [list, role] of [
     [e.inputs, "input"],
     [e.outputs, "output"],
+    [e.states ?? [], "state"],
   ] as const) {
     need(Array.isArray(list), `entries.${key}.${role}s is not an array`);
     for (const name of list)
-      need(seen.has(`${role} ${name}`), `entries.${key} lists unknown ${role} "${name}"`);
+      need(seen.has(tensorKey(role, name, own)), `entries.${key} lists unknown ${role} "${name}"`);
   }
-  if (key !== "forward") {
-    const loss = seen.get("output loss");
-    need(
-      e.outputs?.includes("loss") && loss && loss.dtype === "f32" && sizeOf(loss.shape) === 1,
-      `entries.${key} must write a one-element f32 output "loss"`,
-    );
-  }
+  need(
+    e.dims === undefined ||
+      (typeof e.dims === "object" &&
+        e.dims !== null &&
+        Object.values(e.dims).every((v) => Number.isInteger(v) && v > 0)),
+    `entries.${key}.dims is not an object of sizes`,
+  );
+  if (key === "forward" || own !== undefined) return;
+  const loss = seen.get("output loss");
+  need(
+    e.outputs?.includes("loss") && loss && loss.dtype === "f32" && sizeOf(loss.shape) === 1,
+    `entries.${key} must write a one-element f32 output "loss"`,
+  );
 }

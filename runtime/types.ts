@@ -116,6 +116,27 @@ export interface ResponseLike {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
+/**
+ * One forward entry of a module: the main one, or one at other dims (compile's `batches`), with
+ * its own inputs, outputs and states; every entry reads the same params.
+ */
+export interface ForwardHandle<T extends ModelTypes = AnyModel> {
+  /** The sizes it runs at (`{ batch: 1 }`), or undefined for a model without dims. */
+  readonly dims: Readonly<Record<string, number>> | undefined;
+  /** Its exported function (`forward`, `forward_batch_1`). */
+  readonly export: string;
+  /** Live views of its inputs, outputs and states. */
+  readonly inputs: Tensors<T, T["inputs"]>;
+  readonly outputs: Tensors<T, T["outputs"]>;
+  readonly states: Tensors<T, Named<T, "states">>;
+  /** Checks and writes `inputs`, calls this entry, returns copies of its outputs. */
+  run(inputs: InputValues<T, Named<T, "forwardInputs">>): Outputs<T>;
+  /** Calls this entry on whatever its input views hold. */
+  forward(): void;
+  /** Zeros this entry's model states (a batch-1 sampler's hidden state, say). */
+  resetState(): void;
+}
+
 /** A loaded model. Every call is synchronous. */
 export interface Net<T extends ModelTypes = AnyModel> {
   readonly manifest: Manifest;
@@ -143,14 +164,30 @@ export interface Net<T extends ModelTypes = AnyModel> {
   /** Live views of the states. */
   readonly states: Tensors<T, Named<T, "states">>;
 
+  /** The sizes of the main entries (`{ batch: 32 }`), or undefined for a model without dims. */
+  readonly dims: Readonly<Record<string, number>> | undefined;
+  /** Every forward entry, the main one first, then those at other dims (compile's `batches`). */
+  readonly forwards: readonly ForwardHandle<T>[];
+  /**
+   * The forward entry at a batch size (`net.at(1)`) or at dims (`net.at({ batch: 1, steps: 1 })`,
+   * which must match exactly one entry); an error lists the entries when none does.
+   */
+  at(size: number | Readonly<Record<string, number>>): ForwardHandle<T>;
+
   /** Fills every param from its initializer with `seed` (an integer) and zeros every state. */
   init(seed?: number): void;
   /**
    * Zeros the model's own states (m.state: the recurrent hidden state), e.g. at a document
    * boundary; params, optimizer moments and the step counter are left alone (init zeros those).
+   * Without an argument, the states of every forward entry; with a size (as `at` takes), those
+   * of that entry only.
    */
-  resetState(): void;
-  /** Checks and writes `inputs`, calls `forward`, returns copies of its outputs. */
+  resetState(size?: number | Readonly<Record<string, number>>): void;
+  /**
+   * Checks and writes `inputs`, calls `forward`, returns copies of its outputs. In a module with
+   * forward entries at other dims, the entry is the one whose inputs have the given values'
+   * sizes (the main one when it fits); `net.at(size).run(inputs)` chooses explicitly.
+   */
   run(inputs: InputValues<T, Named<T, "forwardInputs">>): Outputs<T>;
   /**
    * Checks and writes `inputs`, calls `backward`, returns the loss and copies of every grad

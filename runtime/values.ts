@@ -46,6 +46,22 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/**
+ * How many numbers an input value holds (a number 1, a typed or flat array its length, nested
+ * arrays the product of their lengths), or undefined for a value that is none of these.
+ */
+export function countValues(value: unknown): number | undefined {
+  if (typeof value === "number") return 1;
+  if (ArrayBuffer.isView(value)) return (value as unknown as ArrayLike<number>).length;
+  if (!Array.isArray(value)) return undefined;
+  const first: unknown = value[0];
+  if (Array.isArray(first) || ArrayBuffer.isView(first)) {
+    const inner = countValues(first);
+    return inner === undefined ? undefined : inner * value.length;
+  }
+  return value.length;
+}
+
 /** Stands for a hole of a sparse array (`[1, , 3]`, `new Array(6)`) in messages. */
 const HOLE = Symbol("hole");
 

@@ -58,7 +58,7 @@ export async function namedModel(api: Api, id: NamedModel): Promise<Builder> {
       const vocab = loadCorpus().chars.length;
       const c = CHAR_RNN;
       return () => ({
-        model: charRnn({ vocab, hidden: c.hidden, steps: c.steps, batch: c.batch }, "loss"),
+        model: charRnn({ vocab, hidden: c.hidden, steps: c.steps, batch: c.batch }),
         options: {
           optimizer: api.optim.adam(api.schedule.exponential(c.lr, Math.log(10) / c.trainSteps)),
           clipNorm: c.clipNorm,

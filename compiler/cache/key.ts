@@ -24,6 +24,7 @@ import type { Model } from "../dsl/model.js";
 import type { Node } from "../ir/node.js";
 import { PASSES } from "../passes/pipeline.js";
 import { COMPILE_DEFAULTS, type CompileOptions } from "../pipeline/options.js";
+import { resolveBatches } from "../pipeline/batches.js";
 import { DEFAULT_TARGET } from "../target.js";
 import { canonical, Uncacheable } from "./canonical.js";
 
@@ -46,6 +47,7 @@ export function canonicalOptions(options: CompileOptions): string {
       optimizer: options.optimizer ?? null,
       clipNorm: options.clipNorm ?? null,
       forwardMode: options.forwardMode ?? COMPILE_DEFAULTS.forwardMode,
+      batches: options.batches ?? null,
       simd: options.simd ?? DEFAULT_TARGET.simd,
       relaxedSimd: options.relaxedSimd ?? DEFAULT_TARGET.relaxedSimd,
       optimize: options.optimize ?? COMPILE_DEFAULTS.optimize,
@@ -110,9 +112,10 @@ function hashNode(h: Hash, n: Node): void {
 
 /** The key of compiling `mdl` with `options` by the compiler `fingerprint` (hex sha256); throws Uncacheable. */
 export function cacheKey(mdl: Model, options: CompileOptions, fingerprint: string): string {
+  // each size of `batches` is a trace of its own, whose nodes decide the module too
+  const { primary, extras } = resolveBatches(mdl, options.batches);
+  const traces = [primary, ...extras.map((x) => x.model)].map(modelDigest).join(" ");
   return createHash("sha256")
-    .update(
-      `${KEY_FORMAT}\ncompiler ${fingerprint}\noptions ${canonicalOptions(options)}\nmodel ${modelDigest(mdl)}\n`,
-    )
+    .update(`${KEY_FORMAT}\ncompiler ${fingerprint}\noptions ${canonicalOptions(options)}\nmodel ${traces}\n`)
     .digest("hex");
 }

@@ -3,7 +3,7 @@
  * that `compile`'s and `train`'s summaries share (options, training, tensor counts).
  */
 import { textTable as table } from "../inspect/table.js";
-import type { Manifest, TensorInfo } from "../../runtime/index.js";
+import type { EntryInfo, Manifest, TensorInfo } from "../../runtime/index.js";
 import type { ReadModule } from "./wasm-file.js";
 
 /** `adam(lr=0.05, beta1=0.9, ...)` for the compiler's plain-data descriptions; JSON otherwise. */
@@ -58,10 +58,16 @@ export function describeModule(read: ReadModule): string {
   const exports = WebAssembly.Module.exports(read.module).map((e) =>
     e.kind === "function" ? e.name : `${e.name} (${e.kind})`,
   );
-  const entries = (["forward", "backward", "train"] as const).flatMap((key) => {
-    const e = m.entries[key];
-    return e ? [`${e.export}(${e.inputs.join(", ")}) -> ${e.outputs.join(", ") || "nothing"}`] : [];
-  });
+  const dims = (e: EntryInfo) =>
+    e.dims
+      ? ` at ${Object.entries(e.dims)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`
+      : "";
+  const entries = [
+    ...(["forward", "backward", "train"] as const).flatMap((key) => m.entries[key] ?? []),
+    ...(m.entries.forwardAt ?? []),
+  ].map((e) => `${e.export}(${e.inputs.join(", ")}) -> ${e.outputs.join(", ") || "nothing"}${dims(e)}`);
   const options = [
     simdText(m),
     `optimizer ${describePlain(m.options.optimizer)}`,
@@ -69,7 +75,7 @@ export function describeModule(read: ReadModule): string {
   ];
   const rows = m.tensors.map((t) => [
     t.role,
-    t.name,
+    t.entry ? `${t.name} (${t.entry})` : t.name,
     t.dtype,
     `[${t.shape.join(",")}]`,
     String(t.offset),

@@ -22,7 +22,17 @@ export interface Model {
   readonly graph: Graph;
   /** How each param is initialised, by name. */
   readonly initializers: ReadonlyMap<string, Initializer>;
+  /**
+   * The sizes the model was traced at, when it was defined over them:
+   * `model("mlp", (m, { batch }) => ..., { batch: 32 })` (compiler/dsl/dims.ts).
+   */
+  readonly dims?: Dims;
+  /** Traces the same definition at other sizes (dims.ts `atDims`); present with `dims`. */
+  readonly retrace?: (dims: Dims) => Model;
 }
+
+/** Named sizes a model is defined over (the batch size, a sequence length): positive integers. */
+export type Dims = Readonly<Record<string, number>>;
 
 /**
  * True for a value that has the shape of a Model (made by `model(...)`, from any copy of the
@@ -279,11 +289,57 @@ export class ModelBuilder {
   }
 }
 
-/** Defines a model by tracing `build`. */
-export function model(name: string, build: (m: ModelBuilder) => void): Model {
+/**
+ * Defines a model by tracing `build`. With `dims` (named sizes such as `{ batch: 32 }`), `build`
+ * receives them and the model can be compiled at other sizes too, one module serving them all:
+ *
+ *   const mlp = model("mlp", (m, { batch }) => { const x = m.input("x", [batch, 784]); ... }, { batch: 32 });
+ *   compile(mlp, { optimizer, batches: { forward: [1, 8] } }); // trains at 32, serves 32, 1 and 8
+ *
+ * Params are shared by every size, so their shapes must not depend on the dims (checked).
+ */
+export function model(name: string, build: (m: ModelBuilder) => void): Model;
+export function model<D extends Dims>(
+  name: string,
+  build: (m: ModelBuilder, dims: D) => void,
+  dims: D,
+): Model;
+export function model<D extends Dims>(
+  name: string,
+  build: (m: ModelBuilder, dims: D) => void,
+  dims?: D,
+): Model {
+  if (dims === undefined) return trace(name, (m) => build(m, undefined as unknown as D));
+  checkDims(name, dims);
+  const at = (d: Dims): Model => ({
+    ...trace(name, (m) => build(m, Object.freeze({ ...d }) as D)),
+    dims: Object.freeze({ ...d }),
+    retrace: at,
+  });
+  return at(dims);
+}
+
+function trace(name: string, build: (m: ModelBuilder) => void): Model {
   const m = new ModelBuilder(name);
   build(m);
   return m.finish();
+}
+
+/** Dims are an object of positive integers whose names can name an export (`forward_batch_1`). */
+export function checkDims(name: string, dims: unknown): asserts dims is Dims {
+  const fail = (detail: string): never => {
+    throw new WasmgradError(`model '${name}': ${detail}`, { op: "model", location: captureUserLocation() });
+  };
+  if (typeof dims !== "object" || dims === null || Array.isArray(dims))
+    fail(`dims must be an object of named sizes such as { batch: 32 }, got ${String(dims)}`);
+  const entries = Object.entries(dims as object);
+  if (entries.length === 0) fail(`dims must name at least one size, such as { batch: 32 }`);
+  for (const [key, value] of entries) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key))
+      fail(`the dim name ${JSON.stringify(key)} must be letters and digits, starting with a letter`);
+    if (!Number.isInteger(value) || (value as number) < 1)
+      fail(`dim '${key}' must be a positive integer, got ${JSON.stringify(value)}`);
+  }
 }
 
 /** Initial parameter values from the model's initializers and a seed. */

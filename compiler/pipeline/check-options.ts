@@ -21,6 +21,7 @@ const KNOWN = new Set<string>([
   "optimizer",
   "clipNorm",
   "forwardMode",
+  "batches",
   "relaxedSimd",
   "optLevel",
   "passes",

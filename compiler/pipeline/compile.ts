@@ -2,14 +2,12 @@
  * compile(model): one self-contained WebAssembly module per model, through a list of named
  * stages, each a function from the previous stages' results to its own:
  *
- *   entries   the graph of each entry point: forward, backward (autodiff), train (optimizer)
+ *   entries   the graph of each entry point: forward, backward (autodiff), train (optimizer),
+ *             and forward at the other sizes of `batches` (batches.ts)
  *   optimize  the pass pipeline over every entry and every loop step, with the same options
-    const memory = planMemory(optimized, layout, target); // raises if it needs more than 4 GiB
-    for (const s of layout.segments) mb.addData(s.offset, s.encode());
-    emitConstantFills(mb, layout.fills);
-    const lowered = lowerEntries(mb, target, optimized.steps, layout, memory);
-    emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states);
-    const manifest = buildManifest(mdl, options, target, layout, memory, memoryEnd(layout, memory), mb.traps);
+ *   layout    persistent tensors at fixed offsets, constants as data segments
+ *   plan      per entry and per loop step: a kernel schedule and an arena offset for every value;
+ *             a module that would need more than wasm32's 4 GiB of memory stops here
  *   lower     one kernel function per scheduled node, one exported function per entry
  *   init      init(seed) and reset_state()
  *   manifest  the module's description of itself, in a custom section
@@ -25,6 +23,7 @@
 import type { Model } from "../dsl/model.js";
 import { MANIFEST_SECTION, RELAXED_SECTION, type Manifest } from "../../runtime/manifest.js";
 import { checkCompileArgs } from "./check-options.js";
+import { resolveBatches } from "./batches.js";
 import { buildEntries } from "./entries.js";
 import { layoutMemory } from "./layout.js";
 import { buildManifest } from "./manifest.js";
@@ -47,7 +46,9 @@ const backend = () => import("../wasm/backend.js");
 /** Compiles `mdl` to one self-contained WebAssembly module (see the stages above). */
 export async function compile(model: Model, compileOptions: CompileOptions = {}): Promise<CompiledModel> {
   const timer = stageTimer();
-  const { mdl, options } = checkCompileArgs(model, compileOptions);
+  const { mdl: given, options } = checkCompileArgs(model, compileOptions);
+  // the model at the main entries' dims, and the forward entries at other dims (batches.ts)
+  const { primary: mdl, extras } = resolveBatches(given, options.batches);
   // binaryen's binary compiles off the main thread while the graph stages run (awaited below)
   const codegen = loadCodegen();
   codegen.catch(() => undefined);
@@ -55,7 +56,7 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
   const auto = options.relaxedSimd === "auto";
   const target = targetOf({ ...options, relaxedSimd: options.relaxedSimd === true }, mdl.name);
   if (auto) targetOf({ ...options, relaxedSimd: true }, mdl.name); // raises without simd
-  const entries = timer.time("entries", () => buildEntries(mdl, options));
+  const entries = timer.time("entries", () => buildEntries(mdl, options, extras));
   const optimized = timer.time("optimize", () =>
     optimizeEntries(entries, {
       level: options.optLevel ?? COMPILE_DEFAULTS.optLevel,
@@ -79,7 +80,12 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
   return {
     wasm: built.wasm,
     manifest: built.manifest,
-    graphs: { forward, ...(backward ? { backward } : {}), ...(train ? { train } : {}) },
+    graphs: {
+      forward,
+      ...(backward ? { backward } : {}),
+      ...(train ? { train } : {}),
+      forwardAt: Object.fromEntries(optimized.graphs.extras.map((x) => [x.key, x.graph])),
+    },
     plans: built.plans,
     passReports: optimized.passReports,
     ...(built.wat !== undefined ? { wat: built.wat } : {}),
@@ -114,9 +120,22 @@ function buildModule(
       emitConstantFills(mb, layout.fills);
       return lowerEntries(mb, target, optimized.steps, layout, memory);
     });
-    timer.time("init", () => emitInit(mb, mdl, layout, optimized.graphs.train?.states ?? mdl.graph.states));
+    timer.time("init", () => {
+      const extraStates = optimized.graphs.extras.flatMap((x) => x.model.graph.states);
+      const states = optimized.graphs.train?.states ?? mdl.graph.states;
+      emitInit(mb, mdl, layout, [...states, ...extraStates], [...mdl.graph.states, ...extraStates]);
+    });
     const manifestOf = (t: Target) =>
-      buildManifest(mdl, options, t, layout, memory, memoryEnd(layout, memory), mb.traps);
+      buildManifest(
+        mdl,
+        options,
+        t,
+        layout,
+        memory,
+        memoryEnd(layout, memory),
+        mb.traps,
+        optimized.graphs.extras,
+      );
     const manifest = timer.time("manifest", () => manifestOf(target));
     const manifestBytes = (m: Manifest) => new TextEncoder().encode(JSON.stringify(m));
     // a derived variant needs the module without its manifest: both are appended after emit
@@ -145,7 +164,12 @@ function buildModule(
     return {
       wasm,
       manifest,
-      plans: { ...lowered.plans, forward: lowered.plans.forward!, steps: lowered.steps },
+      plans: {
+        ...lowered.plans,
+        forward: lowered.plans.forward!,
+        forwardAt: lowered.extraPlans,
+        steps: lowered.steps,
+      },
       ...(wat !== undefined ? { wat } : {}),
     };
   } finally {

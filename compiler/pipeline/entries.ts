@@ -19,11 +19,19 @@ import { trainGraph } from "../optim/train.js";
 import type { Mode } from "../ops/mode.js";
 import type { EntryName } from "../plan/module.js";
 import { inMode } from "./modes.js";
+import type { ExtraForward } from "./batches.js";
 
 export interface EntryGraphs {
   readonly forward: Graph;
   readonly backward?: Graph;
   readonly train?: Graph;
+  /** The forward entries at other dims (compile's `batches`), each with its graph. */
+  readonly extras: readonly ExtraEntry[];
+}
+
+/** A forward entry at other dims: its graph computes what `forward` does, at its sizes. */
+export interface ExtraEntry extends ExtraForward {
+  readonly graph: Graph;
 }
 
 /**
@@ -38,28 +46,34 @@ export function entryRoots(name: EntryName, g: Graph): Node[] {
   return [loss(), ...g.grads.values(), ...g.updates.values()];
 }
 
-/** The entries present, in the order the module defines them. */
+/** The main entries present, in the order the module defines them (the extras follow them). */
 export function entryNames(e: EntryGraphs): EntryName[] {
   return (["forward", "backward", "train"] as const).filter((n) => e[n] !== undefined);
+}
+
+/** The forward graph of `g`: its outputs but the loss, and its states' next values. */
+function forwardGraph(g: Graph, mode: Mode): Graph {
+  // forward evaluates (dropout off) unless asked to train; backward and train train (modes.ts)
+  return inMode({ ...g, outputs: new Map([...g.outputs].filter(([name]) => name !== LOSS)) }, mode);
 }
 
 export function buildEntries(
   mdl: Model,
   options: { readonly optimizer?: Optimizer; readonly clipNorm?: number; readonly forwardMode?: Mode },
+  /** Forward entries at other dims (batches.ts). */
+  extraForwards: readonly ExtraForward[] = [],
 ): EntryGraphs {
   const g = mdl.graph;
   const hasLoss = g.outputs.has(LOSS);
   if (options.optimizer && !hasLoss) {
     throw new WasmgradError(`model '${mdl.name}' has no loss, so it cannot be compiled with an optimizer`);
   }
-  // forward evaluates (dropout off) unless asked to train; backward and train train (modes.ts)
-  const forward = inMode(
-    { ...g, outputs: new Map([...g.outputs].filter(([name]) => name !== LOSS)) },
-    options.forwardMode ?? "eval",
-  );
-  if (!hasLoss) return { forward };
+  const mode = options.forwardMode ?? "eval";
+  const forward = forwardGraph(g, mode);
+  const extras = extraForwards.map((x) => ({ ...x, graph: forwardGraph(x.model.graph, mode) }));
+  if (!hasLoss) return { forward, extras };
   const backward: Graph = inMode({ ...gradGraph(g), updates: new Map() }, "train");
-  if (!options.optimizer) return { forward, backward };
+  if (!options.optimizer) return { forward, backward, extras };
   const train = inMode(trainGraph(mdl, options.optimizer, { clipNorm: options.clipNorm }).graph, "train");
-  return { forward, backward, train };
+  return { forward, backward, train, extras };
 }

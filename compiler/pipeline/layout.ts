@@ -9,6 +9,7 @@
  * intermediates starts where this ends, so no intermediate can overwrite them. The manifest
  * publishes each tensor's offset.
  */
+import { LOSS } from "../autodiff/grad.js";
 import type { Model } from "../dsl/model.js";
 import { leafName, topologicalOrder } from "../ir/graph.js";
 import type { Node } from "../ir/node.js";
@@ -57,8 +58,10 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
   const g = mdl.graph;
   const region = new Region(start);
   const tensors: TensorInfo[] = [];
-  const { inputs: ids, computed: computedIds } = idSources(g);
-  const slot = (name: string, role: TensorRole, n: Node): Buffer => {
+  const { inputs: primaryIds, computed: computedIdsOf } = idSources(g);
+  const ids = new Map(primaryIds);
+  // `entry`: the forward entry at other dims that owns the tensor (TensorInfo.entry)
+  const slot = (name: string, role: TensorRole, n: Node, entry?: string): Buffer => {
     const b = region.allocate(n.shape, storedDType(n.dtype));
     const range = role === "input" ? ids.get(n) : undefined;
     tensors.push({
@@ -68,6 +71,7 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
       dtype: storedDType(b.dtype),
       offset: b.offset,
       ...(range ? idFields(range) : {}),
+      ...(entry === undefined ? {} : { entry }),
     });
     return b;
   };
@@ -80,6 +84,23 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
   for (const [name, n] of g.outputs) outputs.set(name, slot(name, "output", n));
   const grads = new Map<string, Buffer>();
   if (opt.graphs.backward) for (const p of g.params) grads.set(leafName(p), slot(leafName(p), "grad", p));
+  // a forward entry at other dims reads the same params, and has its own inputs, states and outputs
+  const extraOutputs = new Map<string, Map<string, Buffer>>();
+  let computedIds = computedIdsOf;
+  for (const x of opt.graphs.extras) {
+    const xg = x.model.graph;
+    const xIds = idSources(xg);
+    computedIds ||= xIds.computed;
+    for (const [n, range] of xIds.inputs) ids.set(n, range);
+    // only what its forward reads: the labels of the loss, say, are the main entries' alone
+    const reads = new Set(topologicalOrder(entryRoots("forward", x.graph)).filter((n) => n.op === "input"));
+    for (const n of xg.inputs) if (reads.has(n)) leaves.set(n, slot(leafName(n), "input", n, x.key));
+    xg.params.forEach((p, k) => leaves.set(p, leaves.get(g.params[k]!)!));
+    for (const n of xg.states) leaves.set(n, slot(leafName(n), "state", n, x.key));
+    const outs = new Map<string, Buffer>();
+    for (const [name, n] of xg.outputs) if (name !== LOSS) outs.set(name, slot(name, "output", n, x.key));
+    extraOutputs.set(x.key, outs);
+  }
 
   const segments: DataSegment[] = [];
   // the bytes are encoded when the module is built, once its memory is known to fit (DataSegment)
@@ -98,8 +119,12 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
     return b;
   };
   const constants = new Map<Node, Buffer>();
-  for (const name of entryNames(opt.graphs)) {
-    for (const n of nodesOf(opt, entryRoots(name, opt.graphs[name]!))) {
+  const entryGraphs = [
+    ...entryNames(opt.graphs).map((name) => entryRoots(name, opt.graphs[name]!)),
+    ...opt.graphs.extras.map((x) => entryRoots("forward", x.graph)),
+  ];
+  for (const roots of entryGraphs) {
+    for (const n of nodesOf(opt, roots)) {
       if (n.op !== "const" || constants.has(n)) continue;
       const dtype = storedDType(n.dtype);
       const b =
@@ -121,6 +146,7 @@ export function layoutMemory(mdl: Model, opt: OptimizedEntries, start: number): 
     leaves,
     outputs,
     grads,
+    extraOutputs,
     constants,
     initValues,
     segments,

@@ -17,6 +17,7 @@ import {
 import { VERSION } from "../version.js";
 import type { MemoryPlans, PersistentLayout } from "../plan/module.js";
 import { COMPILE_DEFAULTS, type CompileOptions } from "./options.js";
+import type { ExtraForward } from "./batches.js";
 import type { Target } from "../target.js";
 
 export function buildManifest(
@@ -28,21 +29,31 @@ export function buildManifest(
   memoryEnd: number,
   /** The checks compiled code makes as it runs (ModuleBuilder.traps). */
   traps: readonly TrapSite[],
+  /** The forward entries at other dims (pipeline/batches.ts). */
+  extras: readonly ExtraForward[] = [],
 ): Manifest {
   const g = mdl.graph;
   const entries: Record<string, EntryInfo> = {};
+  const forwardAt: EntryInfo[] = [];
   for (const e of plans.entries) {
+    const extra = extras.find((x) => x.key === e.key);
+    const eg = extra?.model.graph ?? g;
     const reads = new Set(
       topologicalOrder(e.results.map((r) => r.node))
         .filter((n) => n.op === "input")
         .map(leafName),
     );
-    entries[e.name] = {
+    const dims = extra?.dims ?? mdl.dims;
+    const info: EntryInfo = {
       export: e.exportName,
-      inputs: g.inputs.map(leafName).filter((n) => reads.has(n)),
-      outputs: e.name === "forward" ? [...g.outputs.keys()].filter((n) => n !== LOSS) : [LOSS],
+      inputs: eg.inputs.map(leafName).filter((n) => reads.has(n)),
+      outputs: e.name === "forward" ? [...eg.outputs.keys()].filter((n) => n !== LOSS) : [LOSS],
       mode: e.name === "forward" ? (options.forwardMode ?? COMPILE_DEFAULTS.forwardMode) : "train",
+      ...(dims ? { dims: { ...dims } } : {}),
+      ...(e.name === "forward" && eg.states.length ? { states: eg.states.map(leafName) } : {}),
     };
+    if (extra) forwardAt.push(info);
+    else entries[e.name] = info;
   }
   return {
     format: MANIFEST_FORMAT,
@@ -64,6 +75,7 @@ export function buildManifest(
       forward: entries.forward!,
       ...(entries.backward ? { backward: entries.backward } : {}),
       ...(entries.train ? { train: entries.train } : {}),
+      ...(forwardAt.length ? { forwardAt } : {}),
     },
   };
 }

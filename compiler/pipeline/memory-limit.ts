@@ -61,6 +61,12 @@ function holders(opt: OptimizedEntries, layout: PersistentLayout, plans: MemoryP
     const node = opt.graphs.forward.outputs.get(name) ?? opt.graphs.backward?.outputs.get(name);
     if (node) slot(`output '${name}'`, node, b);
   }
+  for (const x of opt.graphs.extras) {
+    for (const [name, b] of layout.extraOutputs.get(x.key) ?? []) {
+      const node = x.graph.outputs.get(name);
+      if (node) slot(`output '${name}' of ${x.key}`, node, b);
+    }
+  }
   for (const [name, b] of layout.grads) {
     const param = params.get(name);
     if (param) slot(`gradient of '${name}'`, param, b);

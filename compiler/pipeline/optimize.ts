@@ -46,6 +46,7 @@ export function optimizeEntries(entries: EntryGraphs, options: OptimizeOptions):
     graphs[name] = graph;
     passReports[name] = report;
   }
+  const extras = entries.extras.map((x) => ({ ...x, graph: optimizeGraph(x.graph, options).graph }));
   const steps = new Map<Node, StepGraph>();
   const visit = (roots: readonly Node[]) => {
     for (const n of topologicalOrder(roots)) {
@@ -56,5 +57,6 @@ export function optimizeEntries(entries: EntryGraphs, options: OptimizeOptions):
     }
   };
   for (const name of entryNames(entries)) visit(entryRoots(name, graphs[name]!));
-  return { graphs: graphs as EntryGraphs, passReports, steps };
+  for (const x of extras) visit(entryRoots("forward", x.graph));
+  return { graphs: { ...(graphs as Omit<EntryGraphs, "extras">), extras }, passReports, steps };
 }

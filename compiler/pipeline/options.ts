@@ -7,6 +7,7 @@ import type { OptLevel, PassReport } from "../passes/pipeline.js";
 import type { EntryName, MemoryPlan } from "../plan/module.js";
 import type { StepPlan } from "../wasm/program.js";
 import type { StageName } from "./compile.js";
+import type { BatchesOption } from "./batches.js";
 
 /** What `compile` does when an option is not given (the cache's key fills them in too). */
 export const COMPILE_DEFAULTS = { optimize: false, optLevel: 2, forwardMode: "eval" } as const;
@@ -22,6 +23,15 @@ export interface CompileOptions {
    * train_step always run in training mode (compiler/pipeline/modes.ts).
    */
   readonly forwardMode?: Mode;
+  /**
+   * For a model defined over dims (`model(name, (m, { batch }) => ..., { batch: 32 })`): the
+   * sizes of the entries. `train` (default: the model's dims) is the size of backward, train_step
+   * and forward; each size in `forward` adds a forward entry of its own in the same module,
+   * exported as `forward_batch_1` and so on, which reads the same params and has its own inputs,
+   * outputs and states. A number is a batch size; dims such as `{ batch: 1, steps: 1 }` set
+   * others too. The runtime picks the entry from the inputs' sizes (pipeline/batches.ts).
+   */
+  readonly batches?: BatchesOption;
   /** f32x4 SIMD (default true); false emits a scalar module for hosts without SIMD. */
   readonly simd?: boolean;
   /**
@@ -63,7 +73,13 @@ export interface CompiledModel {
   readonly wasm: Uint8Array<ArrayBuffer>;
   readonly manifest: Manifest;
   /** The graphs each entry point computes. */
-  readonly graphs: { readonly forward: Graph; readonly backward?: Graph; readonly train?: Graph };
+  readonly graphs: {
+    readonly forward: Graph;
+    readonly backward?: Graph;
+    readonly train?: Graph;
+    /** The graph of each forward entry at other dims, by its export (`forward_batch_1`). */
+    readonly forwardAt: Readonly<Record<string, Graph>>;
+  };
   /**
    * The memory plan of each entry: schedule, buffer offsets and lifetimes, and the arena size
    * against the naive size and the lower bound (see compiler/plan).
@@ -72,6 +88,8 @@ export interface CompiledModel {
     readonly forward: MemoryPlan;
     readonly backward?: MemoryPlan;
     readonly train?: MemoryPlan;
+    /** The plan of each forward entry at other dims, by its export (`forward_batch_1`). */
+    readonly forwardAt: Readonly<Record<string, MemoryPlan>>;
     /** The plan of every scan step (see StepPlan), nested ones too. */
     readonly steps: readonly StepPlan[];
   };

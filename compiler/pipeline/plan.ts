@@ -29,8 +29,13 @@ import type { Target } from "../target.js";
 
 const EXPORTS: Record<EntryName, string> = { forward: "forward", backward: "backward", train: "train_step" };
 
-/** What an entry must leave in which slot. */
-function entryResults(name: EntryName, g: Graph, layout: PersistentLayout): PlanResult<Buffer>[] {
+/** What an entry must leave in which slot (`outputs`: the slots of its user outputs). */
+function entryResults(
+  name: EntryName,
+  g: Graph,
+  layout: PersistentLayout,
+  outputs: ReadonlyMap<string, Buffer> = layout.outputs,
+): PlanResult<Buffer>[] {
   const results = (m: ReadonlyMap<string, Node>, slots: ReadonlyMap<string, Buffer>) =>
     [...m].map(([key, node]) => ({ node, slot: slots.get(key)! }));
   /** Updates of params and states, each written into its leaf's slot. */
@@ -41,7 +46,7 @@ function entryResults(name: EntryName, g: Graph, layout: PersistentLayout): Plan
     });
   const loss = () => ({ node: g.outputs.get(LOSS)!, slot: layout.outputs.get(LOSS)! });
   // forward also advances the model's states; backward (a pure query) does not
-  if (name === "forward") return [...results(g.outputs, layout.outputs), ...updates()];
+  if (name === "forward") return [...results(g.outputs, outputs), ...updates()];
   if (name === "backward") return [loss(), ...results(g.grads, layout.grads)];
   // an update overwrites its param or state only after every other reader has run (plan/)
   return [loss(), ...results(g.grads, layout.grads), ...updates()];
@@ -82,10 +87,23 @@ export function planMemory(opt: OptimizedEntries, layout: PersistentLayout, targ
     writtenBy: (n) => (n.op === "fusion_output" ? n.inputs[0] : undefined),
     scratchBytes: (n) => (n.op === "scan" ? stepLayout(n).bytes : kernelScratchBytes(n, target)),
   };
-  const entries = entryNames(opt.graphs).map((name) => {
-    const results = entryResults(name, opt.graphs[name]!, layout);
-    return { name, exportName: EXPORTS[name], results, plan: planEntry(results, facts) };
-  });
+  const entries = [
+    ...entryNames(opt.graphs).map((name) => {
+      const results = entryResults(name, opt.graphs[name]!, layout);
+      return { name, key: name, exportName: EXPORTS[name], results, plan: planEntry(results, facts) };
+    }),
+    // the forward entries at other dims, each exported under its key (batches.ts)
+    ...opt.graphs.extras.map((x) => {
+      const results = entryResults("forward", x.graph, layout, layout.extraOutputs.get(x.key));
+      return {
+        name: "forward" as const,
+        key: x.key,
+        exportName: x.key,
+        results,
+        plan: planEntry(results, facts),
+      };
+    }),
+  ];
   const plans = { entries, steps };
   checkMemoryLimit(opt, layout, plans);
   return plans;

@@ -37,6 +37,8 @@ export interface PersistentLayout {
   readonly leaves: ReadonlyMap<Node, Buffer>;
   readonly outputs: ReadonlyMap<string, Buffer>;
   readonly grads: ReadonlyMap<string, Buffer>;
+  /** The outputs of each forward entry at other dims, by its key (pipeline/batches.ts). */
+  readonly extraOutputs: ReadonlyMap<string, ReadonlyMap<string, Buffer>>;
   /** The buffer of every constant the entries and their loop steps read. */
   readonly constants: ReadonlyMap<Node, Buffer>;
   /** For params initialised from constant arrays: where those values are. */
@@ -84,7 +86,10 @@ export interface StepLayout {
 export type EntryName = "forward" | "backward" | "train";
 
 export interface PlannedEntry {
+  /** What the entry computes (a forward entry at other dims is a "forward" too). */
   readonly name: EntryName;
+  /** Unique among the module's entries: the name, or for a forward at other dims its export. */
+  readonly key: string;
   /** The exported function. */
   readonly exportName: string;
   /** Values to compute, each with the persistent slot it must end up in (updates name their leaf). */

@@ -74,6 +74,33 @@ function optimizerKind(manifest: Manifest): string | undefined {
   return o !== null && typeof o === "object" && typeof o.kind === "string" ? o.kind : undefined;
 }
 
+/**
+ * For a module with forward entries at other dims: each entry's dims and how to reach it, then
+ * the tensors of each that differ from the main entry's.
+ */
+function describeForwardAt(manifest: Manifest): string[] {
+  const extras = manifest.entries.forwardAt ?? [];
+  if (extras.length === 0) return [];
+  const dims = (d: Readonly<Record<string, number>> | undefined) =>
+    d
+      ? `{ ${Object.entries(d)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(", ")} }`
+      : "{}";
+  const at = (d: Readonly<Record<string, number>> | undefined) =>
+    d && Object.keys(d).length === 1 && "batch" in d ? `net.at(${d.batch})` : `net.at(${dims(d)})`;
+  const lines = [
+    ` *`,
+    ` * Forward entries (run() picks the one whose input sizes match; net.at(size) chooses):`,
+    ...commentList("forward", [`${dims(manifest.entries.forward.dims)} (the main entry)`]),
+  ];
+  for (const e of extras) {
+    const own = manifest.tensors.filter((t) => t.entry === e.export);
+    lines.push(...commentList(e.export, [`${dims(e.dims)} (${at(e.dims)})`, ...describeTensors(own)]));
+  }
+  return lines;
+}
+
 /** The `.d.ts` text for a compiled model; deterministic for a given manifest. */
 export function emitDts(manifest: Manifest, options: DtsOptions = {}): string {
   const typeName = options.typeName ?? dtsTypeName(manifest.model);
@@ -81,7 +108,8 @@ export function emitDts(manifest: Manifest, options: DtsOptions = {}): string {
     throw new WasmgradError(`emitDts: the type name '${typeName}' is not a TypeScript identifier`);
   }
   const runtime = options.runtime ?? "wasmgrad/runtime";
-  const byRole = (role: TensorRole) => manifest.tensors.filter((t) => t.role === role);
+  // the main entries' tensors; those of forward entries at other dims have the same names
+  const byRole = (role: TensorRole) => manifest.tensors.filter((t) => t.role === role && !t.entry);
   const inputs = byRole("input");
   const outputs = byRole("output");
   const params = byRole("param");
@@ -108,6 +136,7 @@ export function emitDts(manifest: Manifest, options: DtsOptions = {}): string {
     ...commentList("outputs:", describeTensors(outputs)),
     ...commentList("params:", describeTensors(params)),
     ...(states.length ? commentList("states:", describeTensors(states)) : []),
+    ...describeForwardAt(manifest),
     ` */`,
     `export interface ${typeName} extends ModelTypes {`,
     ...member(

@@ -12,6 +12,8 @@ import { ProgramLowering, type StepPlan } from "./program.js";
 
 export interface LoweredEntries {
   readonly plans: Readonly<Partial<Record<"forward" | "backward" | "train", MemoryPlan>>>;
+  /** The plans of the forward entries at other dims, by key (pipeline/batches.ts). */
+  readonly extraPlans: Readonly<Record<string, MemoryPlan>>;
   readonly steps: readonly StepPlan[];
 }
 
@@ -32,21 +34,24 @@ export function lowerEntries(
   // every entry's arena starts where the persistent part ends: they run one at a time
   const arenaStart = layout.end;
   const plans: Partial<Record<"forward" | "backward" | "train", MemoryPlan>> = {};
+  const extraPlans: Record<string, MemoryPlan> = {};
   for (const entry of memory.entries) {
     const order = topologicalOrder(entry.results.map((r) => r.node));
     const { calls, buffers } = lowering.lowerSchedule(
-      entry.name,
+      entry.key,
       entry.plan,
       order,
       layout.leaves,
       arenaStart,
       constant,
     );
-    const main = mb.fn(`entry_${entry.name}`);
+    const main = mb.fn(`entry_${entry.key}`);
     main.emit(...calls.map((n) => main.call(n, [], "none")));
     main.emit(...lowering.copies(main, entry.plan, buffers));
     main.finish("none", entry.exportName);
-    plans[entry.name] = { ...entry.plan, export: entry.exportName, arenaStart };
+    const plan = { ...entry.plan, export: entry.exportName, arenaStart };
+    if (entry.key === entry.name) plans[entry.name] = plan;
+    else extraPlans[entry.key] = plan;
   }
-  return { plans, steps: lowering.stepPlans };
+  return { plans, extraPlans, steps: lowering.stepPlans };
 }

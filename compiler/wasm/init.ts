@@ -60,12 +60,17 @@ function initParam(
   }
 }
 
-/** Emits `init(seed)` and `reset_state()`. `states`: every state leaf (the model's and the optimizer's). */
+/**
+ * Emits `init(seed)` and `reset_state()`. `states`: every state leaf (the model's, the optimizer's
+ * and those of the forward entries at other dims); `modelStates`: those reset_state zeros (all
+ * but the optimizer's).
+ */
 export function emitInit(
   mb: ModuleBuilder,
   mdl: Model,
   layout: PersistentLayout,
   states: readonly Node[],
+  modelStates: readonly Node[] = mdl.graph.states,
 ): void {
   const zeroStates = (f: FnBuilder, which: readonly Node[]): Expr[] =>
     which.map((s) => f.memfill(f.c32(layout.leaves.get(s)!.offset), f.c32(0), f.c32(sizeOf(s.shape) * 4)));
@@ -74,6 +79,6 @@ export function emitInit(
   init.emit(...zeroStates(init, states));
   init.finish("none", "init");
   const reset = mb.fn("reset_state");
-  reset.emit(...zeroStates(reset, mdl.graph.states));
+  reset.emit(...zeroStates(reset, modelStates));
   reset.finish("none", "reset_state");
 }

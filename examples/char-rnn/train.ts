@@ -13,9 +13,10 @@
  * the usual way (each character is predicted once per epoch, with 1..UNROLL steps of gradient).
  * At the start of each epoch the state is reset and the windows shift by a few characters.
  *
- * REPORTS times during training an evaluation module (same weights) reads the held-out last 10% of the
+ * One module holds every entry (compile's `batches`), all reading the same params: REPORTS times
+ * during training its evaluation entry (another window size) reads the held-out last 10% of the
  * text and reports the per-character cross-entropy in nats and bits, against unigram and bigram
- * baselines. At the end a batch-1 sampling module, with its own hidden state, is primed with a
+ * baselines. At the end its batch-1 sampling entry, with its own hidden state, is primed with a
  * prompt and generates text one character at a time, with temperature, from JS.
  *
  * Options: --steps N (default 4000), --sample N characters per sample (default 400).
@@ -66,26 +67,24 @@ console.log(
     `bigram ${bigram.toFixed(3)} nats = ${(bigram / LN2).toFixed(3)} bits/char`,
 );
 
-const size = { vocab: V, hidden: HIDDEN };
-const trainer = await build(charRnn({ ...size, steps: UNROLL, batch: BATCH }, "loss"), {
+const EVAL = { steps: EVAL_UNROLL, batch: EVAL_BATCH };
+const SAMPLING = { steps: 1, batch: 1 };
+const trainer = await build(charRnn({ vocab: V, hidden: HIDDEN, steps: UNROLL, batch: BATCH }), {
   optimizer: optim.adam(schedule.exponential(LEARNING_RATE, Math.log(10) / STEPS)),
   clipNorm: CLIP_NORM,
+  batches: { forward: [EVAL, SAMPLING] },
 });
-const evaluator = await build(charRnn({ ...size, steps: EVAL_UNROLL, batch: EVAL_BATCH }, "nll"));
-const sampler = await build(charRnn({ ...size, steps: 1, batch: 1 }, "logits"));
+const evaluator = trainer.net.at(EVAL);
+const sampler = trainer.net.at(SAMPLING);
 console.log(
   `model: Elman RNN ${V}-${HIDDEN}-${V} (tanh), truncated BPTT over ${UNROLL} characters × ${BATCH} streams, ` +
     `Adam(${LEARNING_RATE} → ${+(LEARNING_RATE / 10).toPrecision(3)}), gradients clipped to global norm ${CLIP_NORM} (‖g‖ below: before clipping), ${STEPS} steps`,
 );
-for (const [name, m] of [
-  ["training", trainer],
-  ["evaluation", evaluator],
-  ["sampling", sampler],
-] as const) {
-  console.log(
-    `  ${name} module: ${formatBytes(m.wasm.byteLength)}, compiled in ${m.compileMs.toFixed(0)} ms`,
-  );
-}
+console.log(
+  `  one module: ${formatBytes(trainer.wasm.byteLength)}, compiled in ${trainer.compileMs.toFixed(0)} ms; ` +
+    `train_step at ${UNROLL}×${BATCH}, evaluation (${evaluator.export}) at ${EVAL_UNROLL}×${EVAL_BATCH}, ` +
+    `sampling (${sampler.export}) at 1×1`,
+);
 
 // ---- validation ---------------------------------------------------------------------------------
 /**
@@ -94,8 +93,7 @@ for (const [name, m] of [
  * state from one window to the next; the tail of the last window is padding, not counted.
  */
 function validationLoss(): number {
-  const net = evaluator.net;
-  net.loadWeights(trainer.net.saveWeights());
+  const net = evaluator;
   net.resetState();
   const text = corpus.validation;
   const n = text.length - 1; // predictions
@@ -159,7 +157,7 @@ for (let step = 1; step <= STEPS; step++) {
   if (windowIndex === windows) {
     // a new epoch: zero the hidden state, and shift the windows so that they cut elsewhere
     epoch++;
-    net.resetState();
+    net.resetState(net.dims!); // the training entry's state only (the others reset their own)
     offset = (epoch * 7) % UNROLL;
     windows = Math.floor((streamLength - offset) / UNROLL);
     windowIndex = 0;
@@ -211,12 +209,12 @@ console.log(
 
 // ---- sampling -----------------------------------------------------------------------------------
 /**
- * Feeds the prompt through the batch-1 module one character at a time (its state `h` carries the
+ * Feeds the prompt through the batch-1 entry one character at a time (its state `h` carries the
  * context from call to call), then draws each next character from softmax(logits / temperature)
  * and feeds it back.
  */
 function sample(prompt: string, length: number, temperature: number, rand: () => number): string {
-  const s = sampler.net;
+  const s = sampler;
   s.resetState();
   const xIn = s.inputs.x!;
   const logits = s.outputs.logits!;
@@ -248,7 +246,6 @@ function sample(prompt: string, length: number, temperature: number, rand: () =>
   return prompt + corpus.decode(out);
 }
 
-sampler.net.loadWeights(trainer.net.saveWeights());
 const samples = TEMPERATURES.map((temperature, k) => ({
   temperature,
   text: sample(PROMPT, SAMPLE_LENGTH, temperature, mulberry32(100 + k)),

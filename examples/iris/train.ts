@@ -7,8 +7,8 @@
  *  2. a softmax classifier of all three species.
  *
  * The data are split with a fixed seed and standardised with the training set's statistics.
- * Each model is trained by a module compiled for the training set's size; its weights are then
- * loaded into an inference module compiled for the test set's size. Prints train and test
+ * Each model is one module: train_step and forward at the training set's size, and a forward
+ * entry at the test set's size that reads the trained params (no copy). Prints train and test
  * accuracy and the final loss, and writes both loss curves to out/iris-loss.svg.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -50,6 +50,7 @@ console.log(
 );
 const logistic = await build(logisticRegression(binTrain.y.length), {
   optimizer: optim.sgd(LEARNING_RATE),
+  batches: { forward: [binTest.y.length] },
 });
 console.log(`  compiled: ${formatBytes(logistic.wasm.byteLength)} in ${logistic.compileMs.toFixed(0)} ms`);
 logistic.net.init(0);
@@ -69,9 +70,8 @@ for (let step = 1; step <= STEPS; step++) {
 let ms = performance.now() - started;
 const logisticTrainAcc = logisticCorrect(logistic.net.run({ x: binTrain.x }).score!, binTrain.y);
 const logisticLoss = logistic.net.grad(logisticInputs).loss; // the loss at the final weights
-const logisticEval = await build(logisticRegression(binTest.y.length, FEATURES.length, false));
-logisticEval.net.loadWeights(logistic.net.saveWeights());
-const logisticTestAcc = logisticCorrect(logisticEval.net.run({ x: binTest.x }).score!, binTest.y);
+// run() takes the forward entry whose size is the test set's
+const logisticTestAcc = logisticCorrect(logistic.net.run({ x: binTest.x }).score!, binTest.y);
 const w = [...logistic.net.params.w!].map((v) => v.toFixed(2)).join(", ");
 console.log(`  learned w = [${w}] (${FEATURES.join(", ")}), b = ${logistic.net.params.b![0]!.toFixed(2)}`);
 console.log(
@@ -96,7 +96,10 @@ console.log(
   `\n2. softmax classifier, ${SPECIES.join(" / ")}: ${train.y.length} train / ${test.y.length} test, ` +
     `SGD(${LEARNING_RATE}), full batch`,
 );
-const softmax = await build(softmaxClassifier(train.y.length), { optimizer: optim.sgd(LEARNING_RATE) });
+const softmax = await build(softmaxClassifier(train.y.length), {
+  optimizer: optim.sgd(LEARNING_RATE),
+  batches: { forward: [test.y.length] },
+});
 console.log(`  compiled: ${formatBytes(softmax.wasm.byteLength)} in ${softmax.compileMs.toFixed(0)} ms`);
 softmax.net.init(0);
 const softmaxCurve: number[] = [];
@@ -114,9 +117,7 @@ for (let step = 1; step <= STEPS; step++) {
 ms = performance.now() - started;
 const softmaxTrainAcc = softmaxCorrect(softmax.net.run({ x: train.x }).probs!, train.y);
 const softmaxLoss = softmax.net.grad(train).loss;
-const softmaxEval = await build(softmaxClassifier(test.y.length, FEATURES.length, SPECIES.length, false));
-softmaxEval.net.loadWeights(softmax.net.saveWeights());
-const testProbs = softmaxEval.net.run({ x: test.x }).probs!;
+const testProbs = softmax.net.run({ x: test.x }).probs!;
 const softmaxTestAcc = softmaxCorrect(testProbs, test.y);
 const confusion = SPECIES.map(() => SPECIES.map(() => 0));
 test.y.forEach((c, i) => confusion[c]![argmax(testProbs, i * SPECIES.length, SPECIES.length)]!++);

@@ -1,9 +1,9 @@
 /**
  * An MLP (2 → 64 ReLU → 64 ReLU → 3) learns a synthetic 3-arm spiral in WebAssembly with Adam and
  * minibatches. Each step writes one minibatch into the module's live input views and calls the
- * raw `trainStep()`. After training, an inference module compiled for a chunk of a grid loads the
- * trained weights (`saveWeights` / `loadWeights`) and classifies the plane, which is drawn with
- * the data in out/spirals-boundary.svg; the loss curves go to out/spirals-loss.svg.
+ * raw `trainStep()`. The same module has a forward entry at the size of a chunk of a grid, which
+ * reads the weights as they train (no copy) and classifies the plane, drawn with the data in
+ * out/spirals-boundary.svg; the loss curves go to out/spirals-loss.svg.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { optim, schedule } from "../../compiler/index.js";
@@ -19,7 +19,7 @@ const BATCH = 50; // divides the 600 training points: 12 steps per epoch
 const LEARNING_RATE = 0.01; // decayed exponentially to a tenth of this by the last step
 const PROGRESS_EVERY = Math.max(1, Math.round(EPOCHS / 8));
 const GRID = 150; // GRID × GRID cells over the plot
-const CHUNK = GRID * 5; // the inference module classifies five grid rows per call
+const CHUNK = GRID * 5; // the inference entry classifies five grid rows per call
 const EXTENT = [-1.15, 1.15, -1.15, 1.15] as const;
 
 const train = spirals(PER_ARM, 1);
@@ -33,26 +33,27 @@ console.log(
     `batch ${BATCH}, ${EPOCHS} epochs`,
 );
 
+// one module: train_step at batch BATCH, and forward at BATCH and at CHUNK
 const trainer = await build(spiralNet(BATCH, ARMS), {
   optimizer: optim.adam(schedule.exponential(LEARNING_RATE, DECAY)),
+  batches: { forward: [CHUNK] },
 });
-const infer = await build(spiralNet(CHUNK, ARMS, false));
+const infer = trainer.net.at(CHUNK);
 console.log(
-  `compiled: training module ${formatBytes(trainer.wasm.byteLength)} in ${trainer.compileMs.toFixed(0)} ms, ` +
-    `inference module (batch ${CHUNK}) ${formatBytes(infer.wasm.byteLength)} in ${infer.compileMs.toFixed(0)} ms`,
+  `compiled: one module ${formatBytes(trainer.wasm.byteLength)} in ${trainer.compileMs.toFixed(0)} ms ` +
+    `(train_step at batch ${BATCH}; forward at ${BATCH} and at ${CHUNK}, ${infer.export})`,
 );
 
 /** Logits for any number of points, CHUNK at a time (the last chunk padded with zeros). */
 function logitsOf(points: readonly (readonly number[])[]): Float32Array {
-  infer.net.loadWeights(trainer.net.saveWeights());
   const out = new Float32Array(points.length * ARMS);
-  const x = infer.net.inputs.x!;
+  const x = infer.inputs.x!;
   for (let start = 0; start < points.length; start += CHUNK) {
     const count = Math.min(CHUNK, points.length - start);
     x.fill(0);
     for (let i = 0; i < count; i++) x.set(points[start + i]!, 2 * i);
-    infer.net.forward();
-    out.set(infer.net.outputs.logits!.subarray(0, count * ARMS), start * ARMS);
+    infer.forward();
+    out.set(infer.outputs.logits!.subarray(0, count * ARMS), start * ARMS);
   }
   return out;
 }

@@ -392,6 +392,35 @@ describe.concurrent("errors are one line with exit status 2", () => {
     );
   });
 
+  it("compile --batch --forward-batches: one module with a forward entry per size; inspect lists them", async () => {
+    const sized = join(scratch, "sized.model.mts");
+    writeFileSync(
+      sized,
+      `import { model } from ${compilerIndex};\n` +
+        `export default model("sized", (m, { batch }) => {\n` +
+        `  m.output("y", m.input("x", [batch, 2]).matmul(m.param("w", [2, 3])));\n` +
+        `}, { batch: 16 });\n`,
+    );
+    const out = join(scratch, "sized.wasm");
+    expectOk(await wasmgrad("compile", sized, "-o", out, "--batch", "4", "--forward-batches", "1,2"));
+    const net = await load(readFileSync(out));
+    expect(net.forwards.map((f) => [f.export, f.dims])).toEqual([
+      ["forward", { batch: 4 }],
+      ["forward_batch_1", { batch: 1 }],
+      ["forward_batch_2", { batch: 2 }],
+    ]);
+    const report = expectOk(await wasmgrad("inspect", out)).stdout;
+    expect(report).toContain("forward_batch_2(x) -> y at batch 2");
+    expect(report).toMatch(/input\s+x \(forward_batch_1\)\s+f32\s+\[1,2\]/);
+    // a model defined without dims has one size, and says how to define it over them
+    expect(
+      expectOneLineError(await wasmgrad("compile", "examples/xor/model.ts", "--forward-batches", "1"), 2),
+    ).toMatch(/^wasmgrad: compile: model 'xor': it is not defined over dims, so it has one size only/);
+    expect(expectOneLineError(await wasmgrad("compile", sized, "--forward-batches", "1,x"), 2)).toMatch(
+      /--forward-batches/,
+    );
+  });
+
   it("inspect and run: a .wasm that wasmgrad did not compile, and a file that is not WebAssembly", async () => {
     const foreign = join(scratch, "foreign.wasm");
     writeFileSync(foreign, new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));

@@ -175,8 +175,16 @@ export function planViolations<S>(
 export function expectSoundPlans(compiled: CompiledModel): void {
   const { tensors, memoryBytes } = compiled.manifest;
   const persistentEnd = Math.max(...tensors.map((t) => t.offset + 4 * t.shape.reduce((a, d) => a * d, 1)));
-  for (const plan of [compiled.plans.forward, compiled.plans.backward, compiled.plans.train]) {
+  const extras = new Set(Object.keys(compiled.plans.forwardAt));
+  for (const plan of [
+    compiled.plans.forward,
+    compiled.plans.backward,
+    compiled.plans.train,
+    ...Object.values(compiled.plans.forwardAt),
+  ]) {
     if (!plan) continue;
+    // a forward entry at other dims updates its own states (TensorInfo.entry)
+    const owner = extras.has(plan.export) ? plan.export : undefined;
     expect(
       planViolations(plan, readsElementwise, (slot) => slot.offset),
       plan.export,
@@ -190,7 +198,9 @@ export function expectSoundPlans(compiled: CompiledModel): void {
     const slotOffsets = new Set(tensors.filter((t) => t.role !== "input").map((t) => t.offset));
     for (const slot of plan.homes.values()) expect(slotOffsets.has(slot.offset)).toBe(true);
     for (const { leaf, node } of plan.updatesInPlace) {
-      const t = tensors.find((x) => x.name === leafName(leaf) && (x.role === "param" || x.role === "state"))!;
+      const t = tensors.find(
+        (x) => x.name === leafName(leaf) && (x.role === "param" || (x.role === "state" && x.entry === owner)),
+      )!;
       expect(plan.homes.get(node)!.offset).toBe(t.offset);
     }
   }

@@ -63,23 +63,31 @@ const CASES: Case[] = [
     model: logisticRegression(binary(0)),
     options: { optimizer: optim.sgd(0.5) },
   },
-  { label: "iris logistic, inference", model: logisticRegression(binary(1), 4, false), options: {} },
+  {
+    label: "iris logistic, + test-size forward",
+    model: logisticRegression(binary(0)),
+    options: { optimizer: optim.sgd(0.5), batches: { forward: [binary(1)] } },
+  },
   {
     label: "iris softmax (sgd)",
     model: softmaxClassifier(iris.train.y.length),
     options: { optimizer: optim.sgd(0.5) },
   },
   {
-    label: "iris softmax, inference",
-    model: softmaxClassifier(iris.test.y.length, 4, 3, false),
-    options: {},
+    label: "iris softmax, + test-size forward",
+    model: softmaxClassifier(iris.train.y.length),
+    options: { optimizer: optim.sgd(0.5), batches: { forward: [iris.test.y.length] } },
   },
   {
     label: "spirals (adam, schedule)",
     model: spiralNet(50, 3),
     options: { optimizer: optim.adam(schedule.exponential(0.01, 0.1)) },
   },
-  { label: "spirals, inference (750)", model: spiralNet(750, 3, false), options: {} },
+  {
+    label: "spirals, + forward at 750",
+    model: spiralNet(50, 3),
+    options: { optimizer: optim.adam(0.01), batches: { forward: [750] } },
+  },
   { label: "W1 (sgd)", model: w1, options: { optimizer: optim.sgd(0.1) } },
 ];
 
@@ -108,9 +116,10 @@ async function fixtureCases(): Promise<Case[]> {
   return cases;
 }
 
-/** Every entry's plan and every scan step's. */
+/** Every entry's plan (forward entries at other sizes too) and every scan step's. */
 const plansOf = (c: CompiledModel) => [
   ...[c.plans.forward, c.plans.backward, c.plans.train].filter((p) => p !== undefined),
+  ...Object.values(c.plans.forwardAt),
   ...c.plans.steps,
 ];
 

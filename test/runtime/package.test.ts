@@ -84,11 +84,13 @@ describe("runtime/ as a package", () => {
     expect(await bundle('export { load } from "./runtime/index.ts";', true)).toMatch(/WebAssembly/);
   });
 
-  // 15.2 KB until 2026-12-01, when explaining traps on computed ids (traps.ts) added 2.5 KB
-  it("stays small: the whole runtime minifies to under 20 KB", async () => {
+  // 15.2 KB until 2026-12-01, when explaining traps on computed ids (traps.ts) added 2.5 KB;
+  // 18.0 KB until 2026-12-02, when forward entries at several sizes (net.at, run() choosing the
+  // entry from the inputs' sizes, their manifest checks) added 2.7 KB, most of it error messages
+  it("stays small: the whole runtime minifies to under 24 KB", async () => {
     const size = (await bundle('export * from "./runtime/index.ts";', true)).length;
     expect(size).toBeGreaterThan(2_000);
-    expect(size).toBeLessThan(20_000);
+    expect(size).toBeLessThan(24_000);
   });
 
   it("is exported as wasmgrad/runtime and built by tsconfig.build.json", () => {

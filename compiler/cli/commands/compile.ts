@@ -27,7 +27,7 @@ import { describeTensorCounts, describeTraining, moduleExports, simdText } from 
 import { CliError, messageOf } from "../errors.js";
 import { loadModel, MODEL_FILE_HELP } from "../load-model.js";
 import { optimizerFor, optimizerOption, type OptimizerName } from "../optimizers.js";
-import { positiveNumber } from "../options.js";
+import { positiveInteger, positiveNumber } from "../options.js";
 import { writeOut } from "../output.js";
 
 export const EMIT_KINDS = ["wat", "dot", "dts", "ir", "plan"] as const;
@@ -39,6 +39,10 @@ export interface CompileCliOptions extends CacheCliOptions {
   readonly lr?: number;
   readonly clipNorm?: number;
   readonly forwardMode?: Mode;
+  /** `--batch`: the batch size of the main entries. */
+  readonly batch?: number;
+  /** `--forward-batches`: further forward entries, one per batch size. */
+  readonly forwardBatches?: readonly number[];
   readonly simd: boolean;
   readonly relaxedSimd?: boolean | "auto";
   readonly optimize?: boolean;
@@ -69,6 +73,17 @@ export function registerCompile(program: Command): void {
         "the forward entry's mode: eval (dropout off, the default) or train (Monte-Carlo dropout); " +
           "backward and train_step always train",
       ).choices(MODES),
+    )
+    .option(
+      "--batch <n>",
+      "for a model defined over { batch }: the batch size of forward, backward and train_step",
+      positiveInteger("--batch"),
+    )
+    .option(
+      "--forward-batches <sizes>",
+      "for a model defined over { batch }: further forward entries in the same module, one per " +
+        "batch size (a comma-separated list such as 1,8), sharing the params",
+      (text: string) => text.split(",").map((t) => positiveInteger("--forward-batches")(t.trim())),
     )
     .option("--no-simd", "emit scalar code (for hosts without WebAssembly SIMD)")
     .option(
@@ -150,6 +165,12 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
       ...(optimizer && { optimizer }),
       ...(opts.clipNorm !== undefined && { clipNorm: opts.clipNorm }),
       ...(opts.forwardMode && { forwardMode: opts.forwardMode }),
+      ...((opts.batch !== undefined || opts.forwardBatches) && {
+        batches: {
+          ...(opts.batch !== undefined && { train: opts.batch }),
+          ...(opts.forwardBatches && { forward: opts.forwardBatches }),
+        },
+      }),
       simd: opts.simd,
       ...(opts.relaxedSimd && { relaxedSimd: opts.relaxedSimd }),
       optimize: opts.optimize === true,
