@@ -12,6 +12,11 @@
  * imports, compile(), the peers' first jitted step, gcc) and compile time against graph size, in
  * fresh processes. `--compile-only` (= `--only compile`) runs it alone and, without --quick,
  * replaces that section of bench/RESULTS.md.
+ *
+ * Between the two, the engines section (bench/engines/): the same compiled artifacts under Node,
+ * Deno, Bun and headless Chromium, the variant each engine's load() picks (relaxed or baseline
+ * SIMD) against the baseline pinned, with native C in the same run. `--engines-only`
+ * (= `--only engines`) runs it alone and, without --quick, replaces that section of RESULTS.md.
  */
 import { fork } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +26,8 @@ import { fileURLToPath } from "node:url";
 import { compileConsoleTables, compileMarkdown, SCALING_SVG, spliceSection } from "./compile/report.js";
 import { scalingSvg } from "./compile/plot.js";
 import { runCompileSection, type CompileResults } from "./compile/section.js";
+import { enginesConsoleTable, enginesMarkdown, spliceEngines } from "./engines/report.js";
+import { runEnginesSection, type EnginesResults } from "./engines/section.js";
 import { compareW1, compareW2, compareW3, compareW4, type Agreement } from "./lib/check.js";
 import { loadAverage, machineInfo } from "./lib/machine.js";
 import {
@@ -50,16 +57,19 @@ const WORKER = fileURLToPath(new URL("./lib/worker.ts", import.meta.url));
 const FULL_ROUNDS = 3;
 const QUICK_ROUNDS = 1;
 
-const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4,compile] [--compile-only] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4,engines,compile] [--compile-only] [--engines-only] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
   --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms, ${QUICK_ROUNDS} round;
             compile section: one process per number, smaller scaling sizes)
   --rounds  measure every implementation N times, interleaved, each time in a fresh process, and
             pool the repeats (default ${FULL_ROUNDS}; ${QUICK_ROUNDS} with --quick)
-  --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512, and
-            compile (the compile section)
+  --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512, engines
+            (the engines section) and compile (the compile section)
   --compile-only
             only the compile section (= --only compile); without --quick it replaces that section
             of bench/RESULTS.md (or of --out FILE)
+  --engines-only
+            only the engines section (= --only engines: Node, Deno, Bun, Chromium, native C; --quick:
+            shorter loops); without --quick it replaces that section of bench/RESULTS.md (or --out FILE)
   --impl    implementations to run (the plain-JS reference is always computed)
   --out     write the Markdown report to FILE (a full run writes bench/RESULTS.md by default)`;
 
@@ -80,6 +90,7 @@ const { values: opts } = parseArgs({
     out: { type: "string" },
     rounds: { type: "string" },
     "compile-only": { type: "boolean", default: false },
+    "engines-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -94,16 +105,23 @@ if (!Number.isInteger(rounds) || rounds < 1)
   fail(`--rounds must be a positive integer (got '${opts.rounds}')`);
 const selected = new Set<string>(WORKLOADS.map((w) => w.id));
 let compileSection = !opts.only;
-if (opts["compile-only"]) {
-  if (opts.only) fail("--compile-only and --only cannot be combined (use --only W1,compile)");
+let enginesSection = !opts.only;
+if (opts["compile-only"] || opts["engines-only"]) {
+  if (opts.only)
+    fail("--compile-only / --engines-only and --only cannot be combined (use --only W1,engines,compile)");
   selected.clear();
-  compileSection = true;
+  compileSection = opts["compile-only"];
+  enginesSection = opts["engines-only"];
 }
 if (opts.only) {
   selected.clear();
   for (const s of opts.only.split(",").map((x) => x.trim().toUpperCase())) {
     if (s === "COMPILE") {
       compileSection = true;
+      continue;
+    }
+    if (s === "ENGINES") {
+      enginesSection = true;
       continue;
     }
     const match = WORKLOADS.filter((w) => w.id === s || w.group === s);
@@ -118,11 +136,12 @@ if (opts.impl) {
     if (!(IMPL_IDS as readonly string[]).includes(id)) fail(`unknown implementation '${id}'`);
   implIds = IMPL_IDS.filter((i) => ids.includes(i));
 }
-const compileOnly = compileSection && selected.size === 0;
-// A full run writes the whole report; a full compile-only run replaces that section of it.
+// only the compile and/or engines sections: a full run of them replaces their sections of the report
+const sectionsOnly = selected.size === 0 && (compileSection || enginesSection);
+// A full run writes the whole report.
 const outFile =
-  opts.out ?? (opts.quick || opts.impl || (opts.only && !compileOnly) ? undefined : RESULTS_FILE);
-const mode = `${opts.quick ? "--quick" : "full"}${opts.rounds ? ` --rounds ${rounds}` : ""}${opts.only ? ` --only ${opts.only}` : ""}${opts["compile-only"] ? " --compile-only" : ""}${opts.impl ? ` --impl ${opts.impl}` : ""}`;
+  opts.out ?? (opts.quick || opts.impl || (opts.only && !sectionsOnly) ? undefined : RESULTS_FILE);
+const mode = `${opts.quick ? "--quick" : "full"}${opts.rounds ? ` --rounds ${rounds}` : ""}${opts.only ? ` --only ${opts.only}` : ""}${opts["compile-only"] ? " --compile-only" : ""}${opts["engines-only"] ? " --engines-only" : ""}${opts.impl ? ` --impl ${opts.impl}` : ""}`;
 
 // ---- machine and set-up ---------------------------------------------------------------------
 
@@ -329,6 +348,12 @@ if (rows.length) {
   if (groups) console.log(`\nwhat each group of graph passes brings (wasmgrad rows):\n${groups}\n`);
 }
 
+let engines: EnginesResults | undefined;
+if (enginesSection) {
+  engines = await runEnginesSection({ quick: opts.quick, log: (line) => console.log(line) });
+  console.log(`\n${enginesConsoleTable(engines)}\n`);
+}
+
 let compiled: CompileResults | undefined;
 if (compileSection) {
   compiled = await runCompileSection({
@@ -349,8 +374,10 @@ if (outFile) {
     console.log(`wrote ${file}`);
   }
   const section = compiled ? compileMarkdown(compiled, machine.git, svg) : undefined;
-  const report = compileOnly
-    ? spliceSection(existsSync(outFile) ? readFileSync(outFile, "utf8") : "", section!)
+  let report = sectionsOnly
+    ? existsSync(outFile)
+      ? readFileSync(outFile, "utf8")
+      : ""
     : markdown({
         machine,
         plan,
@@ -360,7 +387,9 @@ if (outFile) {
         rows,
         impls: setups,
       });
-  await writeMarkdown(outFile, section && !compileOnly ? spliceSection(report, section) : report);
+  if (section) report = spliceSection(report, section);
+  if (engines) report = spliceEngines(report, enginesMarkdown(engines, machine.git));
+  await writeMarkdown(outFile, report);
   console.log(`wrote ${outFile}`);
 } else {
   console.log("(not writing bench/RESULTS.md for a partial or quick run; use --out FILE to write a report)");

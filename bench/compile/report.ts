@@ -9,6 +9,7 @@ import type { Group } from "./cases.js";
 import { MODEL_TEXT, NAMED_MODELS } from "./models.js";
 import { SERIES_TEXT, type ScalingPoint } from "./scaling.js";
 import type { CompileResults, MetricResult } from "./section.js";
+import { alignedTable, spliceSection as spliceSectionAt } from "../lib/sections.js";
 
 export const SECTION_TITLE = "What each path costs before the first step";
 export const SCALING_SVG = "compile-scaling.svg";
@@ -94,27 +95,17 @@ function scalingCells(p: ScalingPoint, slope: number | undefined): string[] {
   ];
 }
 
-function aligned(header: readonly string[], body: readonly string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
-  const line = (c: readonly string[]) =>
-    c
-      .map((x, i) => x.padEnd(widths[i]!))
-      .join("  ")
-      .trimEnd();
-  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
-}
-
 export function compileConsoleTables(c: CompileResults): string {
   const slopes = localSlopes(c.scaling);
   const parts = [
-    aligned(
+    alignedTable(
       HEADER,
       sortedMetrics(c).map((r) => metricCells(r, true)),
     ),
   ];
   if (c.scaling.length)
     parts.push(
-      aligned(
+      alignedTable(
         SCALING_HEADER,
         c.scaling.map((p) => scalingCells(p, slopes.get(p))),
       ),
@@ -189,14 +180,5 @@ export function compileMarkdown(c: CompileResults, git: string, svg: string | un
 /** `report` with its compile section replaced by `section` (or the section inserted before
  * "## Workloads", or appended, when it has none). */
 export function spliceSection(report: string, section: string): string {
-  const body = section.trimEnd() + "\n\n";
-  if (!report.trim()) return body;
-  const start = report.indexOf(`## ${SECTION_TITLE}`);
-  if (start >= 0) {
-    const next = report.indexOf("\n## ", start + 3);
-    return report.slice(0, start) + body + (next >= 0 ? report.slice(next + 1) : "");
-  }
-  const workloads = report.indexOf("\n## Workloads");
-  if (workloads >= 0) return report.slice(0, workloads + 1) + body + report.slice(workloads + 1);
-  return report.trimEnd() + "\n\n" + body;
+  return spliceSectionAt(report, section, SECTION_TITLE, ["Workloads"]);
 }

@@ -179,7 +179,7 @@ export function w2Spec(d: Pick<W2Data, "steps" | "batch" | "inDim" | "hidden" | 
   };
 }
 
-function w3Spec(d: Pick<W3Data, "inDim" | "hidden" | "classes">): Spec {
+export function w3Spec(d: Pick<W3Data, "inDim" | "hidden" | "classes">): Spec {
   const { inDim: I, hidden: H, classes: C } = d;
   return {
     key: `w3-mlp-infer-${I}x${H}x${H}x${C}`,
@@ -200,7 +200,7 @@ function w3Spec(d: Pick<W3Data, "inDim" | "hidden" | "classes">): Spec {
   };
 }
 
-function w4Spec(n: number): Spec {
+export function w4Spec(n: number): Spec {
   return {
     key: `w4-matmul-${n}`,
     build: (api) => ({

@@ -23,7 +23,7 @@ import { createHash, type Hash } from "node:crypto";
 import type { Model } from "../dsl/model.js";
 import type { Node } from "../ir/node.js";
 import { PASSES } from "../passes/pipeline.js";
-import { COMPILE_DEFAULTS, type CompileOptions } from "../pipeline/options.js";
+import { COMPILE_DEFAULTS, relaxedSimdOf, type CompileOptions } from "../pipeline/options.js";
 import { resolveBatches } from "../pipeline/batches.js";
 import { DEFAULT_TARGET } from "../target.js";
 import { canonical, Uncacheable } from "./canonical.js";
@@ -49,7 +49,7 @@ export function canonicalOptions(options: CompileOptions): string {
       forwardMode: options.forwardMode ?? COMPILE_DEFAULTS.forwardMode,
       batches: options.batches ?? null,
       simd: options.simd ?? DEFAULT_TARGET.simd,
-      relaxedSimd: options.relaxedSimd ?? DEFAULT_TARGET.relaxedSimd,
+      relaxedSimd: relaxedSimdOf(options),
       optimize: options.optimize ?? COMPILE_DEFAULTS.optimize,
       optLevel,
       passes,

@@ -18,9 +18,9 @@ export function describePlain(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** "simd", "no simd" or "simd + relaxed simd". */
+/** "simd", "no simd", "simd + relaxed simd" or (relaxedSimd "auto") "simd + a relaxed-simd variant ...". */
 export function simdText(m: Manifest): string {
-  if (m.options.relaxedVariant) return "simd, and a relaxed simd variant picked at load";
+  if (m.options.relaxedVariant) return "simd + a relaxed-simd variant picked at load";
   return m.options.relaxedSimd ? "simd + relaxed simd" : m.options.simd ? "simd" : "no simd";
 }
 

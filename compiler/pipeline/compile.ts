@@ -28,7 +28,7 @@ import { buildEntries } from "./entries.js";
 import { layoutMemory } from "./layout.js";
 import { buildManifest } from "./manifest.js";
 import { optimizeEntries } from "./optimize.js";
-import { COMPILE_DEFAULTS, type CompiledModel, type CompileOptions } from "./options.js";
+import { COMPILE_DEFAULTS, relaxedSimdOf, type CompiledModel, type CompileOptions } from "./options.js";
 import { planMemory } from "./plan.js";
 import { memoryEnd } from "../plan/module.js";
 import { targetOf, type Target } from "../target.js";
@@ -52,9 +52,11 @@ export async function compile(model: Model, compileOptions: CompileOptions = {})
   // binaryen's binary compiles off the main thread while the graph stages run (awaited below)
   const codegen = loadCodegen();
   codegen.catch(() => undefined);
-  // "auto": the baseline module, carrying the relaxed one in a custom section (options.ts)
-  const auto = options.relaxedSimd === "auto";
-  const target = targetOf({ ...options, relaxedSimd: options.relaxedSimd === true }, mdl.name);
+  // "auto" (the default with simd): the baseline module, carrying the relaxed one in a custom
+  // section (options.ts)
+  const relaxed = relaxedSimdOf(options);
+  const auto = relaxed === "auto";
+  const target = targetOf({ ...options, relaxedSimd: relaxed === true }, mdl.name);
   if (auto) targetOf({ ...options, relaxedSimd: true }, mdl.name); // raises without simd
   const entries = timer.time("entries", () => buildEntries(mdl, options, extras));
   const optimized = timer.time("optimize", () =>
@@ -125,7 +127,9 @@ function buildModule(
       const states = optimized.graphs.train?.states ?? mdl.graph.states;
       emitInit(mb, mdl, layout, [...states, ...extraStates], [...mdl.graph.states, ...extraStates]);
     });
-    const manifestOf = (t: Target) =>
+    // a derived variant exists only where lowering fused a multiply-add (a model with a matmul)
+    const derive = "derive" in variant && mb.hasMultiplyAdds;
+    const manifestOf = (t: Target, relaxedVariant: boolean) =>
       buildManifest(
         mdl,
         options,
@@ -135,11 +139,12 @@ function buildModule(
         memoryEnd(layout, memory),
         mb.traps,
         optimized.graphs.extras,
+        relaxedVariant,
       );
-    const manifest = timer.time("manifest", () => manifestOf(target));
+    const manifest = timer.time("manifest", () => manifestOf(target, "embed" in variant || derive));
     const manifestBytes = (m: Manifest) => new TextEncoder().encode(JSON.stringify(m));
     // a derived variant needs the module without its manifest: both are appended after emit
-    if (!("derive" in variant)) mb.addCustomSection(MANIFEST_SECTION, manifestBytes(manifest));
+    if (!derive) mb.addCustomSection(MANIFEST_SECTION, manifestBytes(manifest));
     if ("embed" in variant) mb.addCustomSection(RELAXED_SECTION, variant.embed);
     const { binary, text } = timer.time("emit", () =>
       mb.emit(manifest.memoryBytes, { optimize: options.optimize ?? COMPILE_DEFAULTS.optimize }),
@@ -147,12 +152,12 @@ function buildModule(
     // the text of this module, before a derived variant changes it
     const wat = options.wat ? text() : undefined;
     let wasm = new Uint8Array(binary); // a copy owning a plain ArrayBuffer, as WebAssembly.* expect
-    if ("derive" in variant) {
+    if (derive) {
       wasm = timer.time("emit", () => {
         const relaxed = withCustomSection(
           mb.emitRelaxedVariant(),
           MANIFEST_SECTION,
-          manifestBytes(manifestOf({ ...target, relaxedSimd: true })),
+          manifestBytes(manifestOf({ ...target, relaxedSimd: true }, false)),
         );
         return withCustomSection(
           withCustomSection(wasm, MANIFEST_SECTION, manifestBytes(manifest)),

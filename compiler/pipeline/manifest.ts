@@ -31,6 +31,8 @@ export function buildManifest(
   traps: readonly TrapSite[],
   /** The forward entries at other dims (pipeline/batches.ts). */
   extras: readonly ExtraForward[] = [],
+  /** Whether the module carries its relaxed-SIMD variant (RELAXED_SECTION). */
+  relaxedVariant = false,
 ): Manifest {
   const g = mdl.graph;
   const entries: Record<string, EntryInfo> = {};
@@ -63,7 +65,7 @@ export function buildManifest(
     options: {
       simd: target.simd,
       relaxedSimd: target.relaxedSimd,
-      ...(options.relaxedSimd === "auto" && !target.relaxedSimd && { relaxedVariant: true }),
+      ...(relaxedVariant && { relaxedVariant: true }),
       optimizer: options.optimizer ?? null,
       clipNorm: options.clipNorm ?? null,
     },

@@ -12,6 +12,14 @@ import type { BatchesOption } from "./batches.js";
 /** What `compile` does when an option is not given (the cache's key fills them in too). */
 export const COMPILE_DEFAULTS = { optimize: false, optLevel: 2, forwardMode: "eval" } as const;
 
+/**
+ * The relaxed-SIMD setting a compile uses: as given, else "auto" (both variants in one file)
+ * for a SIMD module and false for a scalar one.
+ */
+export function relaxedSimdOf(options: Pick<CompileOptions, "simd" | "relaxedSimd">): boolean | "auto" {
+  return options.relaxedSimd ?? (options.simd === false ? false : "auto");
+}
+
 export interface CompileOptions {
   /** Bakes a train_step into the module (needs a loss). */
   readonly optimizer?: Optimizer;
@@ -35,18 +43,22 @@ export interface CompileOptions {
   /** f32x4 SIMD (default true); false emits a scalar module for hosts without SIMD. */
   readonly simd?: boolean;
   /**
-   * Relaxed SIMD (default false; needs `simd`): matmul inner loops use `f32x4.relaxed_madd`, a
-   * fused multiply-add on hardware with FMA (W1 trains 13% faster). The module then needs an
-   * engine with relaxed SIMD (Chrome 114+, Node 21+; Node 20 with
-   * `--experimental-wasm-relaxed-simd`), and its results may differ in the last bits from one
-   * machine to another, as the engine may or may not fuse the multiply and the add.
+   * Relaxed SIMD, whose `f32x4.relaxed_madd` (a fused multiply-add on hardware with FMA) the
+   * matmul inner loops use.
    *
-   * "auto": both in one artifact. The module is the baseline SIMD module, and it carries the
-   * relaxed module's bytes in a custom section (RELAXED_SECTION) that the runtime's `load`
-   * instantiates instead where the engine validates relaxed SIMD (Chromium, Deno, Bun, workerd;
-   * not Node 20). Results may then differ in the last bits between engines; pin `false` for
-   * training that must reproduce bit for bit across machines. The file is about twice the size
-   * and the compile runs the backend stages twice.
+   * "auto" (the default for a SIMD module): both in one artifact. The module is the baseline SIMD
+   * module, and it carries the relaxed module's bytes in a custom section (RELAXED_SECTION) that
+   * the runtime's `load` instantiates instead where the engine validates relaxed SIMD (Chromium,
+   * Deno, Bun, workerd, Node 22+; not Node 20 without `--experimental-wasm-relaxed-simd`). Results
+   * then differ in the last bits between engines that pick different variants (a fused
+   * multiply-add rounds once, the baseline twice): for training that must reproduce bit for bit
+   * across machines, load with `{ relaxedSimd: false }` (pins the baseline of the same file) or
+   * compile with `relaxedSimd: false`. The file grows by the relaxed variant (W1: 23.8 KB to
+   * 47.1 KB, 6.5 to 7.4 KB gzipped); a model without a matmul has no variant to carry.
+   *
+   * true: the relaxed module only, which needs an engine with relaxed SIMD, and whose results may
+   * differ in the last bits from one machine to another (the engine may or may not fuse).
+   * false: the baseline only.
    */
   readonly relaxedSimd?: boolean | "auto";
   /**

@@ -380,6 +380,11 @@ export class ModuleBuilder {
     binaryen.setFlexibleInlineMaxSize(VECTOR_MATH_INLINE_MAX_SIZE);
   }
 
+  /** Whether lowering recorded a multiply-add that the relaxed variant fuses (a matmul's). */
+  get hasMultiplyAdds(): boolean {
+    return this.maddSites.length > 0;
+  }
+
   /**
    * The relaxed-SIMD variant of the module `emit` just wrote (which must not have optimized it):
    * every recorded multiply-add fused into `f32x4.relaxed_madd`, in place, and nothing else

@@ -53,7 +53,8 @@ describe("the key of the options", () => {
 
   it.each<[string, CompileOptions, CompileOptions]>([
     ["simd's default", {}, { simd: true }],
-    ["relaxedSimd's default", {}, { relaxedSimd: false }],
+    ["relaxedSimd's default", {}, { relaxedSimd: "auto" }],
+    ["relaxedSimd's default without simd", { simd: false }, { simd: false, relaxedSimd: false }],
     ["binaryen's optimizer's default", {}, { optimize: false }],
     ["optLevel's default", {}, { optLevel: 2 }],
     ["forwardMode's default", {}, { forwardMode: "eval" }],
@@ -86,6 +87,7 @@ describe("the key of the options", () => {
     ["forwardMode", {}, { forwardMode: "train" }],
     ["simd", {}, { simd: false }],
     ["relaxedSimd", {}, { relaxedSimd: true }],
+    ["relaxedSimd pinned to the baseline", {}, { relaxedSimd: false }],
     ["binaryen's optimizer", {}, { optimize: true }],
     ["optLevel", {}, { optLevel: 0 }],
     ["passes", {}, { passes: ["simplify", "fold", "cse"] }],

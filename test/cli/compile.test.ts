@@ -94,7 +94,9 @@ describe.concurrent("wasmgrad compile", () => {
     const size = statSync(xorWasm).size;
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^compiled model 'xor' \(examples\/xor\/model\.ts\) in \d+\.\d\d s$/);
-    expect(r.stdout).toMatch(new RegExp(`^ {2}module +${size} bytes \\(simd\\)$`, "m"));
+    expect(r.stdout).toMatch(
+      new RegExp(`^ {2}module +${size} bytes \\(simd \\+ a relaxed-simd variant picked at load\\)$`, "m"),
+    );
     expect(r.stdout).toMatch(
       /^ {2}train +adam\(lr=0\.05, beta1=0\.9, beta2=0\.999, eps=1e-8, biasCorrection=true\)$/m,
     );
@@ -251,7 +253,9 @@ describe.concurrent("wasmgrad inspect model.wasm", () => {
     expect(r.stdout).toMatch(new RegExp(`^module +\\S*out/xor\\.wasm \\(${size} bytes\\)$`, "m"));
     expect(r.stdout).toMatch(/^model +xor$/m);
     expect(r.stdout).toMatch(/^compiler +wasmgrad \d+\.\d+\.\d+ \(manifest format 1\)$/m);
-    expect(r.stdout).toMatch(/^options +simd, optimizer adam\(lr=0\.05, .*\), clip-norm none$/m);
+    expect(r.stdout).toMatch(
+      /^options +simd \+ a relaxed-simd variant picked at load, optimizer adam\(lr=0\.05, .*\), clip-norm none$/m,
+    );
     expect(r.stdout).toMatch(
       /^exports +forward, backward, train_step, init, reset_state, trap_site \(global\), trap_value \(global\), memory \(memory\)$/m,
     );

@@ -2,10 +2,13 @@
 // and in a browser. It imports nothing but the built runtime, and fetches the module and its
 // inputs over HTTP (from the test's server on 127.0.0.1), as an application would.
 //
-//   node test/e2e/train-host.mjs <wasm url> <inputs url> <seed> <steps>
+//   node test/e2e/train-host.mjs <wasm url> <inputs url> <seed> <steps> [baseline]
 //   deno run --allow-net=127.0.0.1 test/e2e/train-host.mjs ...      (same arguments)
 //   bun test/e2e/train-host.mjs ...
-//   in a page: (await import("/test/e2e/train-host.mjs")).trainRun({ wasmUrl, inputsUrl, seed, steps })
+//   in a page: (await import("/test/e2e/train-host.mjs")).trainRun({ wasmUrl, inputsUrl, seed, steps, baseline })
+//
+// `baseline` loads a module that carries a relaxed-SIMD variant with its baseline variant pinned
+// (`load(..., { relaxedSimd: false })`), as training that must reproduce across engines does.
 //
 // It prints one JSON line: the loss of every step, the forward outputs after training, and the
 // exact bits of the losses, outputs, params and states, so that hosts can be compared bit for bit.
@@ -32,9 +35,9 @@ export function engine() {
   return g.navigator?.userAgent ?? "unknown";
 }
 
-export async function trainRun({ wasmUrl, inputsUrl, seed, steps }) {
+export async function trainRun({ wasmUrl, inputsUrl, seed, steps, baseline = false }) {
   const [net, inputs] = await Promise.all([
-    load(fetch(wasmUrl)),
+    load(fetch(wasmUrl), baseline ? { relaxedSimd: false } : {}),
     fetch(inputsUrl).then((r) => {
       if (!r.ok) throw new Error(`GET ${inputsUrl}: HTTP ${r.status}`);
       return r.json();
@@ -67,7 +70,8 @@ export async function trainRun({ wasmUrl, inputsUrl, seed, steps }) {
 // Run from a command line (Node, Deno, Bun); in a browser the page calls trainRun itself.
 const args = globalThis.Deno ? globalThis.Deno.args : globalThis.process?.argv?.slice(2);
 if (args && args.length > 0) {
-  const [wasmUrl, inputsUrl, seed, steps] = args;
-  const result = await trainRun({ wasmUrl, inputsUrl, seed: Number(seed), steps: Number(steps) });
+  const [wasmUrl, inputsUrl, seed, steps, pin] = args;
+  const baseline = pin === "baseline";
+  const result = await trainRun({ wasmUrl, inputsUrl, seed: Number(seed), steps: Number(steps), baseline });
   console.log(JSON.stringify(result));
 }

@@ -68,7 +68,7 @@ function trainInChild(wasm: Uint8Array, flags: readonly string[], loadOptions?: 
 }
 
 const relaxed = await compile(mlp, { ...options, relaxedSimd: true, wat: true });
-const plain = await compile(mlp, { ...options, wat: true });
+const plain = await compile(mlp, { ...options, relaxedSimd: false, wat: true });
 const auto = await compile(mlp, { ...options, relaxedSimd: "auto" });
 
 describe("relaxedSimd", () => {
@@ -139,6 +139,18 @@ describe('relaxedSimd: "auto" (one artifact, the variant chosen at load)', () =>
     expect(auto.wasm.byteLength).toBeGreaterThan(plain.wasm.byteLength + relaxed.wasm.byteLength);
   });
 
+  it("is what a SIMD compile makes by default; a scalar module or one without a matmul carries none", async () => {
+    const byDefault = await compile(mlp, options);
+    expect(Buffer.from(byDefault.wasm).equals(Buffer.from(auto.wasm))).toBe(true);
+    const noVariant = (c: { wasm: Uint8Array<ArrayBuffer>; manifest: typeof auto.manifest }) => {
+      expect(c.manifest.options.relaxedVariant).toBeUndefined();
+      expect(WebAssembly.Module.customSections(new WebAssembly.Module(c.wasm), RELAXED_SECTION)).toEqual([]);
+    };
+    noVariant(await compile(mlp, { ...options, simd: false }));
+    const elementwise = model("elementwise", (m) => m.output("y", m.input("x", [8]).tanh()));
+    noVariant(await compile(elementwise, { relaxedSimd: "auto" }));
+  });
+
   it("derives the relaxed variant from the baseline; with binaryen's -O3 it is compiled on its own", async () => {
     const optimized = await compile(mlp, { ...options, relaxedSimd: "auto", optimize: true });
     const [section] = WebAssembly.Module.customSections(
@@ -151,7 +163,7 @@ describe('relaxedSimd: "auto" (one artifact, the variant chosen at load)', () =>
     expect(auto.wat).toBeUndefined();
     // (the text shows the sections binaryen wrote: the derived module's are appended after it)
     const code = (text: string) => text.replace(/^ *;; custom section .*\n/gm, "");
-    const plainText = (await compile(mlp, { ...options, wat: true })).wat!;
+    const plainText = (await compile(mlp, { ...options, relaxedSimd: false, wat: true })).wat!;
     const autoText = (await compile(mlp, { ...options, relaxedSimd: "auto", wat: true })).wat!;
     expect(plainText).toMatch(/;; custom section "wasmgrad\.manifest"/);
     expect(code(autoText)).toBe(code(plainText));

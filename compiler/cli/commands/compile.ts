@@ -88,13 +88,17 @@ export function registerCompile(program: Command): void {
     .option("--no-simd", "emit scalar code (for hosts without WebAssembly SIMD)")
     .option(
       "--relaxed-simd [auto]",
-      "fused multiply-adds (relaxed SIMD) in matmuls: faster where supported (Chrome 114+, Deno, Bun, " +
-        "Node 21+), results may differ in the last bits between machines; `--relaxed-simd auto` ships " +
-        "both variants in one file and the runtime picks at load",
+      "the relaxed-SIMD variant only (fused multiply-adds in matmuls; needs Chrome 114+, Deno, Bun or " +
+        "Node 22+, and results may differ in the last bits between machines). The default, " +
+        "`--relaxed-simd auto`, ships it beside the baseline in one file and the runtime picks at load",
       (value: string) => {
         if (value !== "auto") throw new InvalidArgumentError(`takes no value or 'auto', got '${value}'`);
         return "auto" as const;
       },
+    )
+    .option(
+      "--no-relaxed-simd",
+      "the baseline SIMD variant only: the same bits on every engine, and a file half the size",
     )
     .option(
       "--optimize",
@@ -172,7 +176,7 @@ export async function compileCommand(file: string, opts: CompileCliOptions): Pro
         },
       }),
       simd: opts.simd,
-      ...(opts.relaxedSimd && { relaxedSimd: opts.relaxedSimd }),
+      ...(opts.relaxedSimd !== undefined && { relaxedSimd: opts.relaxedSimd }),
       optimize: opts.optimize === true,
       wat: emit.has("wat"),
     },
