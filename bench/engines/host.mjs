@@ -135,8 +135,7 @@ function warmUp(r, warmupMs) {
   }
 }
 
-async function measureCase(c, base, plan) {
-  const files = await fetchCase(c, base);
+async function measureCase(c, files, plan) {
   const variants = [await runner(c, files, {}), await runner(c, files, { relaxedSimd: false })];
   const checks = variants.map((r) => r.check());
   const iterations = variants.map((r) => {
@@ -168,10 +167,18 @@ export async function benchRun(casesUrl) {
     if (!r.ok) throw new Error(`GET ${casesUrl}: HTTP ${r.status}`);
     return r.json();
   });
+  // every file first: a keep-alive connection left idle through a long timing loop may be closed
+  // by the server, and the next fetch would fail
+  const files = await Promise.all(
+    list.cases.map((c) =>
+      fetchCase(c, casesUrl).catch((e) => (e instanceof Error ? e : new Error(String(e)))),
+    ),
+  );
   const cases = [];
-  for (const c of list.cases) {
+  for (const [k, c] of list.cases.entries()) {
     try {
-      cases.push(await measureCase(c, casesUrl, list.plan));
+      if (files[k] instanceof Error) throw files[k];
+      cases.push(await measureCase(c, files[k], list.plan));
     } catch (e) {
       cases.push({ id: c.id, error: e instanceof Error ? e.message : String(e) });
     }

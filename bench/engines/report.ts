@@ -78,8 +78,9 @@ function rows(r: EnginesResults): string[][] {
   for (const id of CASE_IDS) {
     const w = workload(id);
     const name = `${w.id} ${w.title}`;
-    const nativeMs = nativeMedian(r, id);
     for (const h of r.hosts) {
+      // the native runs just before and after this host, else the pooled ones (section.ts)
+      const nativeMs = h.nativeNearby?.[id as "W1" | "W3"] ?? nativeMedian(r, id);
       const empty = (why: string) => [
         name,
         h.label,
@@ -196,7 +197,8 @@ export function enginesMarkdown(r: EnginesResults, git: string): string {
       "`load(bytes)`, the variant the engine picks, and `load(bytes, { relaxedSimd: false })`, the baseline pinned. " +
       `Both start from the same weights as native C (bench/lib/data.ts). Warm-up ≥ ${p.warmupMs} ms per variant, then ` +
       `${p.repeats} repeats of ≥ ${p.targetMs} ms each, the two variants interleaved repeat by repeat (training weights reloaded, ` +
-      "untimed, before each); native C runs the same plan in its own program, in the same run. " +
+      "untimed, before each); native C runs the same plan in its own program before every engine and after the last, " +
+      "and each engine is compared with the mean of the native runs just before and after it (its row pools them all). " +
       "“relaxed / baseline” = t(baseline) / t(picked) in the same engine; “vs native C” = t(native C) / t(picked): above 1 is faster. " +
       `Check: the largest difference of the check values (losses of steps 1–3, W3's outputs, 16 elements of W4's C) ` +
       `from Node's pinned baseline, relative to their largest magnitude (≤ ${CHECK_TOLERANCE.toExponential()} agrees). See bench/README.md, “Across engines”.`,

@@ -33,6 +33,12 @@ export interface HostRow {
   readonly status: "ok" | "missing" | "error";
   readonly reason?: string;
   readonly cases: readonly CaseRun[];
+  /**
+   * Native C's median per iteration just before and just after this host ran (their mean), by
+   * workload: the machine's slow phases last minutes, so each engine is compared with the native
+   * runs around it.
+   */
+  readonly nativeNearby?: Readonly<Partial<Record<"W1" | "W3", number>>>;
 }
 
 /** Native C on one workload: its timings and the check values comparable with the hosts'. */
@@ -100,6 +106,16 @@ async function runNative(plan: HostPlan, log: (line: string) => void): Promise<[
   return [out, [...setup.notes]];
 }
 
+/** Every round's repeats of each workload in one run (the first error when a round failed). */
+function poolRounds(rounds: readonly NativeRun[][]): NativeRun[] {
+  return (["W1", "W3"] as const).flatMap((id) => {
+    const runs = rounds.flatMap((r) => r.filter((n) => n.id === id));
+    const ok = runs.filter((n): n is Extract<NativeRun, { perIterMs: readonly number[] }> => !("error" in n));
+    if (ok.length === 0) return runs.slice(0, 1);
+    return [{ ...ok[0]!, perIterMs: ok.flatMap((n) => n.perIterMs) }];
+  });
+}
+
 function summary(r: HostResult): string {
   return r.cases
     .map((c) =>
@@ -139,11 +155,26 @@ export async function runEnginesSection(o: {
     await writeArtifacts(dir, plan);
     const casesUrl = `${server.url}/data/cases.json`;
 
+    // native C runs before every host and after the last (nativeNearby)
     o.log("  native-c   W1, W3 (gcc, same plan) ...");
-    const [nativeRuns, nativeNotes] = await runNative(plan, o.log);
+    const [firstNative, nativeNotes] = await runNative(plan, o.log);
+    const nativeRounds: NativeRun[][] = [firstNative];
+    const nearby = (k: number) => {
+      const at = (round: NativeRun[] | undefined, id: "W1" | "W3") => {
+        const n = round?.find((x) => x.id === id);
+        return n && !("error" in n) ? [median(n.perIterMs)] : [];
+      };
+      const byId: Partial<Record<"W1" | "W3", number>> = {};
+      for (const id of ["W1", "W3"] as const) {
+        const ms = [...at(nativeRounds[k], id), ...at(nativeRounds[k + 1], id)];
+        if (ms.length) byId[id] = ms.reduce((a, b) => a + b, 0) / ms.length;
+      }
+      return byId;
+    };
 
     const hosts: HostRow[] = [];
-    for (const h of HOSTS) {
+    for (const [k, h] of HOSTS.entries()) {
+      if (k > 0) nativeRounds.push((await runNative(plan, o.log))[0]);
       const base = { label: h.label, command: h.command };
       const missing = h.missing();
       if (missing) {
@@ -167,11 +198,12 @@ export async function runEnginesSection(o: {
         hosts.push({ ...base, status: "error", reason: message(e), cases: [] });
       }
     }
+    nativeRounds.push((await runNative(plan, o.log))[0]);
     return {
       date,
       plan,
-      hosts,
-      native: nativeRuns,
+      hosts: hosts.map((h, k) => ({ ...h, nativeNearby: nearby(k) })),
+      native: poolRounds(nativeRounds),
       nativeNotes,
       load: { start: loadStart, end: loadAverage() },
     };
