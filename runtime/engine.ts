@@ -27,9 +27,20 @@ export async function pickVariant(
   }
 }
 
-/** Compiles `source` (already awaited: bytes, a module or a response); a module is returned as is. */
+/**
+ * Compiles `source` (already awaited: bytes, a module, a response, or a URL to fetch, as bundlers
+ * hand out); a module is returned as is.
+ */
 export async function compileModule(source: unknown): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
+  if (typeof source === "string" || source instanceof URL) return compileModule(await fetchModule(source));
+  if (typeof WebAssembly.Instance === "function" && source instanceof WebAssembly.Instance) {
+    throw new WasmgradRuntimeError(
+      `load: got a WebAssembly.Instance, which does not keep its module's custom sections, where the ` +
+        `manifest is: pass the WebAssembly.Module, the bytes or the .wasm's URL instead (with Vite, ` +
+        `the URL a "./model.wasm?url" import gives)`,
+    );
+  }
   let bytes: BufferSource;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     bytes = source as BufferSource;
@@ -42,10 +53,29 @@ export async function compileModule(source: unknown): Promise<WebAssembly.Module
     bytes = await source.arrayBuffer();
   } else {
     throw new WasmgradRuntimeError(
-      `load: expected a Uint8Array, an ArrayBuffer, a WebAssembly.Module or a Response, got ${describe(source)}`,
+      `load: expected a Uint8Array, an ArrayBuffer, a WebAssembly.Module, a Response or a URL, got ${describe(source)}`,
     );
   }
   return explainCompileError(WebAssembly.compile(bytes), bytes);
+}
+
+/** `fetch(url)`, with the URL in the error when it fails. */
+async function fetchModule(url: string | URL): Promise<ResponseLike> {
+  if (typeof fetch !== "function") {
+    throw new WasmgradRuntimeError(
+      `load: got the URL ${String(url)}, but this host has no fetch(); pass the bytes`,
+    );
+  }
+  try {
+    return await fetch(url);
+  } catch (e) {
+    throw new WasmgradRuntimeError(
+      `load: fetching ${String(url)} failed: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
 }
 
 function isResponse(x: unknown): x is ResponseLike {
@@ -71,6 +101,15 @@ async function explainCompileError(
     return await p;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
+    if (/code generation disallowed|disallowed by embedder/i.test(why)) {
+      // Cloudflare Workers (workerd) compile WebAssembly only when the worker is deployed
+      throw new WasmgradRuntimeError(
+        `load: this host does not compile WebAssembly at run time (${why}). Import the .wasm as a ` +
+          `module in the worker (wrangler does so for a .wasm file; in workerd's config, a CompiledWasm ` +
+          `module), which the host compiles when it loads the worker, and pass that module: load(model)`,
+        { cause: e },
+      );
+    }
     const advice =
       `use Chrome 114+ or Node 21+ (Node 20: node --experimental-wasm-relaxed-simd), or compile the ` +
       `model without relaxedSimd`;

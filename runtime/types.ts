@@ -100,13 +100,19 @@ export interface LoadWeightsOptions {
   readonly states?: boolean;
 }
 
-/** What `load` accepts; a `fetch()` response is compiled while it downloads. */
+/**
+ * What `load` accepts: the bytes, a compiled module (what a `.wasm` import gives on workerd and
+ * with bundlers' module imports), a `fetch()` response (compiled while it downloads), or the
+ * `.wasm`'s URL (what bundlers' `?url` and asset imports give), fetched.
+ */
 export type WasmSource =
   | Uint8Array
   | ArrayBuffer
   | WebAssembly.Module
   | ResponseLike
-  | PromiseLike<ResponseLike | Uint8Array | ArrayBuffer>;
+  | string
+  | URL
+  | PromiseLike<ResponseLike | Uint8Array | ArrayBuffer | WebAssembly.Module | string | URL>;
 
 /** The part of a fetch `Response` the runtime uses. */
 export interface ResponseLike {

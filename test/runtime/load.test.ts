@@ -1,10 +1,17 @@
 // load(): every accepted source, and every way a module can be rejected.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { serveFiles } from "../e2e/support.js";
 import { load, MANIFEST_SECTION, readManifest } from "../../runtime/index.js";
 import { fakeManifest, fakeModule } from "./fake-module.js";
 import { expectRejection, X } from "./support.js";
 
 const bytes = fakeModule();
+const scratchDir = mkdtempSync(join(tmpdir(), "wasmgrad-load-"));
+writeFileSync(join(scratchDir, "affine.wasm"), bytes);
+afterAll(() => rmSync(scratchDir, { recursive: true, force: true }));
 
 async function outFrom(source: Parameters<typeof load>[0]): Promise<number[]> {
   const net = await load(source);
@@ -58,6 +65,19 @@ describe("load sources", () => {
     expect(await outFrom(response)).toEqual(expectedOut);
   });
 
+  it("fetches a URL, as a string or a URL object (what bundlers' asset imports give)", async () => {
+    const server = await serveFiles({ "/m/": scratchDir });
+    try {
+      for (const url of [`${server.url}/m/affine.wasm`, new URL(`${server.url}/m/affine.wasm`)]) {
+        expect(await outFrom(url)).toEqual(expectedOut);
+        expect(await outFrom(Promise.resolve(url))).toEqual(expectedOut);
+      }
+      await expectRejection(load(`${server.url}/m/missing.wasm`), "load: the response has HTTP status 404");
+    } finally {
+      await server.close();
+    }
+  });
+
   it("falls back to arrayBuffer() for a Response of another content type", async () => {
     const streaming = vi.spyOn(WebAssembly, "compileStreaming");
     const response = new Response(bytes, { headers: { "content-type": "application/octet-stream" } });
@@ -99,10 +119,32 @@ describe("load errors", () => {
 
   it("rejects something that is not a module source", async () => {
     await expectRejection(
-      load("model.wasm" as unknown as Uint8Array),
-      "load: expected a Uint8Array, an ArrayBuffer, a WebAssembly.Module or a Response, got string",
+      load(42 as unknown as Uint8Array),
+      "load: expected a Uint8Array, an ArrayBuffer, a WebAssembly.Module, a Response or a URL, got number",
     );
     await expectRejection(load({} as unknown as Uint8Array), /got Object$/);
+    // a string is a URL to fetch: one that cannot be fetched names it
+    await expectRejection(load("model.wasm"), /^load: fetching model\.wasm failed: /);
+  });
+
+  it("rejects a WebAssembly.Instance, saying what to pass instead", async () => {
+    const { instance } = await WebAssembly.instantiate(bytes);
+    await expectRejection(
+      load(instance as unknown as WebAssembly.Module),
+      /^load: got a WebAssembly\.Instance, which does not keep its module's custom sections, where the manifest is: pass the WebAssembly\.Module, the bytes or the \.wasm's URL instead \(with Vite, the URL a "\.\/model\.wasm\?url" import gives\)$/,
+    );
+  });
+
+  it("explains a host that forbids compiling at run time (workerd), showing the module import", async () => {
+    const refusal = new WebAssembly.CompileError(
+      "WebAssembly.compile(): Wasm code generation disallowed by embedder",
+    );
+    vi.spyOn(WebAssembly, "compile").mockRejectedValue(refusal);
+    const e = await expectRejection(
+      load(bytes),
+      /^load: this host does not compile WebAssembly at run time \(WebAssembly\.compile\(\): Wasm code generation disallowed by embedder\)\. Import the \.wasm as a module in the worker \(wrangler does so for a \.wasm file; in workerd's config, a CompiledWasm module\), which the host compiles when it loads the worker, and pass that module: load\(model\)$/,
+    );
+    expect(e.cause).toBe(refusal);
   });
 
   it("rejects a .wasm without a manifest", async () => {
