@@ -25,6 +25,7 @@ const SOURCES = [
   "package.json",
   "tsconfig.json",
   "tsconfig.build.json",
+  "packages/runtime/tsconfig.json",
   "asconfig.json",
 ];
 /** What the build writes (each build rewrites all of them). */
@@ -35,6 +36,7 @@ const OUTPUTS = [
   "dist/compiler/cli/bundle.js",
   "dist/runtime/index.js",
   "dist/runtime/index.d.ts",
+  "packages/runtime/dist/index.js",
 ];
 
 const LOCK = join(
