@@ -7,25 +7,13 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, run } from "../../test/e2e/support.js";
+import { CHROMIUM, CHROMIUM_ARGS, repoRoot, run } from "../../test/e2e/support.js";
 import { RELAXED_SIMD_FLAG } from "../lib/machine.js";
 import type { HostResult } from "./types.js";
 
 export const HOST_SCRIPT = join(repoRoot, "bench/engines/host.mjs");
 /** Where a page imports the script from (the server serves bench/engines/ there). */
 export const HOST_SCRIPT_PATH = "/bench/engines/host.mjs";
-const CHROMIUM = "/usr/bin/chromium";
-/** The launch arguments of test/e2e/hosts.test.ts. */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** A full run of one host takes tens of seconds; this is only a guard against a hung host. */
 const TIMEOUT_MS = 600_000;
 
@@ -107,7 +95,7 @@ const chromium: Host = {
     const context = await launcher.launchPersistentContext(join(scratch, "chromium-profile"), {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS],
     });
     try {
       const page = await context.newPage();

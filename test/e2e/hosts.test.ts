@@ -20,6 +20,8 @@ import { compile, optim } from "../../compiler/index.js";
 import classifier, { inputs as classifierInputs } from "../fixtures/classifier.model.js";
 import {
   buildPackage,
+  CHROMIUM,
+  CHROMIUM_ARGS,
   comparable,
   expectSuccess,
   hostScript,
@@ -67,18 +69,6 @@ function expectAuto(result: TrainResult, relaxed: boolean) {
     expect(Math.abs(l - plain.losses[i]!)).toBeLessThan(1e-4 * Math.abs(plain.losses[i]!) + 1e-6),
   );
 }
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let dir = "";
 let server: FileServer | undefined;
@@ -211,7 +201,7 @@ describe("the same module and runtime give bit-identical training under every ho
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS],
     });
     try {
       const page = await context.newPage();

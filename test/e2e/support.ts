@@ -103,6 +103,21 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".map": "application/json",
 };
 
+/** Debian's Chromium, which the tests and the bench drive through playwright-core (never downloaded). */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Chromium's launch arguments for a headless run on a CI machine (no sandbox, GPU or network services). */
+export const CHROMIUM_ARGS: readonly string[] = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 export interface FileServer {
   readonly url: string;
   close(): Promise<void>;
