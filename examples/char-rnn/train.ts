@@ -25,6 +25,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { optim, schedule } from "../../compiler/index.js";
+import { terminalProgress } from "../../compiler/cli/progress.js";
 import { mulberry32 } from "../lib/random.js";
 import { lineChart } from "../lib/svg.js";
 import { build, formatBytes } from "../lib/wasm.js";
@@ -153,6 +154,7 @@ validationCurve.push(initial / LN2);
 console.log(
   `  step     0  validation ${initial.toFixed(3)} nats = ${(initial / LN2).toFixed(3)} bits/char (untrained)`,
 );
+const bar = terminalProgress({ total: STEPS }); // a bar on a terminal, between the report lines
 for (let step = 1; step <= STEPS; step++) {
   if (windowIndex === windows) {
     // a new epoch: zero the hidden state, and shift the windows so that they cut elsewhere
@@ -187,13 +189,15 @@ for (let step = 1; step <= STEPS; step++) {
     steps.push(step);
     trainCurve.push(train / LN2);
     validationCurve.push(validation / LN2);
-    console.log(
+    bar.log(
       `  step ${String(step).padStart(5)}  epoch ${String(epoch).padStart(2)}  ` +
         `train ${(train / LN2).toFixed(3)} bits/char  ‖g‖ ${norm.toFixed(2).padStart(5)}  ` +
         `validation ${validation.toFixed(3)} nats = ${(validation / LN2).toFixed(3)} bits/char`,
     );
   }
+  bar.update(step, `epoch ${epoch}`);
 }
+bar.finish();
 const final = validationCurve[validationCurve.length - 1]!;
 const best = Math.min(...validationCurve);
 console.log(
