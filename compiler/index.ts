@@ -64,3 +64,12 @@ export { VERSION } from "./version.js";
 export { PRIMITIVES } from "./ops/index.js";
 export { printGraph, type PrintOptions } from "./inspect/text.js";
 export { graphToDot, type DotOptions } from "./inspect/dot.js";
+export {
+  graphToSvg,
+  loadGraphviz,
+  forwardGraphSvg,
+  gradGraphSvg,
+  optimizedGraphSvg,
+  entryGraphSvg,
+  type GraphEntry,
+} from "./inspect/svg.js";

@@ -2,21 +2,27 @@
  * `wasmgrad inspect`:
  *
  *   inspect model.ts [--grad] [--dot] [--opt] [-o file]   the graph (text or Graphviz)
+ *   inspect model.ts ... --svg graph.svg                   and the same graph drawn as SVG
+ *   inspect model.ts --html report.html [--optimizer adam] an HTML report with every picture
  *   inspect model.ts --memory [--optimizer adam] [-o plan.svg]   memory plans (commands/memory.ts)
  *   inspect model.wasm                                     a compiled module's manifest
  */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { gradGraph } from "../../autodiff/grad.js";
 import { graphToDot } from "../../inspect/dot.js";
+import { compiledReport, htmlReport, type CompiledReport } from "../../inspect/report.js";
+import { graphToSvg, loadGraphviz } from "../../inspect/svg.js";
 import { printGraph } from "../../inspect/text.js";
 import { describeFusions, formatPassReport, optimizeGraph } from "../../passes/pipeline.js";
-import { addCacheOptions, type CacheCliOptions } from "../cache-options.js";
-import { describeModule } from "../describe-module.js";
-import { CliError } from "../errors.js";
+import { addCacheOptions, cacheDirFor, describeCache, type CacheCliOptions } from "../cache-options.js";
+import { compileModel, preloadCompiler, textArtifact } from "../compile-model.js";
+import { describeModule, describePlain } from "../describe-module.js";
+import { CliError, messageOf } from "../errors.js";
 import { loadModel, MODEL_FILE_HELP } from "../load-model.js";
-import { optimizerOption, type OptimizerName } from "../optimizers.js";
+import { optimizerFor, optimizerOption, type OptimizerName } from "../optimizers.js";
 import { positiveNumber } from "../options.js";
-import { emit } from "../output.js";
+import { checkWritable, emit, writeOut } from "../output.js";
 import { looksLikeWasm, readModuleFile } from "../wasm-file.js";
 import { memoryCommand } from "./memory.js";
 
@@ -28,6 +34,10 @@ export interface InspectOptions extends CacheCliOptions {
   readonly optimizer?: OptimizerName;
   readonly lr?: number;
   readonly output?: string;
+  /** Also write the graph (the one --dot would print) as an SVG picture to this file. */
+  readonly svg?: string;
+  /** Compile the model and write the HTML report to this file. */
+  readonly html?: string;
 }
 
 /** Adds `wasmgrad inspect` to the program. */
@@ -53,10 +63,24 @@ export function registerInspect(program: Command): void {
         "lower-bound sizes and a table of buffers; with -o, also write a picture of buffer " +
         "lifetimes against offsets as SVG",
     )
-    .addOption(optimizerOption("with --memory: include the train_step of this optimizer"))
-    .option("--lr <rate>", "with --memory --optimizer: the learning rate", positiveNumber("--lr"))
+    .option(
+      "--svg <file>",
+      "also write the graph (the one --dot would print: forward, --grad, --opt) as an SVG picture, " +
+        "drawn in-process by Graphviz compiled to WebAssembly (no Graphviz install needed)",
+    )
+    .option(
+      "--html <file>",
+      "compile the model (default options) and write a self-contained HTML report: summary, forward " +
+        "and gradient graphs, and each entry's optimized graph, fused kernels and memory plan",
+    )
+    .addOption(optimizerOption("with --memory or --html: include the train_step of this optimizer"))
+    .option(
+      "--lr <rate>",
+      "with --memory or --html, and --optimizer: the learning rate",
+      positiveNumber("--lr"),
+    )
     .option("-o, --output <file>", "write to a file instead of stdout (with --memory: the SVG picture)");
-  addCacheOptions(command, "with --memory: compile");
+  addCacheOptions(command, "with --memory or --html: compile");
   command
     .addHelpText("after", MODEL_FILE_HELP)
     .action((file: string, opts: InspectOptions) => inspectCommand(file, opts));
@@ -64,12 +88,13 @@ export function registerInspect(program: Command): void {
 
 /** Checks the flags against the kind of file, then prints the graph, the memory plans or the manifest. */
 export async function inspectCommand(file: string, opts: InspectOptions): Promise<void> {
-  if (!opts.memory && (opts.optimizer !== undefined || opts.lr !== undefined)) {
+  const compiles = opts.memory || opts.html !== undefined;
+  if (!compiles && (opts.optimizer !== undefined || opts.lr !== undefined)) {
     throw new CliError(
       `${opts.optimizer !== undefined ? "--optimizer" : "--lr"} applies to the memory plan: add --memory`,
     );
   }
-  if (!opts.memory && (opts.cache === false || opts.cacheDir !== undefined)) {
+  if (!compiles && (opts.cache === false || opts.cacheDir !== undefined)) {
     throw new CliError(
       `${opts.cache === false ? "--no-cache" : "--cache-dir"} applies to the compile of --memory: add --memory`,
     );
@@ -88,8 +113,30 @@ export async function inspectCommand(file: string, opts: InspectOptions): Promis
           `(inspect the model file, or compile it with --emit plan)`,
       );
     }
+    if (opts.svg !== undefined || opts.html !== undefined) {
+      throw new CliError(
+        `${opts.svg !== undefined ? "--svg draws a model file's graph" : "--html reports on a model file"}; ` +
+          `'${file}' is a compiled module (inspect the model file, or compile it with --emit dot,plan)`,
+      );
+    }
     emit(describeModule(await readModuleFile(file)), opts.output);
+  } else if (opts.html !== undefined) {
+    const others = [
+      opts.memory && "--memory",
+      ...graphFlags,
+      opts.opt && "--opt",
+      opts.svg !== undefined && "--svg",
+      opts.output !== undefined && "-o",
+    ].filter(Boolean);
+    if (others.length) {
+      throw new CliError(
+        `--html cannot be combined with ${others.join(" and ")} (the report has every graph; ` +
+          `it is written to the file given to --html)`,
+      );
+    }
+    process.stdout.write(await htmlCommand(file, opts.html, opts));
   } else if (opts.memory) {
+    if (opts.svg !== undefined) graphFlags.push("--svg");
     if (graphFlags.length) throw new CliError(`--memory cannot be combined with ${graphFlags.join(" and ")}`);
     const { text, svg } = await memoryCommand(file, opts);
     process.stdout.write(text);
@@ -99,21 +146,36 @@ export async function inspectCommand(file: string, opts: InspectOptions): Promis
   }
 }
 
-/** `inspect model.ts [--grad] [--opt] [--dot]`: the forward or gradient graph, optionally optimized. */
+/**
+ * `inspect model.ts [--grad] [--opt] [--dot] [--svg file]`: the forward or gradient graph,
+ * optionally optimized; with --svg, also that graph drawn as SVG (written after the text).
+ */
 async function inspectGraph(file: string, opts: InspectOptions): Promise<void> {
+  const svgPath = opts.svg === undefined ? undefined : resolve(opts.svg);
+  if (svgPath !== undefined) {
+    checkWritable(svgPath, `--svg '${opts.svg}'`);
+    startGraphviz();
+  }
   const { model } = await loadModel(file);
   // the model's node table (every node of a model shares it)
   const ctx = [...model.graph.inputs, ...model.graph.params, ...model.graph.outputs.values()][0]?.ctx;
   const sharedByTrace = ctx?.sharedRequests ?? 0;
   const graph = opts.grad ? gradGraph(model.graph) : model.graph;
   const sharedByGrad = (ctx?.sharedRequests ?? 0) - sharedByTrace;
+  // drawn before anything is written, so that a failure to draw leaves no output; the file after the text
+  const picture = async (g: typeof graph) => (svgPath === undefined ? undefined : await draw(graphToDot(g)));
+  const write = (text: string, svg: string | undefined) => {
+    emit(text, opts.output);
+    if (svgPath !== undefined) writeOut(svgPath, svg!);
+  };
   if (!opts.opt) {
-    emit(opts.dot ? graphToDot(graph) : printGraph(graph), opts.output);
+    write(opts.dot ? graphToDot(graph) : printGraph(graph), await picture(graph));
     return;
   }
   const { graph: optimized, report } = optimizeGraph(graph);
+  const svg = await picture(optimized);
   if (opts.dot) {
-    emit(graphToDot(optimized), opts.output);
+    write(graphToDot(optimized), svg);
     return;
   }
   const fusions = describeFusions(optimized);
@@ -125,5 +187,72 @@ async function inspectGraph(file: string, opts: InspectOptions): Promise<void> {
     `${formatPassReport(report)}\n` +
     (fusions ? `fused kernels:\n${fusions}\n` : "") +
     "\n";
-  emit(header + printGraph(optimized), opts.output);
+  write(header + printGraph(optimized), svg);
+}
+
+/**
+ * Starts loading Graphviz's WebAssembly (0.25 s) while the model loads, and before: imported
+ * after a model file, the package would be resolved through the model loader's hooks thread. A
+ * failure here is reported by draw, which tries again.
+ */
+function startGraphviz(): void {
+  loadGraphviz().catch(() => undefined);
+}
+
+/** graphToSvg, with a failure to load or run Graphviz as one line saying so. */
+async function draw(dot: string): Promise<string> {
+  try {
+    return await graphToSvg(dot);
+  } catch (e) {
+    throw new CliError(`cannot draw the graph with Graphviz (WebAssembly): ${messageOf(e)}`);
+  }
+}
+
+/**
+ * `wasmgrad inspect model.ts --html report.html [--optimizer adam]`: compiles the model (default
+ * options; with --optimizer, train_step too), writes the report (compiler/inspect/report.ts) and
+ * returns the summary to print. Through the compile cache unless --no-cache: what the report needs
+ * of the compile (each entry's graph as DOT, fused kernels, plans) is stored with the module as
+ * one JSON artifact, so a hit only draws the pictures.
+ */
+async function htmlCommand(file: string, html: string, opts: InspectOptions): Promise<string> {
+  if (opts.optimizer === undefined && opts.lr !== undefined) {
+    throw new CliError("--lr sets the optimizer's learning rate: add --optimizer");
+  }
+  const cwd = process.cwd();
+  const out = resolve(cwd, html);
+  checkWritable(out, `--html '${html}'`);
+  startGraphviz();
+  await preloadCompiler();
+  const loaded = await loadModel(file, cwd);
+  const { model } = loaded;
+  const optimizer = optimizerFor(model, opts, "compiled");
+  // the DOT's tooltips show source paths relative to the working directory: the name says which
+  const artifact = `html-report ${cwd}`;
+  const { compiled } = await compileModel(
+    model,
+    { ...(optimizer && { optimizer }) },
+    {
+      cacheDir: cacheDirFor(opts, loaded.path, cwd),
+      artifacts: { [artifact]: (c) => JSON.stringify(compiledReport(c, { cwd })) },
+    },
+  );
+  const report = JSON.parse(textArtifact(compiled, artifact)) as CompiledReport;
+  const compiledWith = `optimizer ${describePlain(optimizer ?? null)}`;
+  const started = performance.now();
+  let page: string;
+  try {
+    page = await htmlReport(model, report, { cwd, source: loaded.displayPath, compiledWith });
+  } catch (e) {
+    throw new CliError(`cannot draw the report's graphs with Graphviz (WebAssembly): ${messageOf(e)}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  writeOut(out, page);
+  const pictures = page.match(/<svg\b/g)?.length ?? 0;
+  return [
+    `report of model '${model.name}' (${loaded.displayPath}), ${compiledWith}`,
+    `  compile cache ${describeCache(compiled.cache, cwd)}`,
+    `  wrote    ${html}: ${pictures} pictures, ${page.length} bytes, drawn in ${seconds.toFixed(2)} s`,
+    ``,
+  ].join("\n");
 }
