@@ -3,12 +3,13 @@
  * compiled module with the runtime (`wasmgrad/runtime`), exactly as an application would, runs
  * one entry (or --steps training steps) and prints the results as JSON. With --save-weights, the
  * path is checked before anything runs, and the weights are written after the JSON is printed.
+ * Weights files named `*.safetensors` are read and written as safetensors.
  */
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { load, type Manifest, type Net } from "../../../runtime/index.js";
 import { CliError } from "../errors.js";
-import { checkSeedOrWeights, initNet } from "../init-net.js";
+import { checkSeedOrWeights, initNet, weightsFile } from "../init-net.js";
 import { checkEntryInputs, readInputSpecs, type EntryName } from "../input-files.js";
 import { formatJson, nest } from "../json.js";
 import { collect, positiveInteger, seed32 } from "../options.js";
@@ -51,13 +52,19 @@ export function registerRun(program: Command): void {
         .default("forward"),
     )
     .option("--seed <n>", "seed for the params' initializers (default 0)", seed32("--seed"))
-    .option("--weights <file>", "load params (and states) from a weights file instead of initializing")
+    .option(
+      "--weights <file>",
+      "load params (and states) from a weights file (safetensors if named *.safetensors) instead of initializing",
+    )
     .option(
       "--steps <n>",
       "training steps to take with --entry train (default 1); prints every loss",
       positiveInteger("--steps"),
     )
-    .option("--save-weights <file>", "afterwards, save the params and states to a weights file")
+    .option(
+      "--save-weights <file>",
+      "afterwards, save the params and states to a weights file (safetensors if named *.safetensors)",
+    )
     .action(async (file: string, opts: RunCliOptions) => {
       await runCommand(file, opts, (text) => process.stdout.write(text));
     });
@@ -89,8 +96,10 @@ export async function runCommand(
   initNet(net, opts, cwd);
   const result = runEntry(net, m, opts, inputs);
   print(formatJson({ model: m.model, entry: opts.entry, ...result }) + "\n");
-  if (save !== undefined)
-    writeAfterResults(resolve(cwd, opts.saveWeights!), net.saveWeights({ states: true }), save);
+  if (save !== undefined) {
+    const path = resolve(cwd, opts.saveWeights!);
+    writeAfterResults(path, weightsFile(net, path, true), save);
+  }
 }
 
 /** Why a module lacks `entry` (backward: no loss; train: no optimizer). */

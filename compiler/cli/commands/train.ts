@@ -8,6 +8,7 @@
  * The weights file holds the params only (not the optimizer's moments), so it loads into any
  * module compiled from the model: `wasmgrad run model.wasm --weights w.bin` with or without
  * --optimizer. (`run --entry train --save-weights` keeps the states, to continue a run exactly.)
+ * A file named `*.safetensors` is written (and --weights read) as safetensors, for PyTorch & co.
  */
 import { resolve } from "node:path";
 import type { Command } from "commander";
@@ -17,7 +18,7 @@ import { addCacheOptions, cacheDirFor, describeCache, type CacheCliOptions } fro
 import { compileModel, preloadCompiler } from "../compile-model.js";
 import { describeTraining, simdText } from "../describe-module.js";
 import { CliError } from "../errors.js";
-import { checkSeedOrWeights, initNet, type InitCliOptions } from "../init-net.js";
+import { checkSeedOrWeights, initNet, weightsFile, type InitCliOptions } from "../init-net.js";
 import { checkEntryInputs, readInputSpecs } from "../input-files.js";
 import { loadModel, MODEL_FILE_HELP, type LoadedModel } from "../load-model.js";
 import { hasLoss, makeOptimizer, optimizerOption, type OptimizerName } from "../optimizers.js";
@@ -74,9 +75,13 @@ export function registerTrain(program: Command): void {
     .option("--seed <n>", "seed for the params' initializers (default 0)", seed32("--seed"))
     .option(
       "--weights <file>",
-      "start from the params (and states) of a weights file instead of initializing",
+      "start from the params (and states) of a weights file (safetensors if named *.safetensors) " +
+        "instead of initializing",
     )
-    .option("--save-weights <file>", "afterwards, save the trained params to a weights file");
+    .option(
+      "--save-weights <file>",
+      "afterwards, save the trained params to a weights file (safetensors if named *.safetensors)",
+    );
   addCacheOptions(command);
   command.addHelpText("after", MODEL_FILE_HELP).action(async (file: string, opts: TrainCliOptions) => {
     const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -151,7 +156,7 @@ export async function trainCommand(
     ].join("\n"),
   );
   if (savePath === undefined) return;
-  writeAfterResults(savePath, net.saveWeights(), save);
+  writeAfterResults(savePath, weightsFile(net, savePath, false), save);
   print(`  wrote    ${opts.saveWeights}\n`);
 }
 
