@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { MANIFEST_SECTION, type Manifest } from "../../runtime/manifest.js";
-import { repoRoot, serveFiles } from "../e2e/support.js";
+import { CHROMIUM, CHROMIUM_ARGS, repoRoot, serveFiles } from "../e2e/support.js";
 
 export const fixtureRoot = join(repoRoot, "test/fixtures/web-app");
 
@@ -64,19 +64,6 @@ export function readBytes(path: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(readFileSync(path));
 }
 
-const CHROMIUM = "/usr/bin/chromium";
-// as in test/e2e/hosts.test.ts
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 export interface PageRun {
   /** `document.body.dataset` once the app wrote its loss. */
   readonly loss: number;
@@ -95,7 +82,11 @@ export async function runInChromium(
 ): Promise<PageRun> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed (${CHROMIUM} is missing)`);
   const server = await serveFiles({ "/": dir });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS],
+  });
   const problems: string[] = [];
   const requests: string[] = [];
   try {
