@@ -18,7 +18,7 @@ import { formatLoss } from "../../compiler/cli/commands/train.js";
 import { compile, optim } from "../../compiler/index.js";
 import xor, { X, Y } from "../../examples/xor/model.js";
 import { load, type Net } from "../../runtime/index.js";
-import { repoRoot, wasmgrad, type CliResult, expectOneLineError } from "../support/cli.js";
+import { repoRoot, runInRepo, wasmgrad, type CliResult, expectOneLineError } from "../support/cli.js";
 
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-train-")));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -104,6 +104,35 @@ describe("wasmgrad train", () => {
     const [first, last] = summaryLosses(r.stdout);
     expect([first, last]).toEqual([formatLoss(losses[0]!), formatLoss(losses[STEPS - 1]!)]);
     expect(Number(last)).toBeLessThan(Number(first) / 10);
+  });
+
+  it("on a terminal, draws one bar redrawn in place with the rate, the time left and the loss", async () => {
+    // `script` gives the command a pseudo-terminal; stdout goes to a file, so the terminal
+    // (script's output) holds stderr alone
+    const summary = join(scratch, "summary.txt");
+    const command = [
+      JSON.stringify(process.execPath),
+      "--import tsx compiler/cli/main.ts train",
+      `${XOR} --input ${JSON.stringify(xy)} --steps ${STEPS} --lr ${LR} --seed ${SEED}`,
+      `> ${JSON.stringify(summary)}`,
+    ].join(" ");
+    const r = await runInRepo("script", ["-qec", command, "/dev/null"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const terminal = r.stdout.replaceAll("\r\n", "\n");
+    // every redraw starts with a carriage return; the last one ends the line
+    const draws = terminal.split("\r").filter((d) => d.length > 0);
+    expect(draws.length).toBeGreaterThanOrEqual(1);
+    expect(terminal.endsWith("\n")).toBe(true);
+    for (const d of draws)
+      expect(d).toMatch(/^\[[#-]{24}\] +\d+% \d+\/200 steps, \S+ steps\/s, \S+ (left|in all), loss \S+/);
+    expect(draws.at(-1)!.trimEnd()).toMatch(
+      new RegExp(
+        `^\\[#{24}\\] 100% 200/200 steps, \\S+ steps/s, \\d+:\\d\\d in all, loss ${formatLoss(losses[STEPS - 1]!).replaceAll(".", "\\.")}$`,
+      ),
+    );
+    // no plain step lines on a terminal; the summary is unchanged
+    expect(terminal).not.toMatch(/^step /m);
+    expect(summaryLosses(readFileSync(summary, "utf8"))[1]).toBe(formatLoss(losses[STEPS - 1]!));
   });
 
   it("saves the params: `run --weights` on a module without an optimizer gives the trained outputs", async () => {

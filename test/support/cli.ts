@@ -13,17 +13,17 @@ export interface CliResult {
 
 /** `wasmgrad ...args` in the repository root; resolves with the exit code and both streams. */
 export function wasmgrad(...args: string[]): Promise<CliResult> {
+  // loading a model file that imports the compiler (and so binaryen) through tsx is slow
+  return runInRepo(process.execPath, ["--import", "tsx", "compiler/cli/main.ts", ...args]);
+}
+
+/** Runs `file ...args` in the repository root; resolves with the exit code and both streams. */
+export function runInRepo(file: string, args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "compiler/cli/main.ts", ...args],
-      // loading a model file that imports the compiler (and so binaryen) through tsx is slow
-      { cwd: repoRoot, encoding: "utf8", timeout: 150_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(file, args, { cwd: repoRoot, encoding: "utf8", timeout: 150_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

@@ -2,8 +2,9 @@
  * `wasmgrad train model.ts --input xy.json --steps 500 [--save-weights w.bin]`: compiles the model
  * with its training step in this process (as `compile --optimizer` would), loads it with the
  * runtime, initializes it (--seed, or --weights), takes --steps training steps on the same
- * inputs, and saves the params. Progress goes to stderr every --every steps; a summary with the
- * first and last loss goes to stdout.
+ * inputs, and saves the params. Progress goes to stderr: on a terminal a bar with the rate, the
+ * time left and the loss, redrawn in place; elsewhere (a pipe, a file, CI) or with --every, a plain
+ * line every --every steps. A summary with the first and last loss goes to stdout.
  *
  * The weights file holds the params only (not the optimizer's moments), so it loads into any
  * module compiled from the model: `wasmgrad run model.wasm --weights w.bin` with or without
@@ -22,6 +23,7 @@ import { checkSeedOrWeights, initNet, weightsFile, type InitCliOptions } from ".
 import { checkEntryInputs, readInputSpecs } from "../input-files.js";
 import { loadModel, MODEL_FILE_HELP, type LoadedModel } from "../load-model.js";
 import { hasLoss, makeOptimizer, optimizerOption, type OptimizerName } from "../optimizers.js";
+import { progress as progressBar } from "../progress.js";
 import { collect, positiveInteger, positiveNumber, seed32 } from "../options.js";
 import { checkWritable, writeAfterResults } from "../output.js";
 import { looksLikeWasm } from "../wasm-file.js";
@@ -84,9 +86,59 @@ export function registerTrain(program: Command): void {
     );
   addCacheOptions(command);
   command.addHelpText("after", MODEL_FILE_HELP).action(async (file: string, opts: TrainCliOptions) => {
-    const progress = (line: string) => process.stderr.write(`${line}\n`);
-    await trainCommand(file, opts, progress, (text) => process.stdout.write(text));
+    const report =
+      process.stderr.isTTY && opts.every === undefined
+        ? barReporter(opts.steps)
+        : lineReporter(opts, (line) => process.stderr.write(`${line}\n`));
+    await trainCommand(file, opts, report, (text) => process.stdout.write(text));
   });
+}
+
+/** What the training loop tells about its progress: each step's loss, then the end. */
+export interface StepReporter {
+  step(step: number, loss: number): void;
+  finish(): void;
+}
+
+/** A bar redrawn in place on the terminal (stderr), with the rate, the time left and the loss. */
+function barReporter(steps: number): StepReporter {
+  const bar = progressBar({ total: steps, unit: "steps", interactive: true });
+  let lastLoss = NaN;
+  return {
+    step(step, loss) {
+      lastLoss = loss;
+      bar.update(step, `loss ${formatLoss(loss)}`);
+    },
+    finish() {
+      bar.finish(`loss ${formatLoss(lastLoss)}`);
+    },
+  };
+}
+
+/**
+ * Plain lines for logs: the step, the loss and the steps/s since the previous line, every
+ * opts.every steps (default about ten lines) and after the last.
+ */
+export function lineReporter(
+  opts: Pick<TrainCliOptions, "steps" | "every">,
+  print: (line: string) => void,
+  now: () => number = () => performance.now(),
+): StepReporter {
+  const every = opts.every ?? defaultProgressInterval(opts.steps);
+  const width = String(opts.steps).length;
+  let [since, sinceStep] = [now(), 0];
+  return {
+    step(step, loss) {
+      if (step % every !== 0 && step !== opts.steps) return;
+      const t = now();
+      const rate = ((step - sinceStep) * 1000) / Math.max(t - since, 1e-3);
+      print(
+        `step ${String(step).padStart(width)}/${opts.steps}  loss ${formatLoss(loss)}  ${formatRate(rate)} steps/s`,
+      );
+      [since, sinceStep] = [t, step];
+    },
+    finish() {},
+  };
 }
 
 /** About ten progress lines: every steps/10 steps, rounded up. */
@@ -98,12 +150,12 @@ export function defaultProgressInterval(steps: number): number {
  * Trains a model file as `wasmgrad train` does: checks everything that can be checked before the
  * slow work (options, --save-weights path, input files, the loss), compiles, trains, gives
  * `print` the summary, then saves (so that a failure to write the weights loses no results) and
- * prints where. Calls `progress` with each progress line.
+ * prints where. Tells `report` each step's loss.
  */
 export async function trainCommand(
   file: string,
   opts: TrainCliOptions,
-  progress: (line: string) => void,
+  report: StepReporter,
   print: (text: string) => void,
 ): Promise<void> {
   checkSeedOrWeights(opts);
@@ -141,7 +193,7 @@ export async function trainCommand(
   const net = await load(compiled.wasm);
   checkEntryInputs(compiled.manifest, "train", inputs);
   initNet(net, opts, cwd);
-  const run = trainSteps(net, Object.fromEntries(inputs), opts, progress);
+  const run = trainSteps(net, Object.fromEntries(inputs), opts.steps, report);
   const m = compiled.manifest;
   print(
     [
@@ -175,36 +227,29 @@ function trainingInputs(loaded: LoadedModel, given: Map<string, unknown> | undef
 }
 
 /**
- * Takes opts.steps training steps, reporting progress every opts.every steps and after the last.
- * Stops with an error at a loss that is not finite: the weights would be useless.
+ * Takes `steps` training steps, telling `report` each step's loss. Stops with an error at a loss
+ * that is not finite: the weights would be useless.
  */
 function trainSteps(
   net: Net,
   inputs: Record<string, unknown>,
-  opts: Pick<TrainCliOptions, "steps" | "every">,
-  progress: (line: string) => void,
+  steps: number,
+  report: StepReporter,
 ): { readonly first: number; readonly last: number; readonly seconds: number } {
-  const every = opts.every ?? defaultProgressInterval(opts.steps);
-  const width = String(opts.steps).length;
   const started = performance.now();
-  let [first, last, since, sinceStep] = [NaN, NaN, started, 0];
-  for (let step = 1; step <= opts.steps; step++) {
+  let [first, last] = [NaN, NaN];
+  for (let step = 1; step <= steps; step++) {
     last = net.train(inputs as Record<string, never>).loss;
     if (step === 1) first = last;
     if (!Number.isFinite(last)) {
+      report.finish();
       throw new CliError(
         `the loss became ${last} at step ${step} (diverged: try a smaller --lr, or --clip-norm); weights not saved`,
       );
     }
-    if (step % every === 0 || step === opts.steps) {
-      const now = performance.now();
-      const rate = ((step - sinceStep) * 1000) / Math.max(now - since, 1e-3);
-      progress(
-        `step ${String(step).padStart(width)}/${opts.steps}  loss ${formatLoss(last)}  ${formatRate(rate)} steps/s`,
-      );
-      [since, sinceStep] = [now, step];
-    }
+    report.step(step, last);
   }
+  report.finish();
   // at least a microsecond, so that steps/s stays finite
   return { first, last, seconds: Math.max((performance.now() - started) / 1000, 1e-6) };
 }
