@@ -107,6 +107,12 @@ export interface EntryInfo {
    * there are none and in modules from before 2026-12-02.
    */
   readonly states?: readonly string[];
+  /**
+   * For train_step, the params it updates by rows (an SGD step on a table read only through
+   * gather touches only the rows gathered: compiler/passes/sparse.ts). It does not write their
+   * grads, so `net.grads` of these keeps what `backward` last wrote. Absent when there are none.
+   */
+  readonly rowSparse?: readonly string[];
 }
 
 export interface Manifest {

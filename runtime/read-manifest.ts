@@ -177,12 +177,13 @@ function checkEntry(key: string, e: Partial<EntryInfo>, seen: TensorsByKey, need
     typeof e === "object" && e !== null && typeof e.export === "string",
     `entries.${key}.export is not a string`,
   );
-  for (const [list, role] of [
-    [e.inputs, "input"],
-    [e.outputs, "output"],
-    [e.states ?? [], "state"],
+  for (const [list, role, field] of [
+    [e.inputs, "input", "inputs"],
+    [e.outputs, "output", "outputs"],
+    [e.states ?? [], "state", "states"],
+    [e.rowSparse ?? [], "param", "rowSparse"],
   ] as const) {
-    need(Array.isArray(list), `entries.${key}.${role}s is not an array`);
+    need(Array.isArray(list), `entries.${key}.${field} is not an array`);
     for (const name of list)
       need(seen.has(tensorKey(role, name, own)), `entries.${key} lists unknown ${role} "${name}"`);
   }

@@ -160,7 +160,10 @@ export interface Net<T extends ModelTypes = AnyModel> {
    * before the call. `backward()` and `grad()` write d loss / d param as it is; `train_step()`
    * and `train()` write the gradient their optimizer used, which with `clipNorm` is the clipped
    * one (scaled by min(1, c / ‖g‖)). So after a training step these views can differ from what
-   * `grad()` returns for the same params and batch.
+   * `grad()` returns for the same params and batch. A param that `train_step` updates by rows
+   * (`manifest.entries.train.rowSparse`: an SGD step on a table read only through gather) is the
+   * exception: the step does not write its dense gradient, so its view keeps what `backward` last
+   * wrote (zeros before any call); call `grad()` for it.
    */
   readonly grads: { readonly [K in T["params"]]: Float32Array };
   /** Live views of the inputs: write them, then call `forward()` / `backward()` / `trainStep()`. */

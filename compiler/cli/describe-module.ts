@@ -38,7 +38,9 @@ export function describeTraining(m: Manifest): string {
   if (!m.entries.backward) return "no loss: forward only";
   if (!m.entries.train) return "no optimizer: forward and backward (compile with --optimizer to train)";
   const clip = m.options.clipNorm === null ? "" : `, clip-norm ${m.options.clipNorm}`;
-  return `${describePlain(m.options.optimizer)}${clip}`;
+  const rows = m.entries.train.rowSparse;
+  const sparse = rows?.length ? `, row-sparse updates of ${rows.join(", ")}` : "";
+  return `${describePlain(m.options.optimizer)}${clip}${sparse}`;
 }
 
 const tensorBytes = (t: TensorInfo) => t.shape.reduce((n, d) => n * d, 1) * 4;
@@ -67,7 +69,11 @@ export function describeModule(read: ReadModule): string {
   const entries = [
     ...(["forward", "backward", "train"] as const).flatMap((key) => m.entries[key] ?? []),
     ...(m.entries.forwardAt ?? []),
-  ].map((e) => `${e.export}(${e.inputs.join(", ")}) -> ${e.outputs.join(", ") || "nothing"}${dims(e)}`);
+  ].map(
+    (e) =>
+      `${e.export}(${e.inputs.join(", ")}) -> ${e.outputs.join(", ") || "nothing"}${dims(e)}` +
+      (e.rowSparse?.length ? ` (updates ${e.rowSparse.join(", ")} by rows)` : ""),
+  );
   const options = [
     simdText(m),
     `optimizer ${describePlain(m.options.optimizer)}`,

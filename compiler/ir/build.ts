@@ -185,6 +185,14 @@ export function scatterAdd(ids: Node, updates: Node, rows: number, drop = false)
   return ids.ctx.node("scatter_add", [ids, updates], drop ? { rows, drop } : { rows });
 }
 
+/**
+ * base − α · scatter_add(ids, updates, rows(base)), computed on the rows in `ids` only (the
+ * compiler's row-sparse SGD update, passes/sparse.ts). α is an f32 scalar.
+ */
+export function scatterSub(base: Node, ids: Node, updates: Node, alpha: Node, drop = false): Node {
+  return base.ctx.node("scatter_sub", [base, ids, updates, alpha], drop ? { drop } : {});
+}
+
 /** f32 one-hot rows: out[..., k] = (ids[...] == k) for k < depth (all zeros for an id outside). */
 export function oneHot(ids: Node, depth: number): Node {
   return cast(compare(reshape(ids, [...ids.shape, 1]), iota(ids.ctx, [depth], 0), "eq"), "f32");

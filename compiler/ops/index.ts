@@ -42,6 +42,7 @@ import { registerPrimitives } from "./registry.js";
 import { reshape } from "./reshape.js";
 import { scan } from "./scan.js";
 import { scatterAdd } from "./scatter_add.js";
+import { scatterSub } from "./scatter_sub.js";
 import { select } from "./select.js";
 import { sigmoid } from "./sigmoid.js";
 import { sign } from "./sign.js";
@@ -105,8 +106,11 @@ export const PRIMITIVES = [
   scan,
 ] as const;
 
-/** Ops the compiler makes for itself (never written by users, never differentiated). */
-export const INTERNAL_OPS = [fusion, fusionOutput, arg] as const;
+/**
+ * Ops the compiler makes for itself (never written by users, never differentiated): fusions, and
+ * the row-sparse update scatter_sub (passes/sparse.ts).
+ */
+export const INTERNAL_OPS = [fusion, fusionOutput, arg, scatterSub] as const;
 
 type Registered = { [D in (typeof PRIMITIVES)[number] | (typeof INTERNAL_OPS)[number] as D["name"]]: D };
 

@@ -2,7 +2,7 @@
  * The optimization pipeline: named passes in order, each a function Graph → Graph.
  *
  *   -O0: no passes (every node becomes its own kernel)
- *   -O2: hoist → simplify → fold → cse, repeated until a round changes nothing (at most 4 rounds),
+ *   -O2: hoist → simplify → sparse → fold → cse, repeated until a round changes nothing (at most 4 rounds),
  *        then fuse once (loop fusion, matmul epilogues, reductions with their producers and users)
  *
  * Dead-code elimination needs no pass of its own: a graph is defined by its roots (outputs,
@@ -22,6 +22,7 @@ import { mergeResidualScans } from "./residuals.js";
 import { fusionHead, type FusionAttrs } from "../ops/fusion.js";
 import { rewrite, type Rule } from "./rewrite.js";
 import { SIMPLIFY_RULES } from "./simplify.js";
+import { SPARSE_PASS } from "./sparse.js";
 
 export interface Pass {
   readonly name: string;
@@ -57,6 +58,7 @@ const HOIST_PASS: Pass = {
 export const REWRITE_PASSES: readonly Pass[] = [
   HOIST_PASS,
   rulePass("simplify", SIMPLIFY_RULES),
+  SPARSE_PASS,
   rulePass("fold", FOLD_RULES),
   rulePass("cse", CSE_RULES),
 ];

@@ -108,6 +108,8 @@ export function idSources(g: Graph): IdSources {
       trace(operand(1), { range: { rows: types[0]!.shape[0]!, use: "table" }, op, src });
     } else if (op === "scatter_add" && !attrs.drop) {
       trace(operand(0), { range: { rows: attrs.rows as number, use: "table" }, op, src });
+    } else if (op === "scatter_sub" && !attrs.drop) {
+      trace(operand(1), { range: { rows: types[0]!.shape[0]!, use: "table" }, op, src });
     } else if (op === "softmax_xent" || op === "softmax_xent_grad") {
       const rows = types[0]!.shape.at(-1)!;
       const ignore = attrs.ignore as number | undefined;

@@ -19,6 +19,7 @@ import type { MemoryPlans, PersistentLayout } from "../plan/module.js";
 import { COMPILE_DEFAULTS, type CompileOptions } from "./options.js";
 import type { ExtraForward } from "./batches.js";
 import type { Target } from "../target.js";
+import type { Node } from "../ir/node.js";
 
 export function buildManifest(
   mdl: Model,
@@ -53,6 +54,7 @@ export function buildManifest(
       mode: e.name === "forward" ? (options.forwardMode ?? COMPILE_DEFAULTS.forwardMode) : "train",
       ...(dims ? { dims: { ...dims } } : {}),
       ...(e.name === "forward" && eg.states.length ? { states: eg.states.map(leafName) } : {}),
+      ...rowSparseOf(e.results),
     };
     if (extra) forwardAt.push(info);
     else entries[e.name] = info;
@@ -80,4 +82,14 @@ export function buildManifest(
       ...(forwardAt.length ? { forwardAt } : {}),
     },
   };
+}
+
+/** `{ rowSparse }` for an entry that updates params by rows (passes/sparse.ts), else nothing. */
+function rowSparseOf(results: readonly { readonly node: Node; readonly updates?: Node }[]): {
+  rowSparse?: string[];
+} {
+  const names = results
+    .filter((r) => r.updates?.op === "param" && r.node.op === "scatter_sub")
+    .map((r) => leafName(r.updates!));
+  return names.length ? { rowSparse: names } : {};
 }

@@ -11,6 +11,7 @@ import type { Buffer } from "../plan/layout.js";
 import type { LowerContext } from "./emit/context.js";
 import { ELEMENTWISE } from "./emit/elementwise.js";
 import { matmulScratchBytes } from "./emit/matmul.js";
+import { scatterSubScratchBytes } from "./emit/indexing.js";
 import { loweringOf } from "./lowerings.js";
 
 export { operand } from "./lowerings.js";
@@ -27,6 +28,8 @@ export { operand } from "./lowerings.js";
 export function readsElementwise(node: Node, index: number): boolean {
   if (isView(node)) return false;
   if (ELEMENTWISE[node.op]) return true;
+  // scatter_sub's row k of the result is computed from row k of its base only (operand 0)
+  if (node.op === "scatter_sub") return index === 0;
   if (node.op !== "fusion") return false;
   const attrs = node.attrs as unknown as FusionAttrs;
   const { head, prologue } = programShape(node.inputs, attrs);
@@ -42,6 +45,7 @@ export function readsElementwise(node: Node, index: number): boolean {
  * be the LowerContext's target (a matmul's scratch layout depends on its tuning).
  */
 export function kernelScratchBytes(node: Node, target: Target): number {
+  if (node.op === "scatter_sub") return scatterSubScratchBytes(node.inputs[0]!.shape, node.inputs[1]!.shape);
   let mm: { a: Node; b: Node; attrs: Record<string, unknown>; epilogue: boolean } | undefined;
   if (node.op === "matmul")
     mm = { a: node.inputs[0]!, b: node.inputs[1]!, attrs: node.attrs, epilogue: false };

@@ -14,7 +14,7 @@ import { normalizeAxis, stridesOf } from "../ir/shape.js";
 import type { LowerContext } from "./emit/context.js";
 import { ELEMENTWISE, type ElementwiseLowering } from "./emit/elementwise.js";
 import { emitFusion } from "./emit/fusion.js";
-import { emitGather, emitIota, emitScatterAdd, idCheckOf } from "./emit/indexing.js";
+import { emitGather, emitIota, emitScatterAdd, emitScatterSub, idCheckOf } from "./emit/indexing.js";
 import { broadcastStrides, contiguousStrides, emitMap, type Access, type MapOperand } from "./emit/map.js";
 import { emitMatmul } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
@@ -166,6 +166,9 @@ export const LOWERINGS: { readonly [K in OpName]?: Lowering | typeof LOOP } = {
   ),
   scatter_add: kernel((c, node, [ids, updates], out) =>
     emitScatterAdd(c, ids!, updates!, out, node.attrs.drop ? undefined : idCheckOf(c, node, out.shape[0]!)),
+  ),
+  scatter_sub: kernel((c, node, ins, out) =>
+    emitScatterSub(c, ins, out, node.attrs.drop ? undefined : idCheckOf(c, node, ins[0]!.shape[0]!)),
   ),
   iota: kernel((c, node, _ins, out) =>
     emitIota(c, out, normalizeAxis(node.attrs.axis as number, out.shape.length)),

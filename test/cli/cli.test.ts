@@ -19,6 +19,7 @@ function fixtureLine(fixture: string, text: string): number {
 }
 
 const MLP = "test/fixtures/mlp.model.ts";
+const SKIPGRAM = "test/fixtures/skipgram.model.ts";
 
 describe.concurrent("wasmgrad inspect", () => {
   it("prints the forward graph with ops, types and lines of the model file", async () => {
@@ -74,6 +75,29 @@ describe.concurrent("wasmgrad inspect", () => {
     const dot = await wasmgrad("inspect", "--grad", "--opt", "--dot", MLP);
     expect(dot.stdout).toMatch(/^digraph "mlp" \{/);
     expect(dot.stdout).toContain("fusion");
+  });
+
+  it("--opt --optimizer optimizes the training step: row-sparse SGD updates show as scatter_sub", async () => {
+    const r = await wasmgrad("inspect", "--opt", "--optimizer", "sgd", "--lr", "0.1", SKIPGRAM);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(
+      /^passes \(-O2\) on the training-step \(sgd\(lr=0\.1\)\) graph of 'skipgram':$/m,
+    );
+    expect(r.stdout).toMatch(/^round 1 {2}sparse +nodes .* row-sparse-sgd×2, dense-grads-dropped×2$/m);
+    expect(r.stdout).toMatch(/^ {2}%\d+ = scatter_sub : f32\[50,4\] \(%3, %0, %\d+, %\d+\)/m);
+    expect(r.stdout).toMatch(/^ {2}%\d+ = scatter_sub : f32\[49,4\] \(%4, %1, %\d+, %\d+\)/m);
+    expect(r.stdout).not.toContain("scatter_add");
+    expect(r.stdout).toMatch(/^updates\n {2}syn0 +-> %\d+\n {2}syn1 +-> %\d+\n {2}optim\.step -> %\d+$/m);
+    // Adam has no exact row-sparse form: its update stays dense
+    const adam = await wasmgrad("inspect", "--opt", "--optimizer", "adam", SKIPGRAM);
+    expect(adam.code, adam.stderr).toBe(0);
+    expect(adam.stdout).not.toContain("scatter_sub");
+    const both = await wasmgrad("inspect", "--opt", "--grad", "--optimizer", "sgd", SKIPGRAM);
+    expect(expectOneLineError(both, 2)).toMatch(/--grad and --optimizer pick different graphs/);
+    const lr = await wasmgrad("inspect", "--opt", "--lr", "0.1", SKIPGRAM);
+    expect(expectOneLineError(lr, 2)).toBe(
+      "wasmgrad: --lr sets the optimizer's learning rate: add --optimizer",
+    );
   });
 
   it("--dot prints Graphviz, and -o writes it to a file", async () => {

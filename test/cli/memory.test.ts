@@ -121,7 +121,7 @@ describe.concurrent("wasmgrad inspect --memory", () => {
     ]);
     expect(expectOneLineError(dot, 2)).toBe("wasmgrad: --memory cannot be combined with --dot");
     expect(expectOneLineError(noMemory, 2)).toBe(
-      "wasmgrad: --optimizer applies to the memory plan: add --memory",
+      "wasmgrad: --optimizer applies to the memory plan or the optimized training step: add --memory or --opt",
     );
     expect(expectOneLineError(wasm, 2)).toMatch(
       /--memory plans a model file's compilation; .* is a compiled module/,

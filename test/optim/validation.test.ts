@@ -209,7 +209,7 @@ describe("compile and trainGraph check what they are given", () => {
     await bad({ optLevel: 3 }, /got 3/);
     await bad(
       { passes: ["bogus"] },
-      /unknown pass "bogus" in passes \(known: hoist, simplify, fold, cse, fuse\)/,
+      /unknown pass "bogus" in passes \(known: hoist, simplify, sparse, fold, cse, fuse\)/,
     );
     await bad({ passes: "fuse" }, /passes must be a list of pass names/);
     await bad({ simd: "yes" }, /simd must be true or false, got "yes"/);

@@ -139,7 +139,7 @@ describe("simplify, fold and cse rules preserve values", () => {
     expect(
       optimizeGraph(model("z", (m) => m.output("y", m.input("x", [2]).mul(1))).graph, { level: 0 }).report,
     ).toEqual([]);
-    expect(PASSES.map((p) => p.name)).toEqual(["hoist", "simplify", "fold", "cse", "fuse"]);
+    expect(PASSES.map((p) => p.name)).toEqual(["hoist", "simplify", "sparse", "fold", "cse", "fuse"]);
   });
 });
 

@@ -152,7 +152,14 @@ function sameResults(a: Graph, b: Graph): void {
   const rb = interpret(b, bind);
   for (const k of Object.keys(ra.outputs))
     close(rb.outputs[k]!.data, ra.outputs[k]!.data, `output ${k}`, "value");
-  for (const k of Object.keys(ra.grads)) close(rb.grads[k]!.data, ra.grads[k]!.data, `grad ${k}`, "gradient");
+  for (const k of Object.keys(ra.grads)) {
+    // the sparse pass drops the dense gradient of a param it updates by rows, and only then
+    if (!b.grads.has(k)) {
+      expect(b.updates.get(k)?.op, `grad ${k} dropped`).toBe("scatter_sub");
+      continue;
+    }
+    close(rb.grads[k]!.data, ra.grads[k]!.data, `grad ${k}`, "gradient");
+  }
   for (const k of Object.keys(ra.updates))
     close(rb.updates[k]!.data, ra.updates[k]!.data, `update ${k}`, "gradient");
 }

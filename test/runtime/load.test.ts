@@ -257,6 +257,20 @@ describe("load errors", () => {
         },
         'model "affine": load: bad manifest: entries.backward must write a one-element f32 output "loss"',
       ],
+      [
+        (m) => {
+          m.entries["forward"] = { ...(m.entries["forward"] as object), rowSparse: ["nope"] };
+          return m;
+        },
+        'model "affine": load: bad manifest: entries.forward lists unknown param "nope"',
+      ],
+      [
+        (m) => {
+          m.entries["forward"] = { ...(m.entries["forward"] as object), rowSparse: "s" };
+          return m;
+        },
+        'model "affine": load: bad manifest: entries.forward.rowSparse is not an array',
+      ],
     ];
     for (const [edit, message] of cases) {
       await expectRejection(load(fakeModule({ manifest: (m) => edit(m as M) })), message);

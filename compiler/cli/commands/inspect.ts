@@ -10,6 +10,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { gradGraph } from "../../autodiff/grad.js";
+import { trainGraph } from "../../optim/train.js";
 import { graphToDot } from "../../inspect/dot.js";
 import { compiledReport, htmlReport, type CompiledReport } from "../../inspect/report.js";
 import { graphToSvg, loadGraphviz } from "../../inspect/svg.js";
@@ -73,10 +74,15 @@ export function registerInspect(program: Command): void {
       "compile the model (default options) and write a self-contained HTML report: summary, forward " +
         "and gradient graphs, and each entry's optimized graph, fused kernels and memory plan",
     )
-    .addOption(optimizerOption("with --memory or --html: include the train_step of this optimizer"))
+    .addOption(
+      optimizerOption(
+        "with --memory or --html: include the train_step of this optimizer; with --opt: optimize " +
+          "the training step (gradients and updates; row-sparse SGD updates show as scatter_sub)",
+      ),
+    )
     .option(
       "--lr <rate>",
-      "with --memory or --html, and --optimizer: the learning rate",
+      "with --memory, --html or --opt, and --optimizer: the learning rate",
       positiveNumber("--lr"),
     )
     .option("-o, --output <file>", "write to a file instead of stdout (with --memory: the SVG picture)");
@@ -89,10 +95,21 @@ export function registerInspect(program: Command): void {
 /** Checks the flags against the kind of file, then prints the graph, the memory plans or the manifest. */
 export async function inspectCommand(file: string, opts: InspectOptions): Promise<void> {
   const compiles = opts.memory || opts.html !== undefined;
-  if (!compiles && (opts.optimizer !== undefined || opts.lr !== undefined)) {
+  if (!compiles && !opts.opt && (opts.optimizer !== undefined || opts.lr !== undefined)) {
     throw new CliError(
-      `${opts.optimizer !== undefined ? "--optimizer" : "--lr"} applies to the memory plan: add --memory`,
+      `${opts.optimizer !== undefined ? "--optimizer" : "--lr"} applies to the memory plan or the ` +
+        `optimized training step: add --memory or --opt`,
     );
+  }
+  if (opts.opt && opts.optimizer !== undefined && opts.grad) {
+    throw new CliError(
+      "--grad and --optimizer pick different graphs (the gradient graph, the training step, " +
+        "which holds the gradients): give one",
+    );
+  }
+  // (memoryCommand checks --lr for itself)
+  if (opts.optimizer === undefined && opts.lr !== undefined && !opts.memory) {
+    throw new CliError("--lr sets the optimizer's learning rate: add --optimizer");
   }
   if (!compiles && (opts.cache === false || opts.cacheDir !== undefined)) {
     throw new CliError(
@@ -160,7 +177,14 @@ async function inspectGraph(file: string, opts: InspectOptions): Promise<void> {
   // the model's node table (every node of a model shares it)
   const ctx = [...model.graph.inputs, ...model.graph.params, ...model.graph.outputs.values()][0]?.ctx;
   const sharedByTrace = ctx?.sharedRequests ?? 0;
-  const graph = opts.grad ? gradGraph(model.graph) : model.graph;
+  // with --opt --optimizer: the training step (gradients and the optimizer's updates)
+  const optimizer = opts.opt ? optimizerFor(model, opts, "trained") : undefined;
+  const graph = optimizer
+    ? trainGraph(model, optimizer).graph
+    : opts.grad
+      ? gradGraph(model.graph)
+      : model.graph;
+  const kind = optimizer ? `training-step (${describePlain(optimizer)})` : opts.grad ? "gradient" : "forward";
   const sharedByGrad = (ctx?.sharedRequests ?? 0) - sharedByTrace;
   // drawn before anything is written, so that a failure to draw leaves no output; the file after the text
   const picture = async (g: typeof graph) => (svgPath === undefined ? undefined : await draw(graphToDot(g)));
@@ -180,9 +204,9 @@ async function inspectGraph(file: string, opts: InspectOptions): Promise<void> {
   }
   const fusions = describeFusions(optimized);
   const header =
-    `passes (-O2) on the ${opts.grad ? "gradient" : "forward"} graph of '${model.name}':\n` +
+    `passes (-O2) on the ${kind} graph of '${model.name}':\n` +
     `cse by hash-consing, as the graph was built: ${sharedByTrace} duplicate nodes removed while tracing` +
-    (opts.grad ? `, ${sharedByGrad} while differentiating` : "") +
+    (opts.grad || optimizer ? `, ${sharedByGrad} while differentiating` : "") +
     "\n" +
     `${formatPassReport(report)}\n` +
     (fusions ? `fused kernels:\n${fusions}\n` : "") +
@@ -216,9 +240,6 @@ async function draw(dot: string): Promise<string> {
  * one JSON artifact, so a hit only draws the pictures.
  */
 async function htmlCommand(file: string, html: string, opts: InspectOptions): Promise<string> {
-  if (opts.optimizer === undefined && opts.lr !== undefined) {
-    throw new CliError("--lr sets the optimizer's learning rate: add --optimizer");
-  }
   const cwd = process.cwd();
   const out = resolve(cwd, html);
   checkWritable(out, `--html '${html}'`);

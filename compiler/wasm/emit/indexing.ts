@@ -6,7 +6,7 @@
  * zeros and add nothing, as in the interpreter.
  */
 import { sizeOf } from "../../ir/shape.js";
-import type { Buffer } from "../../plan/layout.js";
+import { alignUp, type Buffer } from "../../plan/layout.js";
 import type { Expr, Local } from "../module.js";
 import type { LowerContext } from "./context.js";
 import { formatLocation } from "../../errors.js";
@@ -150,6 +150,113 @@ export function emitScatterAdd(
             ),
           ]
         : []),
+    ]),
+  );
+}
+
+/**
+ * The scratch of a scatter_sub kernel: one accumulator row per id (a touched row sums its updates
+ * in the slot of its first occurrence) and one i32 per table row (that slot, or −1), so that the
+ * kernel never touches more than the ids' rows of anything.
+ */
+export function scatterSubScratchBytes(base: readonly number[], ids: readonly number[]): number {
+  return alignUp(sizeOf(ids) * sizeOf(base.slice(1)) * 4) + alignUp(base[0]! * 4);
+}
+
+/**
+ * out = base − α · scatter_add(ids, updates) on the rows in ids only (ops/scatter_sub.ts), in four
+ * passes over the ids: (1) check each id and mark its row's slot −1; (2) give each row the slot
+ * of its first occurrence and zero that accumulator; (3) add each update into its row's
+ * accumulator, in ids order, as scatter_add sums; (4) at each row's first occurrence, write
+ * out[row] = out[row] − acc · α. `out` is `base` when the plan updates in place (the param's
+ * slot); otherwise base is copied to out first. `check`: the ids' trap site; undefined with
+ * `drop` (ids outside [0, rows) are skipped).
+ */
+export function emitScatterSub(
+  c: LowerContext,
+  [base, ids, updates, alpha]: readonly Buffer[],
+  out: Buffer,
+  check?: number,
+): void {
+  const { f } = c;
+  const drop = check === undefined;
+  const rows = base!.shape[0]!;
+  const width = sizeOf(base!.shape.slice(1));
+  const rowBytes = width * 4;
+  const count = sizeOf(ids!.shape);
+  const acc = c.scratch(scatterSubScratchBytes(base!.shape, ids!.shape));
+  const slots = acc + alignUp(count * rowBytes);
+  const [p, j, id, dst, src, slot] = ["i32", "i32", "i32", "i32", "i32", "i32"].map((t) =>
+    f.local(t as "i32"),
+  ) as [Local, Local, Local, Local, Local, Local];
+  const a = f.local("f32");
+  // α on four lanes (a v128 local only in SIMD code: scalar modules may not declare one)
+  const av = c.target.simd ? f.local("v128") : undefined;
+  const idPtr = () => f.i32.add(f.c32(ids!.offset), f.i32.shl(f.get(p), f.c32(2)));
+  const slotPtr = (row: Expr) => f.i32.add(f.c32(slots), f.i32.shl(row, f.c32(2)));
+  const accRow = (s: Expr) => f.i32.add(f.c32(acc), f.i32.mul(s, f.c32(rowBytes)));
+  /** A loop over the ids with `id` loaded (checked in the first pass), skipping dropped ones. */
+  const overIds = (first: boolean, body: () => Expr[]) =>
+    f.forLoop(p, f.c32(0), f.c32(count), 1, () => {
+      const load = f.set(
+        id,
+        first && !drop ? checkedId(c, idPtr(), rows, check!) : f.i32.load(0, 4, idPtr()),
+      );
+      return drop ? [load, f.when(f.i32.lt_u(f.get(id), f.c32(rows)), body())] : [load, ...body()];
+    });
+  /** dst[k] = op(dst[k], src[k]) over a row, four lanes at a time, then the rest one by one. */
+  const rowLoop = (vector: (d: Expr, s: Expr) => Expr, scalar: (d: Expr, s: Expr) => Expr): Expr[] => {
+    const vecEnd = c.target.simd ? width - (width % 4) : 0;
+    const at = (base: Local) => f.i32.add(f.get(base), f.get(j));
+    return [
+      ...(vecEnd > 0
+        ? [
+            f.forLoop(j, f.c32(0), f.c32(vecEnd * 4), 16, () =>
+              f.v128.store(0, 4, at(dst), vector(f.v128.load(0, 4, at(dst)), f.v128.load(0, 4, at(src)))),
+            ),
+          ]
+        : []),
+      ...(vecEnd < width
+        ? [
+            f.forLoop(j, f.c32(vecEnd * 4), f.c32(rowBytes), 4, () =>
+              f.f32.store(0, 4, at(dst), scalar(f.f32.load(0, 4, at(dst)), f.f32.load(0, 4, at(src)))),
+            ),
+          ]
+        : []),
+    ];
+  };
+  const slotOfId = () => f.i32.load(0, 4, slotPtr(f.get(id)));
+  f.emit(
+    ...(out.offset !== base!.offset
+      ? [f.memcpy(f.c32(out.offset), f.c32(base!.offset), f.c32(sizeOf(base!.shape) * 4))]
+      : []),
+    f.set(a, f.f32.load(0, 4, f.c32(alpha!.offset))),
+    ...(av ? [f.set(av, f.f32x4.splat(f.get(a)))] : []),
+    overIds(true, () => [f.i32.store(0, 4, slotPtr(f.get(id)), f.c32(-1))]),
+    overIds(false, () => [
+      f.when(f.i32.eq(slotOfId(), f.c32(-1)), [
+        f.i32.store(0, 4, slotPtr(f.get(id)), f.get(p)),
+        f.memfill(accRow(f.get(p)), f.c32(0), f.c32(rowBytes)),
+      ]),
+    ]),
+    overIds(false, () => [
+      f.set(dst, accRow(slotOfId())),
+      f.set(src, f.i32.add(f.c32(updates!.offset), f.i32.mul(f.get(p), f.c32(rowBytes)))),
+      ...rowLoop(
+        (d, s) => f.f32x4.add(d, s),
+        (d, s) => f.f32.add(d, s),
+      ),
+    ]),
+    overIds(false, () => [
+      f.when(f.i32.eq(slotOfId(), f.get(p)), [
+        f.set(dst, f.i32.add(f.c32(out.offset), f.i32.mul(f.get(id), f.c32(rowBytes)))),
+        f.set(src, accRow(f.get(p))),
+        // base − sum·α, rounded as the dense sub(θ, mul(g, α)) rounds: a product, then a difference
+        ...rowLoop(
+          (d, s) => f.f32x4.sub(d, f.f32x4.mul(s, f.get(av!))),
+          (d, s) => f.f32.sub(d, f.f32.mul(s, f.get(a))),
+        ),
+      ]),
     ]),
   );
 }
