@@ -129,6 +129,11 @@ export function check(
     return bad(`, got ${showValue(value)}`);
   }
 
+  // typed arrays of the tensor's own type take a tight loop (the hot path of training steps fed
+  // from reused buffers); on a failure, the general loop below finds and reports the element
+  if (value instanceof Float32Array && t.dtype === "f32" && (allowNonFinite || allFinite(value)))
+    return value;
+  if (value instanceof Int32Array && t.dtype !== "f32" && idsInRange(value, t)) return value;
   const f32 = t.dtype === "f32";
   const sparse = Array.isArray(flat);
   for (let i = 0; i < size; i++) {
@@ -150,6 +155,26 @@ export function check(
     }
   }
   return flat as ArrayLike<number>;
+}
+
+/** Whether every element is finite (x − x is NaN exactly for NaN and ±Infinity). */
+function allFinite(a: Float32Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) acc += a[i]! - a[i]!;
+  return acc === 0;
+}
+
+/** Whether every id lies in [0, idRows) or is idIgnore (always true without idRows). */
+function idsInRange(a: Int32Array, t: TensorInfo): boolean {
+  if (t.idRows === undefined) return true;
+  const rows = t.idRows;
+  const ignore = t.idIgnore;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    // unsigned: a negative id is huge
+    if (v >>> 0 >= rows && v !== ignore) return false;
+  }
+  return true;
 }
 
 /** What the values of an input with `idRows` must be, for messages. */

@@ -186,11 +186,19 @@ export function scatterAdd(ids: Node, updates: Node, rows: number, drop = false)
 }
 
 /**
- * base − α · scatter_add(ids, updates, rows(base)), computed on the rows in `ids` only (the
- * compiler's row-sparse SGD update, passes/sparse.ts). α is an f32 scalar.
+ * base − α · scatter_add(ids, u, rows(base)) with u = updates (or scale[i] · updates[i] with a
+ * per-id `scale`), computed on the rows in `ids` only (the compiler's row-sparse SGD update,
+ * passes/sparse.ts). α is an f32 scalar.
  */
-export function scatterSub(base: Node, ids: Node, updates: Node, alpha: Node, drop = false): Node {
-  return base.ctx.node("scatter_sub", [base, ids, updates, alpha], drop ? { drop } : {});
+export function scatterSub(
+  base: Node,
+  ids: Node,
+  updates: Node,
+  alpha: Node,
+  options: { scale?: Node; drop?: boolean } = {},
+): Node {
+  const operands = [base, ids, updates, alpha, ...(options.scale ? [options.scale] : [])];
+  return base.ctx.node("scatter_sub", operands, options.drop ? { drop: true } : {});
 }
 
 /** f32 one-hot rows: out[..., k] = (ids[...] == k) for k < depth (all zeros for an id outside). */

@@ -4,27 +4,33 @@ import { shapeToString, sizeOf } from "../ir/shape.js";
 import { allocate } from "../ir/ndarray.js";
 
 /**
- * scatter_sub(base, ids, updates, α) = base − α · scatter_add(ids, updates, rows(base)): a
- * compiler-internal op, made by the `sparse` pass from an SGD step on a table that is only read
- * through gather (passes/sparse.ts). Its value is exactly the dense expression's, but its kernel
+ * scatter_sub(base, ids, updates, α[, scale]) = base − α · scatter_add(ids, u, rows(base)), where
+ * u = updates, or with `scale` (one value per id) u[i, ...] = scale[i] · updates[i, ...]. A
+ * compiler-internal op, made by the `sparse` pass from an SGD step on a table read only through
+ * gather (passes/sparse.ts). Its value is the dense expression's, bit for bit, but its kernel
  * touches only the rows in `ids` (plus a copy of `base` when the result is not written over it),
  * so a step costs O(ids · row) instead of O(rows · row). `α` is a scalar; with `drop`, ids
  * outside [0, rows) add nothing (as scatter_add's `drop`), otherwise they are an error.
  *
- * Bit for bit the dense form: each touched row sums its updates in ids order starting from 0 (as
- * scatter_add does), then takes base − sum · α in f32; an untouched row keeps base, which is what
- * base − 0 · α gives for every finite α.
+ * Bit for bit the dense form: each u[i] is rounded as the dense product scale[i] · updates[i];
+ * each touched row sums its u in ids order starting from 0 (as scatter_add does), then takes
+ * base − sum · α in f32; an untouched row keeps base, which is what base − 0 · α gives for every
+ * finite α.
  */
 export type ScatterSubAttrs = { drop?: boolean };
 
 export const scatterSub: OpDef<ScatterSubAttrs, "scatter_sub"> = defineOp({
   name: "scatter_sub",
-  arity: 4,
+  arity: "variadic",
   traits: {},
-  infer([base, ids, updates, alpha]) {
+  infer(inputs) {
+    if (inputs.length !== 4 && inputs.length !== 5) {
+      throw new OpError(`takes base, ids, updates, α and an optional scale; got ${inputs.length} operands`);
+    }
+    const [base, ids, updates, alpha, scale] = inputs;
     if (ids!.dtype !== "i32") throw new OpError(`ids have dtype ${ids!.dtype}; expected i32`);
-    if (base!.dtype !== "f32" || updates!.dtype !== "f32" || alpha!.dtype !== "f32") {
-      throw new OpError(`base, updates and α must be f32`);
+    if ([base, updates, alpha, scale].some((t) => t !== undefined && t.dtype !== "f32")) {
+      throw new OpError(`base, updates, α and scale must be f32`);
     }
     if (base!.shape.length < 1) throw new OpError(`the base must have rank >= 1`);
     if (alpha!.shape.length !== 0)
@@ -35,9 +41,14 @@ export const scatterSub: OpDef<ScatterSubAttrs, "scatter_sub"> = defineOp({
         `updates ${shapeToString(updates!.shape)} must be ids ${shapeToString(ids!.shape)} ++ a row of the base ${shapeToString(base!.shape.slice(1))}`,
       );
     }
+    if (scale && shapeToString(scale.shape) !== shapeToString(ids!.shape)) {
+      throw new OpError(
+        `the scale ${shapeToString(scale.shape)} must have the ids' shape ${shapeToString(ids!.shape)}`,
+      );
+    }
     return { shape: [...base!.shape], dtype: "f32" };
   },
-  evaluate([base, ids, updates, alpha], { drop }, out) {
+  evaluate([base, ids, updates, alpha, scale], { drop }, out) {
     const rows = base!.shape[0]!;
     const width = sizeOf(base!.shape.slice(1));
     const sums = allocate(out.shape, "f32");
@@ -48,9 +59,10 @@ export const scatterSub: OpDef<ScatterSubAttrs, "scatter_sub"> = defineOp({
           op: "scatter_sub",
         });
       }
+      const s = scale ? scale.data[i]! : 1;
       for (let j = 0; j < width; j++) {
         const k = id * width + j;
-        sums.data[k] = sums.data[k]! + updates!.data[i * width + j]!;
+        sums.data[k] = sums.data[k]! + s * updates!.data[i * width + j]!;
       }
     });
     const r = allocate(out.shape, "f32");

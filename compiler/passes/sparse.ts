@@ -5,8 +5,9 @@
  * its rows × row values although only the gathered rows change. The rule makes it scatter_sub,
  * whose kernel touches those rows only (ops/scatter_sub.ts); the result is the same bit for bit.
  *
- *   before:  %7 = scatter_add(ids, %5) {rows: V};  %9 = mul(%7, lr);  θ' = sub(θ, %9)
- *   after:   θ' = scatter_sub(θ, ids, %5, lr)
+ *   before:  %5 = mul(broadcast(%4), rows);  %7 = scatter_add(ids, %5) {rows: V}
+ *            %9 = mul(%7, lr);  θ' = sub(θ, %9)
+ *   after:   θ' = scatter_sub(θ, ids, rows, lr, %4)    (%4: one factor per id, applied as it adds)
  *
  * Which optimizers have an exact row-sparse form: SGD (this rule), and AdaGrad (a zero gradient
  * leaves both θ and its accumulator as they are, for ε > 0; not rewritten yet). Momentum,
@@ -35,16 +36,49 @@ function scalarOf(n: Node): Node | undefined {
   return undefined;
 }
 
-/** scatter_add(ids, u) as the (ids, updates, drop) of a scatter_sub over `base`, if it fits one. */
-function scatterOf(s: Node, base: Node): { ids: Node; updates: Node; drop: boolean } | undefined {
-  if (s.op !== "scatter_add" || s.dtype !== "f32" || !sameShape(s.shape, base.shape)) return undefined;
-  return { ids: s.inputs[0]!, updates: s.inputs[1]!, drop: !!s.attrs.drop };
+interface Scatter {
+  readonly ids: Node;
+  readonly updates: Node;
+  readonly scale?: Node;
+  readonly drop: boolean;
 }
+
+/**
+ * The per-id factor of `updates` when it is `broadcast(s) · rows` with s one value per id (s of
+ * the ids' shape, then 1s: the gathered rows of the other table times ∂loss/∂score, in word2vec):
+ * scatter_sub multiplies as it adds instead of storing the product.
+ */
+function perIdScale(updates: Node, ids: Node): { scale: Node; rows: Node } | undefined {
+  if (updates.op !== "mul") return undefined;
+  const rank = updates.shape.length;
+  for (const [bc, rows] of [updates.inputs, [...updates.inputs].reverse()] as [Node, Node][]) {
+    if (bc.op !== "broadcast" || !sameShape(rows.shape, updates.shape)) continue;
+    const s = bc.inputs[0]!;
+    const padded = [...Array<number>(rank - s.shape.length).fill(1), ...s.shape];
+    const perId = padded.every((d, i) => (i < ids.shape.length ? d === ids.shape[i] : d === 1));
+    if (perId && s.dtype === "f32") return { scale: b.reshape(s, ids.shape), rows };
+  }
+  return undefined;
+}
+
+/** scatter_add(ids, u) as the operands of a scatter_sub over `base`, if it fits one. */
+function scatterOf(s: Node, base: Node): Scatter | undefined {
+  if (s.op !== "scatter_add" || s.dtype !== "f32" || !sameShape(s.shape, base.shape)) return undefined;
+  const [ids, updates] = s.inputs as [Node, Node];
+  const drop = !!s.attrs.drop;
+  const scaled = perIdScale(updates, ids);
+  return scaled ? { ids, updates: scaled.rows, scale: scaled.scale, drop } : { ids, updates, drop };
+}
+
+const scatterSub = (theta: Node, s: Scatter, alpha: Node): Node =>
+  b.scatterSub(theta, s.ids, s.updates, alpha, { ...(s.scale && { scale: s.scale }), drop: s.drop });
 
 export const SPARSE_RULES: readonly Rule[] = [
   {
     name: "row-sparse-sgd",
-    pattern: "θ − scatter_add(ids, u)·α ==> scatter_sub(θ, ids, u, α) (θ a param, α a scalar; also α = 1)",
+    pattern:
+      "θ − scatter_add(ids, u)·α ==> scatter_sub(θ, ids, u, α) (θ a param, α a scalar; also α = 1; " +
+      "u = broadcast(s)·rows with s per id keeps s apart)",
     apply: (n) => {
       if (n.op !== "sub" || n.dtype !== "f32") return undefined;
       const [theta, step] = n.inputs as [Node, Node];
@@ -52,12 +86,12 @@ export const SPARSE_RULES: readonly Rule[] = [
       // value computed anyway, and the kernel would copy it whole
       if (theta.op !== "param" || !sameShape(theta.shape, n.shape)) return undefined;
       const direct = scatterOf(step, theta);
-      if (direct) return b.scatterSub(theta, direct.ids, direct.updates, b.scalarLike(theta, 1), direct.drop);
+      if (direct) return scatterSub(theta, direct, b.scalarLike(theta, 1));
       if (step.op !== "mul") return undefined;
       for (const [s, a] of [step.inputs, [...step.inputs].reverse()] as [Node, Node][]) {
         const scatter = scatterOf(s, theta);
         const alpha = scalarOf(a);
-        if (scatter && alpha) return b.scatterSub(theta, scatter.ids, scatter.updates, alpha, scatter.drop);
+        if (scatter && alpha) return scatterSub(theta, scatter, alpha);
       }
       return undefined;
     },

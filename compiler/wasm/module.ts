@@ -149,6 +149,14 @@ export class FnBuilder {
   when(cond: Expr, then: readonly Expr[]): Expr {
     return this.mod.if(cond, this.mod.block(null, [...then], binaryen.none));
   }
+  /** `if (cond) { then } else { otherwise }` as a statement. */
+  ifElse(cond: Expr, then: readonly Expr[], otherwise: readonly Expr[]): Expr {
+    return this.mod.if(
+      cond,
+      this.mod.block(null, [...then], binaryen.none),
+      this.mod.block(null, [...otherwise], binaryen.none),
+    );
+  }
   /**
    * Stops the call with a trap after telling the runtime why: which check failed (`site`, an index
    * of ModuleBuilder.traps) and the value it rejected, in the exported globals TRAP_GLOBALS.

@@ -36,6 +36,17 @@ describe("id inputs are checked against their table", () => {
       () => net.run({ ids: [0, -1, 0, 0], classes: [0, 0] }),
       /element \[0, 1\] is -1, outside/,
     );
+    // an Int32Array takes the runtime's fast check, with the same verdicts and messages
+    const fast = net.run({ ids: Int32Array.of(4, 0, 1, 2), classes: Int32Array.of(-1, 7) });
+    expect([...fast.rows!]).toEqual([...ok.rows!]);
+    expectRuntimeError(
+      () => net.run({ ids: Int32Array.of(4, 0, 5, 2), classes: Int32Array.of(0, 0) }),
+      'model "embedding": input "ids": element [1, 0] is 5, outside the 5 rows of the table it indexes',
+    );
+    expectRuntimeError(
+      () => net.run({ ids: Int32Array.of(0, -1, 0, 0), classes: Int32Array.of(0, 0) }),
+      /element \[0, 1\] is -1, outside/,
+    );
   });
 });
 

@@ -155,46 +155,51 @@ export function emitScatterAdd(
 }
 
 /**
- * The scratch of a scatter_sub kernel: one accumulator row per id (a touched row sums its updates
- * in the slot of its first occurrence) and one i32 per table row (that slot, or −1), so that the
- * kernel never touches more than the ids' rows of anything.
+ * The scratch of a scatter_sub kernel: one accumulator row per id (a repeated row sums its
+ * updates in the slot of its first occurrence), and two i32 per table row (its occurrences still
+ * to come, and that slot or −1), so that the kernel touches no more than the ids' rows of anything.
  */
 export function scatterSubScratchBytes(base: readonly number[], ids: readonly number[]): number {
-  return alignUp(sizeOf(ids) * sizeOf(base.slice(1)) * 4) + alignUp(base[0]! * 4);
+  return alignUp(sizeOf(ids) * sizeOf(base.slice(1)) * 4) + 2 * alignUp(base[0]! * 4);
 }
 
 /**
- * out = base − α · scatter_add(ids, updates) on the rows in ids only (ops/scatter_sub.ts), in four
- * passes over the ids: (1) check each id and mark its row's slot −1; (2) give each row the slot
- * of its first occurrence and zero that accumulator; (3) add each update into its row's
- * accumulator, in ids order, as scatter_add sums; (4) at each row's first occurrence, write
- * out[row] = out[row] − acc · α. `out` is `base` when the plan updates in place (the param's
- * slot); otherwise base is copied to out first. `check`: the ids' trap site; undefined with
- * `drop` (ids outside [0, rows) are skipped).
+ * out = base − α · scatter_add(ids, u) on the rows in ids only (ops/scatter_sub.ts), u being
+ * updates or scale[i] · updates[i]. Two passes over the ids count each row's occurrences; the
+ * third makes the one pass over the update rows:
+ *   - a row that occurs once: out[row] = out[row] − (0 + u)·α at once;
+ *   - a repeated row: its first occurrence starts an accumulator (0 + u), the next ones add u
+ *     in ids order, and the last writes out[row] = out[row] − acc·α.
+ * That rounds as the dense scatter_add then sub(θ, mul(g, α)) do (a sum from 0 in ids order, a
+ * product, a difference), so the result is theirs bit for bit. `out` is `base` when the plan
+ * updates in place (the param's slot); otherwise base is copied to out first. `check`: the ids'
+ * trap site; undefined with `drop` (ids outside [0, rows) are skipped).
  */
 export function emitScatterSub(
   c: LowerContext,
-  [base, ids, updates, alpha]: readonly Buffer[],
+  [base, ids, updates, alpha, scale]: readonly Buffer[],
   out: Buffer,
   check?: number,
 ): void {
   const { f } = c;
+  const simd = c.target.simd;
   const drop = check === undefined;
   const rows = base!.shape[0]!;
   const width = sizeOf(base!.shape.slice(1));
   const rowBytes = width * 4;
   const count = sizeOf(ids!.shape);
   const acc = c.scratch(scatterSubScratchBytes(base!.shape, ids!.shape));
-  const slots = acc + alignUp(count * rowBytes);
-  const [p, j, id, dst, src, slot] = ["i32", "i32", "i32", "i32", "i32", "i32"].map((t) =>
-    f.local(t as "i32"),
-  ) as [Local, Local, Local, Local, Local, Local];
-  const a = f.local("f32");
-  // α on four lanes (a v128 local only in SIMD code: scalar modules may not declare one)
-  const av = c.target.simd ? f.local("v128") : undefined;
+  const remaining = acc + alignUp(count * rowBytes);
+  const slots = remaining + alignUp(rows * 4);
+  const i32 = () => f.local("i32");
+  const [p, j, id, dst, src, slot, left] = [i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [a, k] = [f.local("f32"), f.local("f32")]; // α, and this id's scale
+  // α and the scale on four lanes (v128 locals only in SIMD code: scalar modules may not declare one)
+  const [av, kv] = simd ? [f.local("v128"), f.local("v128")] : [undefined, undefined];
   const idPtr = () => f.i32.add(f.c32(ids!.offset), f.i32.shl(f.get(p), f.c32(2)));
-  const slotPtr = (row: Expr) => f.i32.add(f.c32(slots), f.i32.shl(row, f.c32(2)));
+  const rowOf = (table: number, row: Expr) => f.i32.add(f.c32(table), f.i32.shl(row, f.c32(2)));
   const accRow = (s: Expr) => f.i32.add(f.c32(acc), f.i32.mul(s, f.c32(rowBytes)));
+  const outRow = () => f.i32.add(f.c32(out.offset), f.i32.mul(f.get(id), f.c32(rowBytes)));
   /** A loop over the ids with `id` loaded (checked in the first pass), skipping dropped ones. */
   const overIds = (first: boolean, body: () => Expr[]) =>
     f.forLoop(p, f.c32(0), f.c32(count), 1, () => {
@@ -204,59 +209,137 @@ export function emitScatterSub(
       );
       return drop ? [load, f.when(f.i32.lt_u(f.get(id), f.c32(rows)), body())] : [load, ...body()];
     });
-  /** dst[k] = op(dst[k], src[k]) over a row, four lanes at a time, then the rest one by one. */
-  const rowLoop = (vector: (d: Expr, s: Expr) => Expr, scalar: (d: Expr, s: Expr) => Expr): Expr[] => {
-    const vecEnd = c.target.simd ? width - (width % 4) : 0;
-    const at = (base: Local) => f.i32.add(f.get(base), f.get(j));
+  /** The row loop: dst[x] = op(dst[x], u[x]) with u[x] = src[x] (times the scale), four lanes at a time. */
+  const rowLoop = (vector: (d: Expr, u: Expr) => Expr, scalar: (d: Expr, u: Expr) => Expr): Expr[] => {
+    const vecEnd = simd ? width - (width % 4) : 0;
+    const at = (ptr: Local) => f.i32.add(f.get(ptr), f.get(j));
+    const uV = () =>
+      scale ? f.f32x4.mul(f.get(kv!), f.v128.load(0, 4, at(src))) : f.v128.load(0, 4, at(src));
+    const uS = () => (scale ? f.f32.mul(f.get(k), f.f32.load(0, 4, at(src))) : f.f32.load(0, 4, at(src)));
     return [
       ...(vecEnd > 0
         ? [
             f.forLoop(j, f.c32(0), f.c32(vecEnd * 4), 16, () =>
-              f.v128.store(0, 4, at(dst), vector(f.v128.load(0, 4, at(dst)), f.v128.load(0, 4, at(src)))),
+              f.v128.store(0, 4, at(dst), vector(f.v128.load(0, 4, at(dst)), uV())),
             ),
           ]
         : []),
       ...(vecEnd < width
         ? [
             f.forLoop(j, f.c32(vecEnd * 4), f.c32(rowBytes), 4, () =>
-              f.f32.store(0, 4, at(dst), scalar(f.f32.load(0, 4, at(dst)), f.f32.load(0, 4, at(src)))),
+              f.f32.store(0, 4, at(dst), scalar(f.f32.load(0, 4, at(dst)), uS())),
             ),
           ]
         : []),
     ];
   };
-  const slotOfId = () => f.i32.load(0, 4, slotPtr(f.get(id)));
+  // dense scatter_add starts each row at +0: 0 + u, not u (they differ for u = −0)
+  const startAcc = () =>
+    rowLoop(
+      (_d, u) => f.f32x4.add(f.splatF32(0), u),
+      (_d, u) => f.f32.add(f.cf32(0), u),
+    );
+  const addAcc = () =>
+    rowLoop(
+      (d, u) => f.f32x4.add(d, u),
+      (d, u) => f.f32.add(d, u),
+    );
+  // out − (0 + u)·α for a row met once; out − acc·α (src = the accumulator, no scale) at the end
+  const applyOnce = () =>
+    rowLoop(
+      (d, u) => f.f32x4.sub(d, f.f32x4.mul(f.f32x4.add(f.splatF32(0), u), f.get(av!))),
+      (d, u) => f.f32.sub(d, f.f32.mul(f.f32.add(f.cf32(0), u), f.get(a))),
+    );
+  const at = (ptr: Local, x: Local) => f.i32.add(f.get(ptr), f.get(x));
+  const applyAcc = (): Expr[] => {
+    const vecEnd = simd ? width - (width % 4) : 0;
+    return [
+      ...(vecEnd > 0
+        ? [
+            f.forLoop(j, f.c32(0), f.c32(vecEnd * 4), 16, () =>
+              f.v128.store(
+                0,
+                4,
+                at(dst, j),
+                f.f32x4.sub(
+                  f.v128.load(0, 4, at(dst, j)),
+                  f.f32x4.mul(f.v128.load(0, 4, at(src, j)), f.get(av!)),
+                ),
+              ),
+            ),
+          ]
+        : []),
+      ...(vecEnd < width
+        ? [
+            f.forLoop(j, f.c32(vecEnd * 4), f.c32(rowBytes), 4, () =>
+              f.f32.store(
+                0,
+                4,
+                at(dst, j),
+                f.f32.sub(f.f32.load(0, 4, at(dst, j)), f.f32.mul(f.f32.load(0, 4, at(src, j)), f.get(a))),
+              ),
+            ),
+          ]
+        : []),
+    ];
+  };
+  const updateRow = () => f.i32.add(f.c32(updates!.offset), f.i32.mul(f.get(p), f.c32(rowBytes)));
   f.emit(
     ...(out.offset !== base!.offset
       ? [f.memcpy(f.c32(out.offset), f.c32(base!.offset), f.c32(sizeOf(base!.shape) * 4))]
       : []),
     f.set(a, f.f32.load(0, 4, f.c32(alpha!.offset))),
     ...(av ? [f.set(av, f.f32x4.splat(f.get(a)))] : []),
-    overIds(true, () => [f.i32.store(0, 4, slotPtr(f.get(id)), f.c32(-1))]),
-    overIds(false, () => [
-      f.when(f.i32.eq(slotOfId(), f.c32(-1)), [
-        f.i32.store(0, 4, slotPtr(f.get(id)), f.get(p)),
-        f.memfill(accRow(f.get(p)), f.c32(0), f.c32(rowBytes)),
-      ]),
+    overIds(true, () => [
+      f.i32.store(0, 4, rowOf(remaining, f.get(id)), f.c32(0)),
+      f.i32.store(0, 4, rowOf(slots, f.get(id)), f.c32(-1)),
     ]),
     overIds(false, () => [
-      f.set(dst, accRow(slotOfId())),
-      f.set(src, f.i32.add(f.c32(updates!.offset), f.i32.mul(f.get(p), f.c32(rowBytes)))),
-      ...rowLoop(
-        (d, s) => f.f32x4.add(d, s),
-        (d, s) => f.f32.add(d, s),
+      f.i32.store(
+        0,
+        4,
+        rowOf(remaining, f.get(id)),
+        f.i32.add(f.i32.load(0, 4, rowOf(remaining, f.get(id))), f.c32(1)),
       ),
     ]),
     overIds(false, () => [
-      f.when(f.i32.eq(slotOfId(), f.get(p)), [
-        f.set(dst, f.i32.add(f.c32(out.offset), f.i32.mul(f.get(id), f.c32(rowBytes)))),
-        f.set(src, accRow(f.get(p))),
-        // base − sum·α, rounded as the dense sub(θ, mul(g, α)) rounds: a product, then a difference
-        ...rowLoop(
-          (d, s) => f.f32x4.sub(d, f.f32x4.mul(s, f.get(av!))),
-          (d, s) => f.f32.sub(d, f.f32.mul(s, f.get(a))),
-        ),
-      ]),
+      ...(scale
+        ? [
+            f.set(k, f.f32.load(0, 4, f.i32.add(f.c32(scale.offset), f.i32.shl(f.get(p), f.c32(2))))),
+            ...(kv ? [f.set(kv, f.f32x4.splat(f.get(k)))] : []),
+          ]
+        : []),
+      f.set(src, updateRow()),
+      f.set(left, f.i32.load(0, 4, rowOf(remaining, f.get(id)))),
+      f.set(slot, f.i32.load(0, 4, rowOf(slots, f.get(id)))),
+      f.ifElse(
+        f.i32.eq(f.get(slot), f.c32(-1)),
+        [
+          f.ifElse(
+            f.i32.eq(f.get(left), f.c32(1)),
+            // the row occurs once: apply it now
+            [f.set(dst, outRow()), ...applyOnce()],
+            // its first occurrence: start the accumulator in this id's slot
+            [
+              f.i32.store(0, 4, rowOf(slots, f.get(id)), f.get(p)),
+              f.i32.store(0, 4, rowOf(remaining, f.get(id)), f.i32.sub(f.get(left), f.c32(1))),
+              f.set(dst, accRow(f.get(p))),
+              ...startAcc(),
+            ],
+          ),
+        ],
+        [
+          f.set(dst, accRow(f.get(slot))),
+          ...addAcc(),
+          f.i32.store(0, 4, rowOf(remaining, f.get(id)), f.i32.sub(f.get(left), f.c32(1))),
+          // its last occurrence: the sum is complete
+          f.when(f.i32.eq(f.get(left), f.c32(1)), [
+            f.set(src, f.get(dst)),
+            f.set(dst, outRow()),
+            ...applyAcc(),
+          ]),
+        ],
+      ),
     ]),
   );
 }
