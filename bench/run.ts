@@ -28,6 +28,13 @@ import { scalingSvg } from "./compile/plot.js";
 import { runCompileSection, type CompileResults } from "./compile/section.js";
 import { enginesConsoleTable, enginesMarkdown, spliceEngines } from "./engines/report.js";
 import { runEnginesSection, type EnginesResults } from "./engines/section.js";
+import {
+  runWord2vecSection,
+  word2vecConsoleTable,
+  word2vecMarkdown,
+  spliceWord2vec,
+  type Word2vecResults,
+} from "./word2vec/section.js";
 import { compareW1, compareW2, compareW3, compareW4, type Agreement } from "./lib/check.js";
 import { loadAverage, machineInfo } from "./lib/machine.js";
 import {
@@ -57,13 +64,14 @@ const WORKER = fileURLToPath(new URL("./lib/worker.ts", import.meta.url));
 const FULL_ROUNDS = 3;
 const QUICK_ROUNDS = 1;
 
-const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4,engines,compile] [--compile-only] [--engines-only] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4,word2vec,engines,compile] [--compile-only] [--engines-only] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
   --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms, ${QUICK_ROUNDS} round;
             compile section: one process per number, smaller scaling sizes)
   --rounds  measure every implementation N times, interleaved, each time in a fresh process, and
             pool the repeats (default ${FULL_ROUNDS}; ${QUICK_ROUNDS} with --quick)
   --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512, engines
-            (the engines section) and compile (the compile section)
+            (the engines section), word2vec (= W5: word2vec.c against examples/word2vec) and compile
+            (the compile section)
   --compile-only
             only the compile section (= --only compile); without --quick it replaces that section
             of bench/RESULTS.md (or of --out FILE)
@@ -106,6 +114,7 @@ if (!Number.isInteger(rounds) || rounds < 1)
 const selected = new Set<string>(WORKLOADS.map((w) => w.id));
 let compileSection = !opts.only;
 let enginesSection = !opts.only;
+let word2vecSection = !opts.only && !opts["compile-only"] && !opts["engines-only"];
 if (opts["compile-only"] || opts["engines-only"]) {
   if (opts.only)
     fail("--compile-only / --engines-only and --only cannot be combined (use --only W1,engines,compile)");
@@ -124,6 +133,10 @@ if (opts.only) {
       enginesSection = true;
       continue;
     }
+    if (s === "WORD2VEC" || s === "W5") {
+      word2vecSection = true;
+      continue;
+    }
     const match = WORKLOADS.filter((w) => w.id === s || w.group === s);
     if (!match.length) fail(`unknown workload '${s}'`);
     match.forEach((w) => selected.add(w.id));
@@ -137,7 +150,7 @@ if (opts.impl) {
   implIds = IMPL_IDS.filter((i) => ids.includes(i));
 }
 // only the compile and/or engines sections: a full run of them replaces their sections of the report
-const sectionsOnly = selected.size === 0 && (compileSection || enginesSection);
+const sectionsOnly = selected.size === 0 && (compileSection || enginesSection || word2vecSection);
 // A full run writes the whole report.
 const outFile =
   opts.out ?? (opts.quick || opts.impl || (opts.only && !sectionsOnly) ? undefined : RESULTS_FILE);
@@ -348,6 +361,12 @@ if (rows.length) {
   if (groups) console.log(`\nwhat each group of graph passes brings (wasmgrad rows):\n${groups}\n`);
 }
 
+let word2vec: Word2vecResults | undefined;
+if (word2vecSection) {
+  word2vec = await runWord2vecSection({ quick: opts.quick, log: (line) => console.log(line) });
+  console.log(`\n${word2vecConsoleTable(word2vec)}\n`);
+}
+
 let engines: EnginesResults | undefined;
 if (enginesSection) {
   engines = await runEnginesSection({ quick: opts.quick, log: (line) => console.log(line) });
@@ -389,6 +408,7 @@ if (outFile) {
       });
   if (section) report = spliceSection(report, section);
   if (engines) report = spliceEngines(report, enginesMarkdown(engines, machine.git));
+  if (word2vec) report = spliceWord2vec(report, word2vecMarkdown(word2vec, machine.git));
   await writeMarkdown(outFile, report);
   console.log(`wrote ${outFile}`);
 } else {
