@@ -213,14 +213,19 @@ export function emitScatterSub(
   const rowLoop = (vector: (d: Expr, u: Expr) => Expr, scalar: (d: Expr, u: Expr) => Expr): Expr[] => {
     const vecEnd = simd ? width - (width % 4) : 0;
     const at = (ptr: Local) => f.i32.add(f.get(ptr), f.get(j));
-    const uV = () =>
-      scale ? f.f32x4.mul(f.get(kv!), f.v128.load(0, 4, at(src))) : f.v128.load(0, 4, at(src));
+    const uV = (o: number) =>
+      scale ? f.f32x4.mul(f.get(kv!), f.v128.load(o, 4, at(src))) : f.v128.load(o, 4, at(src));
     const uS = () => (scale ? f.f32.mul(f.get(k), f.f32.load(0, 4, at(src))) : f.f32.load(0, 4, at(src)));
+    // unrolled by the largest of 5, 4, 3, 2 that divides the row's vectors (V8 does not unroll)
+    const vectors = vecEnd / 4;
+    const unroll = [5, 4, 3, 2].find((u) => vectors % u === 0 && vectors >= u) ?? 1;
     return [
       ...(vecEnd > 0
         ? [
-            f.forLoop(j, f.c32(0), f.c32(vecEnd * 4), 16, () =>
-              f.v128.store(0, 4, at(dst), vector(f.v128.load(0, 4, at(dst)), uV())),
+            f.forLoop(j, f.c32(0), f.c32(vecEnd * 4), 16 * unroll, () =>
+              Array.from({ length: unroll }, (_, q) =>
+                f.v128.store(16 * q, 4, at(dst), vector(f.v128.load(16 * q, 4, at(dst)), uV(16 * q))),
+              ),
             ),
           ]
         : []),
