@@ -84,8 +84,9 @@ describe.concurrent("wasmgrad inspect", () => {
       /^passes \(-O2\) on the training-step \(sgd\(lr=0\.1\)\) graph of 'skipgram':$/m,
     );
     expect(r.stdout).toMatch(/^round 1 {2}sparse +nodes .* row-sparse-sgd×2, dense-grads-dropped×2$/m);
-    expect(r.stdout).toMatch(/^ {2}%\d+ = scatter_sub : f32\[50,4\] \(%3, %0, %\d+, %\d+\)/m);
-    expect(r.stdout).toMatch(/^ {2}%\d+ = scatter_sub : f32\[49,4\] \(%4, %1, %\d+, %\d+\)/m);
+    // base, ids, the other table's rows, α, and the per-id factor ∂loss/∂score
+    expect(r.stdout).toMatch(/^ {2}%\d+ = scatter_sub : f32\[50,4\] \(%3, %0, %\d+, %\d+, %\d+\)/m);
+    expect(r.stdout).toMatch(/^ {2}%\d+ = scatter_sub : f32\[49,4\] \(%4, %1, %\d+, %\d+, %\d+\)/m);
     expect(r.stdout).not.toContain("scatter_add");
     expect(r.stdout).toMatch(/^updates\n {2}syn0 +-> %\d+\n {2}syn1 +-> %\d+\n {2}optim\.step -> %\d+$/m);
     // Adam has no exact row-sparse form: its update stays dense
