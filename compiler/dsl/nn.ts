@@ -130,6 +130,126 @@ export function avgPool1d(x: Tensor, window: number, stride = window, axis = -2)
   return poolWindows(x, window, stride, a, "avgPool1d").mean(a + 1);
 }
 
+/** A size per spatial axis: one number for both, or [height, width]. */
+export type Pair = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  /** Step between windows, per spatial axis (default 1). */
+  readonly stride?: Pair;
+  /** Zeros added on each side, per spatial axis (default 0). */
+  readonly padding?: Pair;
+}
+
+function pairOf(op: string, name: string, v: Pair, min: number): [number, number] {
+  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
+  if (!p.every((n) => Number.isInteger(n) && n >= min)) {
+    fail(
+      op,
+      `${name} must be ${min === 0 ? "a non-negative" : "a positive"} integer or a pair of them, got ${JSON.stringify(v)}`,
+    );
+  }
+  return p;
+}
+
+/** [N, C, H, W] (or [C, H, W], as a batch of one): the input of the 2-D layers, checked. */
+function images(op: string, x: Tensor): { x4: Tensor; batched: boolean } {
+  if (x.rank !== 3 && x.rank !== 4) {
+    fail(
+      op,
+      `input must be [batch, channels, height, width] or [channels, height, width], got ${shapeToString(x.shape)}`,
+    );
+  }
+  return { x4: x.rank === 4 ? x : x.reshape([1, ...x.shape]), batched: x.rank === 4 };
+}
+
+/**
+ * The k·l shifted views of a [N, C, H, W] image batch that 2-D windows of size [k, l] at `stride`
+ * read: view (i, j) holds element (i, j) of every window, [N, C, outH, outW].
+ */
+function windows2d(x: Tensor, [k, l]: [number, number], [sh, sw]: [number, number], op: string): Tensor[] {
+  const [, , H, W] = x.shape as [number, number, number, number];
+  const outH = Math.floor((H - k) / sh) + 1;
+  const outW = Math.floor((W - l) / sw) + 1;
+  if (k > H || l > W) fail(op, `window ${k}×${l} is larger than the (padded) image ${H}×${W}`);
+  const views: Tensor[] = [];
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < l; j++)
+      views.push(x.slice(2, i, i + (outH - 1) * sh + 1, sh).slice(3, j, j + (outW - 1) * sw + 1, sw));
+  return views;
+}
+
+/**
+ * 2-D convolution (seed 002, "Convolution in two dimension") in PyTorch's layout and semantics
+ * (`torch.nn.functional.conv2d`, which is cross-correlation): x [N, C, H, W] (or [C, H, W]),
+ * filters W [O, C, k, l], bias [O]; out[n, o, y, x] = Σ_{c, i, j} xp[n, c, y·sh + i, x·sw + j] ·
+ * W[o, c, i, j] + bias[o], with xp the input zero-padded by `padding` on each side; out is
+ * [N, O, ⌊(H + 2ph − k)/sh⌋ + 1, ⌊(W + 2pw − l)/sw⌋ + 1].
+ *
+ * A composite, not a primitive: im2col (the k·l strided views of the padded input stacked into
+ * [N, outH, outW, C·k·l] columns) and one matmul with W viewed as [C·k·l, O], so its gradients
+ * (through pad, slice, concat, transpose and matmul) need no rules of their own and the matmul
+ * runs the backend's tuned kernel; the gradient of the input sums the overlapping windows' parts
+ * as the transposes of the slices scatter them back.
+ */
+export function conv2d(x: Tensor, W: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
+  const op = "conv2d";
+  if (W.rank !== 4)
+    fail(op, `filters must be [out channels, in channels, height, width], got ${shapeToString(W.shape)}`);
+  const { x4, batched } = images(op, x);
+  const [O, C, k, l] = W.shape as [number, number, number, number];
+  if (x4.shape[1] !== C) {
+    fail(
+      op,
+      `input has ${x4.shape[1]} channels but the filters expect ${C} (input ${shapeToString(x.shape)}, filters ${shapeToString(W.shape)})`,
+    );
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== O)) {
+    fail(op, `bias must be [${O}] (one per output channel), got ${shapeToString(bias.shape)}`);
+  }
+  const stride = pairOf(op, "stride", options.stride ?? 1, 1);
+  const [ph, pw] = pairOf(op, "padding", options.padding ?? 0, 0);
+  const padded = ph || pw ? new Tensor(b.pad(x4.node, [0, 0, ph, pw], [0, 0, ph, pw])) : x4;
+  const views = windows2d(padded, [k, l], stride, op);
+  const [N, , outH, outW] = views[0]!.shape as [number, number, number, number];
+  // [N, C, k·l, outH, outW] -> [N, outH, outW, C·k·l]: column (c, i, j), as W[o] flattens
+  const columns = (views.length === 1 ? views[0]!.reshape([N, C, 1, outH, outW]) : stack(views, 2))
+    .transpose([0, 3, 4, 1, 2])
+    .reshape([N, outH, outW, C * k * l]);
+  const y = dense(columns, W.reshape([O, C * k * l]).transpose(), bias).transpose([0, 3, 1, 2]);
+  return batched ? y : y.reshape(y.shape.slice(1));
+}
+
+function pool2d(
+  op: string,
+  x: Tensor,
+  window: Pair,
+  stride: Pair | undefined,
+  reduce: "max" | "mean",
+): Tensor {
+  const { x4, batched } = images(op, x);
+  const size = pairOf(op, "window", window, 1);
+  const views = windows2d(x4, size, pairOf(op, "stride", stride ?? window, 1), op);
+  const stacked = views.length === 1 ? views[0]! : stack(views, 4);
+  const y = views.length === 1 ? stacked : reduce === "max" ? stacked.max(4) : stacked.mean(4);
+  return batched ? y : y.reshape(y.shape.slice(1));
+}
+
+/**
+ * 2-D max pooling over [k, l] windows at `stride` (default: the window, no overlap) of
+ * [N, C, H, W] (or [C, H, W]), as `torch.nn.functional.max_pool2d` without padding. A composite:
+ * the max over the stacked window views, whose gradient routes each output's cotangent to the
+ * element that was the maximum (reduce_max's VJP splits it evenly among tied maxima, where PyTorch gives
+ * it all to the first).
+ */
+export function maxPool2d(x: Tensor, window: Pair, stride?: Pair): Tensor {
+  return pool2d("maxPool2d", x, window, stride, "max");
+}
+
+/** 2-D average pooling, as `torch.nn.functional.avg_pool2d` without padding. */
+export function avgPool2d(x: Tensor, window: Pair, stride?: Pair): Tensor {
+  return pool2d("avgPool2d", x, window, stride, "mean");
+}
+
 /** Max over the whole time axis (the CNN text classifier's pooling). */
 export function maxOverTime(x: Tensor, axis = -2): Tensor {
   return x.max(axis);
