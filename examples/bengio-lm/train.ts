@@ -54,6 +54,7 @@ import { build, formatBytes } from "../lib/wasm.js";
 import { loadBrownLm, MAX_RARE_COUNT } from "./data.js";
 import { kneserNeyTrigram, perplexity, streamProbabilities } from "./kneser-ney.js";
 import { bengioLm, classShape, classTables, pathTables, type OutputLayer } from "./model.js";
+import { numberOption } from "../lib/options.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -72,35 +73,18 @@ const { values: args } = parseArgs({
   },
 });
 
-/** A numeric option: its value, or `fallback` when absent; an error names a bad one. */
-function numberOption(
-  name: keyof typeof args,
-  fallback: number,
-  integer: boolean,
-  ok: (v: number) => boolean,
-) {
-  const raw = args[name];
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!(Number.isFinite(v) && (!integer || Number.isInteger(v)) && ok(v)))
-    throw new Error(
-      `--${name} takes ${integer ? "a whole number" : "a number"} in range, got ${String(raw)}`,
-    );
-  return v;
-}
-
 const QUICK = args.quick;
 const SCALE = QUICK ? 0.05 : 1;
 const CONTEXT = 4; // n − 1: the paper's n = 5
-const EPOCHS = numberOption("epochs", QUICK ? 4 : 10, true, (v) => v > 0);
-const MINUTES = numberOption("minutes", QUICK ? 5 : 60, false, (v) => v > 0);
-const HIDDEN = numberOption("hidden", QUICK ? 64 : 256, true, (v) => v > 0);
-const EMBED = numberOption("embed", QUICK ? 32 : 64, true, (v) => v > 0);
-const KEEP = numberOption("keep", QUICK ? 0.8 : 0.5, false, (v) => v > 0 && v <= 1);
-const INPUT_KEEP = numberOption("input-keep", QUICK ? 1 : 0.8, false, (v) => v > 0 && v <= 1);
-const BATCH = numberOption("batch", QUICK ? 128 : 256, true, (v) => v > 0);
-const LEARNING_RATE = numberOption("lr", 0.002, false, (v) => v > 0);
-const SEED = numberOption("seed", 1, true, (v) => v >= 0);
+const EPOCHS = numberOption(args, "epochs", QUICK ? 4 : 10, true, (v) => v > 0);
+const MINUTES = numberOption(args, "minutes", QUICK ? 5 : 60, false, (v) => v > 0);
+const HIDDEN = numberOption(args, "hidden", QUICK ? 64 : 256, true, (v) => v > 0);
+const EMBED = numberOption(args, "embed", QUICK ? 32 : 64, true, (v) => v > 0);
+const KEEP = numberOption(args, "keep", QUICK ? 0.8 : 0.5, false, (v) => v > 0 && v <= 1);
+const INPUT_KEEP = numberOption(args, "input-keep", QUICK ? 1 : 0.8, false, (v) => v > 0 && v <= 1);
+const BATCH = numberOption(args, "batch", QUICK ? 128 : 256, true, (v) => v > 0);
+const LEARNING_RATE = numberOption(args, "lr", 0.002, false, (v) => v > 0);
+const SEED = numberOption(args, "seed", 1, true, (v) => v >= 0);
 const OUTPUT = args.output as OutputLayer;
 if (OUTPUT !== "hsm" && OUTPUT !== "classes" && OUTPUT !== "softmax")
   throw new Error(`--output takes hsm, classes or softmax, got ${args.output}`);

@@ -64,6 +64,7 @@ import { bowLogistic, cnnText } from "./model.js";
 import { confusionSvg } from "./picture.js";
 import { encodeSentences, w2vVocabulary } from "../word2vec/corpus.js";
 import { runWord2vec } from "../word2vec/run.js";
+import { numberOption } from "../lib/options.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -86,23 +87,6 @@ const { values: args } = parseArgs({
   },
 });
 
-/** A numeric option: its value, or `fallback` when absent; an error names a bad one. */
-function numberOption(
-  name: keyof typeof args,
-  fallback: number,
-  integer: boolean,
-  ok: (v: number) => boolean,
-) {
-  const raw = args[name];
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!(Number.isFinite(v) && (!integer || Number.isInteger(v)) && ok(v)))
-    throw new Error(
-      `--${name} takes ${integer ? "a whole number" : "a number"} in range, got ${String(raw)}`,
-    );
-  return v;
-}
-
 const QUICK = args.quick;
 const TASK = args.task as Task;
 if (TASK !== "categories" && TASK !== "binary")
@@ -112,23 +96,23 @@ if (FEATURES !== "log-counts" && FEATURES !== "counts")
   throw new Error(`--features takes log-counts or counts, got ${args.features}`);
 const positive = (v: number) => v > 0;
 const probability = (v: number) => v > 0 && v <= 1;
-const EPOCHS = numberOption("epochs", QUICK ? 10 : 4, true, positive);
-const BOW_EPOCHS = numberOption("bow-epochs", QUICK ? 4 : 10, true, positive);
-const EMBED = numberOption("embed", QUICK ? 24 : 64, true, positive);
-const FILTERS = numberOption("filters", QUICK ? 24 : 100, true, positive);
+const EPOCHS = numberOption(args, "epochs", QUICK ? 10 : 4, true, positive);
+const BOW_EPOCHS = numberOption(args, "bow-epochs", QUICK ? 4 : 10, true, positive);
+const EMBED = numberOption(args, "embed", QUICK ? 24 : 64, true, positive);
+const FILTERS = numberOption(args, "filters", QUICK ? 24 : 100, true, positive);
 const WIDTHS = [2, 3, 4];
-const KEEP = numberOption("keep", 0.5, false, probability);
-const EMBED_KEEP = numberOption("embed-keep", 0.9, false, probability);
-const L2 = numberOption("l2", 1e-4, false, (v) => v >= 0);
-const BOW_L2 = numberOption("bow-l2", 1e-4, false, (v) => v >= 0);
-const LR = numberOption("lr", QUICK ? 0.005 : 0.002, false, positive);
-const BOW_LR = numberOption("bow-lr", 0.01, false, positive);
-const BATCH = numberOption("batch", 50, true, positive);
-const SEED = numberOption("seed", 1, true, (v) => v >= 0);
+const KEEP = numberOption(args, "keep", 0.5, false, probability);
+const EMBED_KEEP = numberOption(args, "embed-keep", 0.9, false, probability);
+const L2 = numberOption(args, "l2", 1e-4, false, (v) => v >= 0);
+const BOW_L2 = numberOption(args, "bow-l2", 1e-4, false, (v) => v >= 0);
+const LR = numberOption(args, "lr", QUICK ? 0.005 : 0.002, false, positive);
+const BOW_LR = numberOption(args, "bow-lr", 0.01, false, positive);
+const BATCH = numberOption(args, "batch", 50, true, positive);
+const SEED = numberOption(args, "seed", 1, true, (v) => v >= 0);
 const EVAL_BATCH = 250;
 const QUICK_CHUNKS = 3;
 /** Skip-gram epochs over the training passages for the CNN's initial embeddings (0: random). */
-const W2V_EPOCHS = numberOption("w2v-epochs", 0, true, (v) => v >= 0);
+const W2V_EPOCHS = numberOption(args, "w2v-epochs", 0, true, (v) => v >= 0);
 
 // ---- data ---------------------------------------------------------------------------------------
 const loadStarted = performance.now();

@@ -49,6 +49,7 @@ import { argmax, build, formatBytes } from "../lib/wasm.js";
 import { HALF, loadTagger, MIN_COUNT, mostFrequentTag, SUFFIX_LENGTH, WINDOW, type Windows } from "./data.js";
 import { windowTagger, type Objective } from "./model.js";
 import { TAGS } from "./tagset.js";
+import { numberOption } from "../lib/options.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -66,33 +67,17 @@ const { values: args } = parseArgs({
   },
 });
 
-function numberOption(
-  name: keyof typeof args,
-  fallback: number,
-  integer: boolean,
-  ok: (v: number) => boolean,
-) {
-  const raw = args[name];
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!(Number.isFinite(v) && (!integer || Number.isInteger(v)) && ok(v)))
-    throw new Error(
-      `--${name} takes ${integer ? "a whole number" : "a number"} in range, got ${String(raw)}`,
-    );
-  return v;
-}
-
 const QUICK = args.quick;
-const FILES = numberOption("files", QUICK ? 100 : 500, true, (v) => v >= 10 && v <= 500);
-const EPOCHS = numberOption("epochs", QUICK ? 1 : 2, true, (v) => v > 0);
-const EMBED = numberOption("embed", QUICK ? 32 : 50, true, (v) => v > 0);
+const FILES = numberOption(args, "files", QUICK ? 100 : 500, true, (v) => v >= 10 && v <= 500);
+const EPOCHS = numberOption(args, "epochs", QUICK ? 1 : 2, true, (v) => v > 0);
+const EMBED = numberOption(args, "embed", QUICK ? 32 : 50, true, (v) => v > 0);
 const SUFFIX_EMBED = QUICK ? 10 : 20;
 const CASE_EMBED = 4;
-const HIDDEN = numberOption("hidden", QUICK ? 100 : 300, true, (v) => v > 0);
-const BATCH = numberOption("batch", QUICK ? 128 : 256, true, (v) => v > 0);
-const LEARNING_RATE = numberOption("lr", 0.002, false, (v) => v > 0);
-const KEEP = numberOption("keep", QUICK ? 1 : 0.8, false, (v) => v > 0 && v <= 1);
-const SEED = numberOption("seed", 1, true, (v) => v >= 0);
+const HIDDEN = numberOption(args, "hidden", QUICK ? 100 : 300, true, (v) => v > 0);
+const BATCH = numberOption(args, "batch", QUICK ? 128 : 256, true, (v) => v > 0);
+const LEARNING_RATE = numberOption(args, "lr", 0.002, false, (v) => v > 0);
+const KEEP = numberOption(args, "keep", QUICK ? 1 : 0.8, false, (v) => v > 0 && v <= 1);
+const SEED = numberOption(args, "seed", 1, true, (v) => v >= 0);
 const FEATURES = !args["no-features"];
 const OBJECTIVES: Objective[] =
   args.objective === "both" ? ["margin", "softmax"] : [args.objective as Objective];
