@@ -11,7 +11,14 @@ import { compile, optim } from "../../compiler/index.js";
 import xor, { X, Y } from "../../examples/xor/model.js";
 import { load, type Net } from "../../runtime/index.js";
 import { decodeSafetensors, encodeSafetensors, loadSafetensors } from "../../runtime/safetensors.js";
-import { expectOneLineError, repoRoot, wasmgrad, type CliResult } from "../support/cli.js";
+import {
+  expectOneLineError,
+  repoRoot,
+  wasmgrad,
+  type CliResult,
+  expectOk,
+  summaryLosses,
+} from "../support/cli.js";
 
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-safetensors-")));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -59,13 +66,6 @@ beforeAll(async () => {
   losses = Array.from({ length: STEPS }, () => trainedNet.train({ x: X, y: Y }).loss);
 }, 300_000);
 
-function expectOk(r: CliResult): CliResult {
-  expect(r.code, r.stderr).toBe(0);
-  return r;
-}
-
-const summaryLosses = (stdout: string) =>
-  /^ {2}loss +(\S+) at step 1, (\S+) at step \d+$/m.exec(stdout)?.slice(1);
 const outputsOf = (r: CliResult) =>
   (JSON.parse(expectOk(r).stdout) as { outputs: Record<string, number[]> }).outputs;
 const lossesOf = (r: CliResult) => (JSON.parse(expectOk(r).stdout) as { losses: number[] }).losses;

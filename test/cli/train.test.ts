@@ -18,7 +18,15 @@ import { formatLoss } from "../../compiler/cli/commands/train.js";
 import { compile, optim } from "../../compiler/index.js";
 import xor, { X, Y } from "../../examples/xor/model.js";
 import { load, type Net } from "../../runtime/index.js";
-import { repoRoot, runInRepo, wasmgrad, type CliResult, expectOneLineError } from "../support/cli.js";
+import {
+  repoRoot,
+  runInRepo,
+  wasmgrad,
+  type CliResult,
+  expectOneLineError,
+  expectOk,
+  summaryLosses,
+} from "../support/cli.js";
 
 const scratch = realpathSync(mkdtempSync(join(tmpdir(), "wasmgrad-train-")));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -67,18 +75,6 @@ beforeAll(async () => {
   trainedNet.init(SEED);
   losses = Array.from({ length: STEPS }, () => trainedNet.train({ x: X, y: Y }).loss);
 }, 300_000);
-
-function expectOk(r: CliResult): CliResult {
-  expect(r.code, r.stderr).toBe(0);
-  return r;
-}
-
-/** The first and last loss of a summary's `loss` line. */
-function summaryLosses(stdout: string): [string, string] {
-  const m = /^ {2}loss +(\S+) at step 1, (\S+) at step \d+$/m.exec(stdout);
-  expect(m, stdout).not.toBeNull();
-  return [m![1]!, m![2]!];
-}
 
 describe("wasmgrad train", () => {
   it("the loss falls; progress every --every steps on stderr; the summary on stdout", () => {

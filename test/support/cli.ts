@@ -41,3 +41,16 @@ export function expectOneLineError(r: CliResult, code?: number): string {
   expect(r.stderr).not.toMatch(/^\s+at /m);
   return lines[0]!;
 }
+
+/** Asserts a run exited with 0 (showing its stderr otherwise); returns it. */
+export function expectOk(r: CliResult): CliResult {
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+}
+
+/** The first and last loss of a `wasmgrad train` summary's `loss` line. */
+export function summaryLosses(stdout: string): [string, string] {
+  const m = /^ {2}loss +(\S+) at step 1, (\S+) at step \d+$/m.exec(stdout);
+  expect(m, stdout).not.toBeNull();
+  return [m![1]!, m![2]!];
+}
