@@ -163,19 +163,15 @@ function images(op: string, x: Tensor): { x4: Tensor; batched: boolean } {
 }
 
 /**
- * The k·l shifted views of a [N, C, H, W] image batch that 2-D windows of size [k, l] at `stride`
- * read: view (i, j) holds element (i, j) of every window, [N, C, outH, outW].
+ * The k×l windows at `stride` of a [N, C, H, W] image batch as columns [N, C, k·l, outH, outW]
+ * (one im2col kernel; column (c, i, j) holds element (i, j) of every window of channel c).
  */
-function windows2d(x: Tensor, [k, l]: [number, number], [sh, sw]: [number, number], op: string): Tensor[] {
-  const [, , H, W] = x.shape as [number, number, number, number];
+function windows2d(x: Tensor, [k, l]: [number, number], [sh, sw]: [number, number], op: string): Tensor {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  if (k > H || l > W) fail(op, `window ${k}×${l} is larger than the (padded) image ${H}×${W}`);
   const outH = Math.floor((H - k) / sh) + 1;
   const outW = Math.floor((W - l) / sw) + 1;
-  if (k > H || l > W) fail(op, `window ${k}×${l} is larger than the (padded) image ${H}×${W}`);
-  const views: Tensor[] = [];
-  for (let i = 0; i < k; i++)
-    for (let j = 0; j < l; j++)
-      views.push(x.slice(2, i, i + (outH - 1) * sh + 1, sh).slice(3, j, j + (outW - 1) * sw + 1, sw));
-  return views;
+  return new Tensor(b.im2col(x.node, [k, l], [sh, sw])).reshape([N, C, k * l, outH, outW]);
 }
 
 /**
@@ -185,11 +181,11 @@ function windows2d(x: Tensor, [k, l]: [number, number], [sh, sw]: [number, numbe
  * W[o, c, i, j] + bias[o], with xp the input zero-padded by `padding` on each side; out is
  * [N, O, ⌊(H + 2ph − k)/sh⌋ + 1, ⌊(W + 2pw − l)/sw⌋ + 1].
  *
- * A composite, not a primitive: im2col (the k·l strided views of the padded input stacked into
- * [N, outH, outW, C·k·l] columns) and one matmul with W viewed as [C·k·l, O], so its gradients
- * (through pad, slice, concat, transpose and matmul) need no rules of their own and the matmul
- * runs the backend's tuned kernel; the gradient of the input sums the overlapping windows' parts
- * as the transposes of the slices scatter them back.
+ * A composite of the im2col primitive (ops/im2col.ts: the windows of the padded input as columns
+ * [N, C·k·l, outH·outW], ordered (c, i, j) as W[o] flattens) and one matmul with W viewed as
+ * [O, C·k·l], whose result [N, O, outH·outW] is already NCHW: the matmul runs the backend's tuned
+ * kernel, and the gradients come from the matmul's and im2col's rules (the input's through col2im,
+ * which sums the overlapping windows' parts back).
  */
 export function conv2d(x: Tensor, W: Tensor, bias?: Tensor, options: Conv2dOptions = {}): Tensor {
   const op = "conv2d";
@@ -209,13 +205,13 @@ export function conv2d(x: Tensor, W: Tensor, bias?: Tensor, options: Conv2dOptio
   const stride = pairOf(op, "stride", options.stride ?? 1, 1);
   const [ph, pw] = pairOf(op, "padding", options.padding ?? 0, 0);
   const padded = ph || pw ? new Tensor(b.pad(x4.node, [0, 0, ph, pw], [0, 0, ph, pw])) : x4;
-  const views = windows2d(padded, [k, l], stride, op);
-  const [N, , outH, outW] = views[0]!.shape as [number, number, number, number];
-  // [N, C, k·l, outH, outW] -> [N, outH, outW, C·k·l]: column (c, i, j), as W[o] flattens
-  const columns = (views.length === 1 ? views[0]!.reshape([N, C, 1, outH, outW]) : stack(views, 2))
-    .transpose([0, 3, 4, 1, 2])
-    .reshape([N, outH, outW, C * k * l]);
-  const y = dense(columns, W.reshape([O, C * k * l]).transpose(), bias).transpose([0, 3, 1, 2]);
+  const windows = windows2d(padded, [k, l], stride, op); // [N, C, k·l, outH, outW]
+  const [N, , , outH, outW] = windows.shape as [number, number, number, number, number];
+  const columns = windows.reshape([N, C * k * l, outH * outW]);
+  let y = W.reshape([O, C * k * l])
+    .matmul(columns)
+    .reshape([N, O, outH, outW]);
+  if (bias) y = y.add(bias.reshape([O, 1, 1]));
   return batched ? y : y.reshape(y.shape.slice(1));
 }
 
@@ -228,16 +224,15 @@ function pool2d(
 ): Tensor {
   const { x4, batched } = images(op, x);
   const size = pairOf(op, "window", window, 1);
-  const views = windows2d(x4, size, pairOf(op, "stride", stride ?? window, 1), op);
-  const stacked = views.length === 1 ? views[0]! : stack(views, 4);
-  const y = views.length === 1 ? stacked : reduce === "max" ? stacked.max(4) : stacked.mean(4);
+  const windows = windows2d(x4, size, pairOf(op, "stride", stride ?? window, 1), op);
+  const y = reduce === "max" ? windows.max(2) : windows.mean(2);
   return batched ? y : y.reshape(y.shape.slice(1));
 }
 
 /**
  * 2-D max pooling over [k, l] windows at `stride` (default: the window, no overlap) of
  * [N, C, H, W] (or [C, H, W]), as `torch.nn.functional.max_pool2d` without padding. A composite:
- * the max over the stacked window views, whose gradient routes each output's cotangent to the
+ * the max over each window's column of im2col, whose gradient routes each output's cotangent to the
  * element that was the maximum (reduce_max's VJP splits it evenly among tied maxima, where PyTorch gives
  * it all to the first).
  */

@@ -201,6 +201,24 @@ export function scatterSub(
   return base.ctx.node("scatter_sub", operands, options.drop ? { drop: true } : {});
 }
 
+/**
+ * The k×l windows at `stride` of an image batch x [N, C, H, W] as columns [N, C·k·l, oh·ow]
+ * (ops/im2col.ts); pad the image first for padding.
+ */
+export function im2col(x: Node, kernel: [number, number], stride: [number, number]): Node {
+  return x.ctx.node("im2col", [x], { kernel, stride });
+}
+
+/** im2col's transpose: columns [N, C·k·l, oh·ow] summed back into images [N, ...image]. */
+export function col2im(
+  g: Node,
+  image: [number, number, number],
+  kernel: [number, number],
+  stride: [number, number],
+): Node {
+  return g.ctx.node("col2im", [g], { image, kernel, stride });
+}
+
 /** f32 one-hot rows: out[..., k] = (ids[...] == k) for k < depth (all zeros for an id outside). */
 export function oneHot(ids: Node, depth: number): Node {
   return cast(compare(reshape(ids, [...ids.shape, 1]), iota(ids.ctx, [depth], 0), "eq"), "f32");

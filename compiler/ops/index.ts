@@ -2,7 +2,8 @@
  * The registry: the closed set of primitives, and the ops the compiler makes for itself.
  * Everything else (softmax, most losses, activations, convolution, pooling, dropout) is a
  * composite of the primitives and needs no rules of its own. Softmax cross-entropy was promoted to
- * a primitive pair for speed (see softmax_xent.ts).
+ * a primitive pair for speed (see softmax_xent.ts), and so were the image windows that
+ * convolution and pooling are built on (im2col.ts).
  *
  * Adding a primitive: its file (shape rule, evaluation, VJP, traits, batching rule), one entry
  * below, its lowering in compiler/wasm/lowerings.ts, and a row in each table-driven op test
@@ -23,6 +24,7 @@ import { exp } from "./exp.js";
 import { extract } from "./extract.js";
 import { fusion, fusionOutput } from "./fusion.js";
 import { gather } from "./gather.js";
+import { col2im, im2col } from "./im2col.js";
 import { iota } from "./iota.js";
 import { input, param, state } from "./leaves.js";
 import { log } from "./log.js";
@@ -98,6 +100,9 @@ export const PRIMITIVES = [
   matmul,
   gather,
   scatterAdd,
+  // image windows (promoted: the columns under conv2d and pooling in one pass each way)
+  im2col,
+  col2im,
   // losses (promoted composites: one kernel for softmax cross-entropy and its gradient)
   softmaxXent,
   softmaxXentGrad,

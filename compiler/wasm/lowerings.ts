@@ -20,6 +20,8 @@ import { emitMatmul } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
 import { checkedLabels, emitSoftmaxXent } from "./emit/softmax-xent.js";
 import type { Buffer } from "../plan/layout.js";
+import type { Col2imAttrs, Im2colAttrs } from "../ops/im2col.js";
+import type { FnBuilder } from "./module.js";
 
 /**
  * Emits the kernel of `node` reading `ins` and writing `out`; a multi-output fusion also writes its
@@ -132,6 +134,59 @@ const concat: KernelLowering = (c, node, ins, out) => {
   }
 };
 
+/**
+ * im2col: one strided map over [N, C, k, l, oh, ow], the columns written in order and the image
+ * read at x[n, c, y·sh + i, x·sw + j] (vectorized along x when sw = 1).
+ */
+const im2col: KernelLowering = (c, node, [x], out) => {
+  const { kernel, stride } = node.attrs as unknown as Im2colAttrs;
+  const [N, C, H, W] = x!.shape as [number, number, number, number];
+  const [k, l] = kernel;
+  const [sh, sw] = stride;
+  const [, , P] = out.shape as [number, number, number];
+  const ow = Math.floor((W - l) / sw) + 1;
+  const shape = [N, C, k, l, P / ow, ow];
+  const src: Access = { base: x!.offset, strides: [C * H * W, H * W, W, 1, sh * W, sw], dtype: "f32" };
+  const dst: Access = { base: out.offset, strides: contiguousStrides(shape), dtype: "f32" };
+  emitMap(c.f, shape, dst, [src], copy, c.target.simd);
+};
+
+const accumulate = {
+  scalar: (f: FnBuilder, [a, b]: readonly number[]) => f.f32.add(a!, b!),
+  vector: (f: FnBuilder, [a, b]: readonly number[]) => f.f32x4.add(a!, b!),
+};
+
+/**
+ * col2im: zeroes the images, then adds each tap's columns (i, j) into the image positions it read,
+ * one strided map per tap over [N, C, oh, ow]. Within a tap no two windows share a position, so
+ * each map reads and writes distinct elements; the taps run in the order of the op's definition.
+ */
+const col2im: KernelLowering = (c, node, [g], out) => {
+  const { kernel, stride } = node.attrs as unknown as Col2imAttrs;
+  const [N, C, H, W] = out.shape as [number, number, number, number];
+  const [k, l] = kernel;
+  const [sh, sw] = stride;
+  const P = g!.shape[2]!;
+  const ow = Math.floor((W - l) / sw) + 1;
+  const shape = [N, C, P / ow, ow];
+  c.f.emit(c.f.memfill(c.f.c32(out.offset), c.f.c32(0), c.f.c32(N * C * H * W * 4)));
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < l; j++) {
+      const dst: Access = {
+        base: out.offset + 4 * (i * W + j),
+        strides: [C * H * W, H * W, sh * W, sw],
+        dtype: "f32",
+      };
+      const cols: Access = {
+        base: g!.offset + 4 * (i * l + j) * P,
+        strides: [C * k * l * P, k * l * P, ow, 1],
+        dtype: "f32",
+      };
+      emitMap(c.f, shape, dst, [dst, cols], accumulate, c.target.simd);
+    }
+  }
+};
+
 const kernel = (k: KernelLowering): Lowering => ({ kernel: k });
 
 const ELEMENTWISE_LOWERINGS = Object.fromEntries(
@@ -161,6 +216,8 @@ export const LOWERINGS: { readonly [K in OpName]?: Lowering | typeof LOOP } = {
       checked: checkedLabels(node, node.attrs),
     }),
   ),
+  im2col: kernel(im2col),
+  col2im: kernel(col2im),
   gather: kernel((c, node, [table, ids], out) =>
     emitGather(c, table!, ids!, out, node.attrs.fill ? undefined : idCheckOf(c, node, table!.shape[0]!)),
   ),

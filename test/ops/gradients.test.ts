@@ -490,6 +490,37 @@ describe("gradients of composites match centered differences", () => {
       }),
     ));
 
+  it("im2col and col2im (channels, kernel, stride)", () =>
+    property(
+      fc
+        .tuple(fc.integer({ min: 1, max: 2 }), dim, dim, dim)
+        .chain(([N, C, H, W]) =>
+          fc.tuple(
+            fc.constant([N, C, H, W] as const),
+            fc.tuple(fc.integer({ min: 1, max: H }), fc.integer({ min: 1, max: W })),
+            fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+          ),
+        )
+        .chain(([[N, C, H, W], [k, l], [sh, sw]]) => {
+          const P = (Math.floor((H - k) / sh) + 1) * (Math.floor((W - l) / sw) + 1);
+          return fc.tuple(
+            leafOf([N, C, H, W]),
+            leafOf([N, C * k * l, P]),
+            fc.constant({ image: [C, H, W] as [number, number, number], kernel: [k, l] as [number, number] }),
+            fc.constant([sh, sw] as [number, number]),
+          );
+        }),
+      ([x, g, { image, kernel }, stride]) => ({
+        leaves: [x, g],
+        // one loss through both ops, and through each op's result squared (non-linear downstream)
+        build: ([a, c]) =>
+          new Tensor(b.im2col(a!.node, kernel, stride))
+            .square()
+            .sum()
+            .add(new Tensor(b.col2im(c!.node, image, kernel, stride)).square().sum()),
+      }),
+    ));
+
   it("conv1d (with and without batch axis and bias)", () =>
     property(
       fc

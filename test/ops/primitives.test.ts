@@ -1510,6 +1510,76 @@ const CASES: Record<string, readonly Case[]> = {
       },
     ],
   ],
+  im2col: [
+    [
+      "lays each window out as a column, channel by channel, tap by tap, with strides",
+      () => {
+        const x = (m: ModelBuilder) => m.constant([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+        expectExact(
+          run((m) => t(b.im2col(x(m).node, [2, 2], [1, 1]))),
+          [
+            [
+              [1, 2, 4, 5],
+              [2, 3, 5, 6],
+              [4, 5, 7, 8],
+              [5, 6, 8, 9],
+            ],
+          ],
+        );
+        // 2 channels of 2×3, 1×2 windows at stride (1, 2): one window per row
+        const y = run((m) =>
+          t(b.im2col(m.constant([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [1, 2, 2, 3]).node, [1, 2], [1, 2])),
+        );
+        expectExact(y, [
+          [
+            [1, 4],
+            [2, 5],
+            [7, 10],
+            [8, 11],
+          ],
+        ]);
+        expect(() => run((m) => t(b.im2col(x(m).node, [4, 1], [1, 1])))).toThrow(/does not fit/);
+        expect(() => run((m) => t(b.im2col(m.constant(0, [3, 3]).node, [1, 1], [1, 1])))).toThrow(
+          /\[N, C, H, W\]/,
+        );
+      },
+    ],
+  ],
+  col2im: [
+    [
+      "sums each column back where its window read, overlaps added",
+      () => {
+        const cols = [1, 2, 4, 5, 2, 3, 5, 6, 4, 5, 7, 8, 5, 6, 8, 9]; // im2col of 1..9 (above)
+        expectExact(
+          run((m) => t(b.col2im(m.constant(cols, [1, 4, 4]).node, [1, 3, 3], [2, 2], [1, 1]))),
+          [
+            [
+              [
+                [1, 4, 3],
+                [8, 20, 12],
+                [7, 16, 9],
+              ],
+            ],
+          ],
+        );
+        // stride 2 leaves the last column unread: zeros there
+        expectExact(
+          run((m) => t(b.col2im(m.constant([1, 4, 2, 5], [1, 2, 2]).node, [1, 2, 3], [1, 2], [1, 2]))),
+          [
+            [
+              [
+                [1, 2, 0],
+                [4, 5, 0],
+              ],
+            ],
+          ],
+        );
+        expect(() =>
+          run((m) => t(b.col2im(m.constant(0, [1, 4, 3]).node, [1, 3, 3], [2, 2], [1, 1]))),
+        ).toThrow(/do not match/);
+      },
+    ],
+  ],
   scatter_add: [
     [
       "adds update rows into the rows named by ids, accumulating repeated ids",

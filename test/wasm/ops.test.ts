@@ -552,6 +552,52 @@ property(
   }),
 );
 
+/** An image batch [N, C, H, W] and windows that fit it: kernel [k, l], stride [sh, sw]. */
+const imageWindows = fc
+  .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), dim, dim)
+  .chain(([N, C, H, W]) =>
+    fc.tuple(
+      fc.constant([N, C, H, W] as [number, number, number, number]),
+      fc.tuple(fc.integer({ min: 1, max: Math.min(H, 4) }), fc.integer({ min: 1, max: Math.min(W, 4) })),
+      fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    ),
+  );
+
+property(
+  PROPERTIES,
+  "im2col (channels, kernel, stride; W ≥ 4 rows run SIMD)",
+  ["im2col", "col2im"],
+  imageWindows.chain(([shape, kernel, stride]) =>
+    fc.tuple(leafOf(shape), fc.constant(kernel), fc.constant(stride)),
+  ),
+  ([x, kernel, stride]) => ({
+    leaves: [x],
+    // the gradient is col2im of the cotangent R: overlapping windows sum
+    build: ([a]) => ({ y: t(b.im2col(a!.node, kernel, stride)) }),
+    options: { forward: "exact", grads: "approx" },
+  }),
+);
+
+property(
+  PROPERTIES,
+  "col2im (overlapping and strided windows, positions no window reads)",
+  ["col2im", "im2col"],
+  imageWindows.chain(([[N, C, H, W], [k, l], [sh, sw]]) => {
+    const P = (Math.floor((H - k) / sh) + 1) * (Math.floor((W - l) / sw) + 1);
+    return fc.tuple(
+      leafOf([N, C * k * l, P]),
+      fc.constant([C, H, W] as [number, number, number]),
+      fc.constant([k, l] as [number, number]),
+      fc.constant([sh, sw] as [number, number]),
+    );
+  }),
+  ([g, image, kernel, stride]) => ({
+    leaves: [g],
+    build: ([a]) => ({ y: t(b.col2im(a!.node, image, kernel, stride)) }),
+    options: { forward: "approx", grads: "exact" },
+  }),
+);
+
 /** 1 to 3 operands of `s` with random sizes along `axis`. */
 const concatParts = (s: readonly number[], axis: number) =>
   fc.array(
