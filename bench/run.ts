@@ -35,7 +35,7 @@ import {
   spliceWord2vec,
   type Word2vecResults,
 } from "./word2vec/section.js";
-import { compareW1, compareW2, compareW3, compareW4, type Agreement } from "./lib/check.js";
+import { compareW1, compareW2, compareW3, compareW4, compareW6, type Agreement } from "./lib/check.js";
 import { loadAverage, machineInfo } from "./lib/machine.js";
 import {
   fingerprint,
@@ -52,7 +52,7 @@ import { summarize } from "./lib/timing.js";
 import type { F32, Impl, TimingPlan, TrainCheck, TrainRunner } from "./lib/types.js";
 import type { WorkerReply } from "./lib/worker.js";
 import { inUnit, WORKLOADS, type Workload } from "./lib/workloads.js";
-import { matmulRunner, mlpInfer, mlpTrain, rnnTrain } from "./impl/plain-js.js";
+import { lenetTrain, matmulRunner, mlpInfer, mlpTrain, rnnTrain } from "./impl/plain-js.js";
 
 // Long warm-ups: tfjs and jax-js run a lot of JavaScript per call, which V8 needs thousands of
 // calls to optimize.
@@ -64,12 +64,12 @@ const WORKER = fileURLToPath(new URL("./lib/worker.ts", import.meta.url));
 const FULL_ROUNDS = 3;
 const QUICK_ROUNDS = 1;
 
-const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4,word2vec,engines,compile] [--compile-only] [--engines-only] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [--only W1,W2,W3,W4,W6,word2vec,engines,compile] [--compile-only] [--engines-only] [--impl ${IMPL_IDS.join(",")}] [--out FILE]
   --quick   fast smoke run (short warm-up, ${QUICK.repeats} repeats of >= ${QUICK.targetMs} ms, ${QUICK_ROUNDS} round;
             compile section: one process per number, smaller scaling sizes)
   --rounds  measure every implementation N times, interleaved, each time in a fresh process, and
             pool the repeats (default ${FULL_ROUNDS}; ${QUICK_ROUNDS} with --quick)
-  --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512, engines
+  --only    workloads to run: W1, W2, W3, W4 (= W4-256 and W4-512), W4-256, W4-512, W6, engines
             (the engines section), word2vec (= W5: word2vec.c against examples/word2vec) and compile
             (the compile section)
   --compile-only
@@ -221,7 +221,7 @@ async function measureOne(impl: Impl, w: Workload, wd: WorkloadData): Promise<Ra
   return r.outcome;
 }
 
-/** The training protocol's check values (W1, W2) of the plain-JS reference on a fresh state. */
+/** The training protocol's check values (W1, W2, W6) of the plain-JS reference on a fresh state. */
 function trainReference(r: TrainRunner): TrainCheck {
   const l1 = r.step();
   const paramsAfter1 = r.params();
@@ -255,6 +255,10 @@ function reference(wd: WorkloadData): (got: CheckValues) => Agreement {
       r.run!();
       const ref = r.result();
       return (got) => compareW4(ref, got as F32);
+    }
+    case "W6": {
+      const ref = trainReference(lenetTrain(wd.data));
+      return (got) => compareW6(ref, got as TrainCheck, wd.data.params);
     }
   }
 }

@@ -15,7 +15,8 @@
  * generator emits 128-bit SIMD and uses relaxed-SIMD fused multiply-add only where the engine
  * validates it (recorded too).
  */
-import { defaultDevice, init, jit, nn, numpy as np, valueAndGrad } from "@jax-js/jax";
+import { defaultDevice, init, jit, lax, nn, numpy as np, valueAndGrad } from "@jax-js/jax";
+import { W6_PARAMS } from "../lib/data.js";
 import { packageVersion, RELAXED_SIMD_FLAG } from "../lib/machine.js";
 import type {
   F32,
@@ -28,6 +29,7 @@ import type {
   W2Data,
   W3Data,
   W4Data,
+  W6Data,
 } from "../lib/types.js";
 
 type Arr = np.Array;
@@ -237,6 +239,79 @@ function matmulRunner(d: W4Data): MatmulRunner {
   };
 }
 
+type LenetParams = Record<(typeof W6_PARAMS)[number], Arr>;
+
+/**
+ * W6: LeNet-5 as one would write it in JAX: `lax.conv` (NCHW inputs, OIHW filters: PyTorch's
+ * layout is also lax.conv's default), max pooling as `lax.reduceWindow` with `np.max` over 2×2
+ * windows of stride 2 (JAX's `nn.max_pool` is `lax.reduce_window` with `lax.max`), and the whole
+ * step (value-and-grad and the SGD update) in one `jit`.
+ */
+function lenetTrain(d: W6Data): TrainRunner {
+  const { batch: B, size: S, channels: C, classes: K, lr } = d;
+  const shapes: Record<(typeof W6_PARAMS)[number], number[]> = {
+    c1: [6, C, 5, 5],
+    c1b: [6],
+    c2: [16, 6, 5, 5],
+    c2b: [16],
+    f1: [400, 120],
+    f1b: [120],
+    f2: [120, 84],
+    f2b: [84],
+    f3: [84, K],
+    f3b: [K],
+  };
+  const x = np.array(d.x, { shape: [B, C, S, S] });
+  const y = np.array(d.y, { shape: [B], dtype: np.int32 });
+  const initial = (): LenetParams =>
+    Object.fromEntries(
+      W6_PARAMS.map((k) => [k, np.array(d.params[k]!, { shape: shapes[k] })]),
+    ) as LenetParams;
+  const pool = (a: Arr) => lax.reduceWindow(a, (w: Arr) => np.max(w), [2, 2], [2, 2]);
+  const block = (a: Arr, w: Arr, b: Arr, padding: "SAME" | "VALID") =>
+    pool(nn.relu(lax.conv(a, w, [1, 1], padding).add(b.reshape([-1, 1, 1]))));
+  const lossFn = (p: LenetParams, x: Arr, y: Arr): Arr => {
+    const a1 = block(x, p.c1, p.c1b, "SAME");
+    const a2 = block(a1, p.c2, p.c2b, "VALID");
+    const h1 = nn.relu(np.matmul(a2.reshape([B, 400]), p.f1).add(p.f1b));
+    const h2 = nn.relu(np.matmul(h1, p.f2).add(p.f2b));
+    const logits = np.matmul(h2, p.f3).add(p.f3b);
+    return nn
+      .logSoftmax(logits, -1)
+      .mul(nn.oneHot(y, K))
+      .sum()
+      .mul(-1 / B);
+  };
+  const trainStep = jit((p: LenetParams, x: Arr, y: Arr): [Arr, LenetParams] => {
+    const refs = Object.fromEntries(W6_PARAMS.map((k) => [k, p[k].ref])) as LenetParams;
+    const [loss, g] = valueAndGrad(lossFn)(refs, x, y);
+    const next = Object.fromEntries(W6_PARAMS.map((k) => [k, p[k].sub(g[k].mul(lr))])) as LenetParams;
+    return [loss, next];
+  });
+  let params = initial();
+  const disposeParams = () => Object.values(params).forEach((a) => a.dispose());
+  return {
+    reset() {
+      disposeParams();
+      params = initial();
+    },
+    step() {
+      const [loss, next] = trainStep(params, x.ref, y.ref); // consumes the old params
+      params = next;
+      return loss.dataSync()[0]!;
+    },
+    params(): Params {
+      return Object.fromEntries(W6_PARAMS.map((k) => [k, f32(params[k].ref)])) as Params;
+    },
+    dispose() {
+      disposeParams();
+      x.dispose();
+      y.dispose();
+      trainStep.dispose();
+    },
+  };
+}
+
 /** jax-js as is, and in a process with relaxed SIMD on (its code generator then fuses mul+add). */
 function jaxImpl(relaxed: boolean): Impl {
   return {
@@ -269,6 +344,9 @@ function jaxImpl(relaxed: boolean): Impl {
     },
     async w4(d: W4Data) {
       return matmulRunner(d);
+    },
+    async w6(d: W6Data) {
+      return lenetTrain(d);
     },
   };
 }

@@ -17,8 +17,9 @@ import type {
   W2Data,
   W3Data,
   W4Data,
+  W6Data,
 } from "../lib/types.js";
-import { cloneParams } from "../lib/data.js";
+import { cloneParams, W6_PARAMS } from "../lib/data.js";
 
 /** C[m×n] = A[m×k] · B[k×n] (C is overwritten). */
 function matmul(a: F32, b: F32, c: F32, m: number, k: number, n: number): void {
@@ -297,6 +298,231 @@ export function rnnTrain(d: W2Data): TrainRunner {
   };
 }
 
+/** The positions i of an output axis whose input position i + k − pad falls inside [0, n). */
+function validRange(k: number, pad: number, n: number, out: number): [number, number] {
+  return [Math.max(0, pad - k), Math.min(out, n + pad - k)];
+}
+
+/**
+ * out[b, o, i, j] = bias[o] + Σ_c Σ_ki Σ_kj x[b, c, i + ki − pad, j + kj − pad] · w[o, c, ki, kj]
+ * (zero outside the image; stride 1), then ReLU. Shapes: x [B, C, H, W], w [O, C, k, k],
+ * out [B, O, Ho, Wo] with Ho = H + 2·pad − k + 1.
+ */
+function conv2dRelu(
+  x: F32,
+  w: F32,
+  bias: F32,
+  out: F32,
+  dims: { B: number; C: number; H: number; W: number; O: number; k: number; pad: number },
+): void {
+  const { B, C, H, W, O, k, pad } = dims;
+  const Ho = H + 2 * pad - k + 1;
+  const Wo = W + 2 * pad - k + 1;
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < O; o++) {
+      const ob = (b * O + o) * Ho * Wo;
+      out.fill(bias[o]!, ob, ob + Ho * Wo);
+      for (let c = 0; c < C; c++) {
+        const xb = (b * C + c) * H * W;
+        for (let ki = 0; ki < k; ki++) {
+          const [i0, i1] = validRange(ki, pad, H, Ho);
+          for (let kj = 0; kj < k; kj++) {
+            const [j0, j1] = validRange(kj, pad, W, Wo);
+            const wv = w[((o * C + c) * k + ki) * k + kj]!;
+            for (let i = i0; i < i1; i++) {
+              const orow = ob + i * Wo;
+              const xrow = xb + (i + ki - pad) * W + kj - pad;
+              for (let j = j0; j < j1; j++) out[orow + j]! += wv * x[xrow + j]!;
+            }
+          }
+        }
+      }
+      for (let i = ob; i < ob + Ho * Wo; i++) if (!(out[i]! > 0)) out[i] = 0;
+    }
+  }
+}
+
+/**
+ * The gradients of conv2dRelu from dz = dL/d(pre-activation) [B, O, Ho, Wo]: gw and gb
+ * (overwritten) and, unless `dx` is null, dL/dx (overwritten).
+ */
+function conv2dBackward(
+  x: F32,
+  w: F32,
+  dz: F32,
+  gw: F32,
+  gb: F32,
+  dx: F32 | null,
+  dims: { B: number; C: number; H: number; W: number; O: number; k: number; pad: number },
+): void {
+  const { B, C, H, W, O, k, pad } = dims;
+  const Ho = H + 2 * pad - k + 1;
+  const Wo = W + 2 * pad - k + 1;
+  gw.fill(0);
+  gb.fill(0);
+  dx?.fill(0);
+  for (let b = 0; b < B; b++) {
+    for (let o = 0; o < O; o++) {
+      const ob = (b * O + o) * Ho * Wo;
+      for (let i = ob; i < ob + Ho * Wo; i++) gb[o]! += dz[i]!;
+      for (let c = 0; c < C; c++) {
+        const xb = (b * C + c) * H * W;
+        for (let ki = 0; ki < k; ki++) {
+          const [i0, i1] = validRange(ki, pad, H, Ho);
+          for (let kj = 0; kj < k; kj++) {
+            const [j0, j1] = validRange(kj, pad, W, Wo);
+            const wi = ((o * C + c) * k + ki) * k + kj;
+            const wv = w[wi]!;
+            let g = 0;
+            for (let i = i0; i < i1; i++) {
+              const orow = ob + i * Wo;
+              const xrow = xb + (i + ki - pad) * W + kj - pad;
+              for (let j = j0; j < j1; j++) {
+                g += dz[orow + j]! * x[xrow + j]!;
+                if (dx) dx[xrow + j]! += dz[orow + j]! * wv;
+              }
+            }
+            gw[wi]! += g;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** 2×2 max pooling, stride 2, of a [BC, H, W] stack; `arg` records where each max came from (the
+ * first of tied maxima, as PyTorch and TensorFlow route the gradient). */
+function maxPool2(a: F32, out: F32, arg: Int32Array, BC: number, H: number, W: number): void {
+  const Ho = H >> 1;
+  const Wo = W >> 1;
+  for (let p = 0; p < BC; p++) {
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        let best = -Infinity;
+        let at = 0;
+        for (let di = 0; di < 2; di++) {
+          for (let dj = 0; dj < 2; dj++) {
+            const idx = (p * H + 2 * i + di) * W + 2 * j + dj;
+            if (a[idx]! > best) {
+              best = a[idx]!;
+              at = idx;
+            }
+          }
+        }
+        const o = (p * Ho + i) * Wo + j;
+        out[o] = best;
+        arg[o] = at;
+      }
+    }
+  }
+}
+
+/** dz = dL/d(pre-activation) of a ReLU layer whose pooled outputs have gradient `dout`: routed to
+ * the max of each window, then masked by relu'(z) (0 where the activation `a` is 0). */
+function maxPool2ReluBackward(dout: F32, arg: Int32Array, a: F32, dz: F32): void {
+  dz.fill(0);
+  for (let o = 0; o < dout.length; o++) dz[arg[o]!]! += dout[o]!;
+  for (let i = 0; i < dz.length; i++) if (!(a[i]! > 0)) dz[i] = 0;
+}
+
+/** da[m×k] = dz[m×n] · W[k×n]ᵀ (dot products of contiguous rows), masked by relu'(a) if `relu`. */
+function denseInputGrad(
+  dz: F32,
+  w: F32,
+  a: F32,
+  da: F32,
+  m: number,
+  k: number,
+  n: number,
+  relu: boolean,
+): void {
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      if (relu && !(a[i * k + p]! > 0)) {
+        da[i * k + p] = 0;
+        continue;
+      }
+      let s = 0;
+      for (let j = 0; j < n; j++) s += dz[i * n + j]! * w[p * n + j]!;
+      da[i * k + p] = s;
+    }
+  }
+}
+
+/**
+ * W6: LeNet-5 with direct loops: the convolutions as sums over (channel, tap) of shifted rows, the
+ * pooling with the position of each max kept for the backward pass, the dense layers as in W1.
+ */
+export function lenetTrain(d: W6Data): TrainRunner {
+  const { batch: B, size: S, channels: C0, classes: K, lr, x, y } = d;
+  let p = cloneParams(d.params);
+  const conv1 = { B, C: C0, H: S, W: S, O: 6, k: 5, pad: 2 }; // → [B, 6, 28, 28]
+  const S1 = S / 2; // 14
+  const conv2 = { B, C: 6, H: S1, W: S1, O: 16, k: 5, pad: 0 }; // → [B, 16, 10, 10]
+  const S2 = S1 - 4; // 10
+  const F = 16 * (S2 / 2) ** 2; // 400
+  const a1 = new Float32Array(B * 6 * S * S);
+  const p1 = new Float32Array(B * 6 * S1 * S1);
+  const arg1 = new Int32Array(p1.length);
+  const a2 = new Float32Array(B * 16 * S2 * S2);
+  const p2 = new Float32Array(B * F); // [B, 16, 5, 5] = the flattened [B, 400]
+  const arg2 = new Int32Array(p2.length);
+  const h1 = new Float32Array(B * 120);
+  const h2 = new Float32Array(B * 84);
+  const logits = new Float32Array(B * K);
+  const dl = new Float32Array(B * K);
+  const dh2 = new Float32Array(B * 84);
+  const dh1 = new Float32Array(B * 120);
+  const dp2 = new Float32Array(p2.length);
+  const dz2 = new Float32Array(a2.length);
+  const dp1 = new Float32Array(p1.length);
+  const dz1 = new Float32Array(a1.length);
+  const g: Params = cloneParams(d.params);
+
+  function step(): number {
+    const P = p as Record<(typeof W6_PARAMS)[number], F32>;
+    const G = g as Record<(typeof W6_PARAMS)[number], F32>;
+    // forward
+    conv2dRelu(x, P.c1, P.c1b, a1, conv1);
+    maxPool2(a1, p1, arg1, B * 6, S, S);
+    conv2dRelu(p1, P.c2, P.c2b, a2, conv2);
+    maxPool2(a2, p2, arg2, B * 16, S2, S2);
+    dense(p2, P.f1, P.f1b, h1, B, F, 120, true);
+    dense(h1, P.f2, P.f2b, h2, B, 120, 84, true);
+    dense(h2, P.f3, P.f3b, logits, B, 84, K, false);
+    const loss = softmaxCrossEntropy(logits, y, B, K, dl);
+    // backward
+    matmulTN(h2, dl, G.f3, B, 84, K);
+    sumRows(dl, G.f3b, B, K);
+    denseInputGrad(dl, P.f3, h2, dh2, B, 84, K, true);
+    matmulTN(h1, dh2, G.f2, B, 120, 84);
+    sumRows(dh2, G.f2b, B, 84);
+    denseInputGrad(dh2, P.f2, h1, dh1, B, 120, 84, true);
+    matmulTN(p2, dh1, G.f1, B, F, 120);
+    sumRows(dh1, G.f1b, B, 120);
+    denseInputGrad(dh1, P.f1, p2, dp2, B, F, 120, false);
+    maxPool2ReluBackward(dp2, arg2, a2, dz2);
+    conv2dBackward(p1, P.c2, dz2, G.c2, G.c2b, dp1, conv2);
+    maxPool2ReluBackward(dp1, arg1, a1, dz1);
+    conv2dBackward(x, P.c1, dz1, G.c1, G.c1b, null, conv1);
+    // SGD
+    for (const k of W6_PARAMS) {
+      const w = P[k];
+      const gk = G[k];
+      for (let i = 0; i < w.length; i++) w[i]! -= lr * gk[i]!;
+    }
+    return loss;
+  }
+
+  return {
+    reset: () => {
+      p = cloneParams(d.params);
+    },
+    step,
+    params: (): Params => cloneParams(p),
+  };
+}
+
 export function mlpInfer(d: W3Data): InferRunner {
   const { inDim, hidden, classes } = d;
   const p = cloneParams(d.params);
@@ -346,5 +572,8 @@ export const plainJs: Impl = {
   },
   async w4(data: W4Data) {
     return matmulRunner(data);
+  },
+  async w6(data: W6Data) {
+    return lenetTrain(data);
   },
 };

@@ -28,7 +28,9 @@ import type {
   W2Data,
   W3Data,
   W4Data,
+  W6Data,
 } from "../lib/types.js";
+import { W6_PARAMS } from "../lib/data.js";
 
 type Backend = "wasm" | "cpu";
 
@@ -199,6 +201,145 @@ async function matmulRunner(backend: Backend, d: W4Data): Promise<MatmulRunner> 
   };
 }
 
+/** [N, C, H, W] → [N, H, W, C] (PyTorch's layout to TensorFlow's). */
+function nchwToNhwc(a: F32, N: number, C: number, H: number, W: number): F32 {
+  const out = new Float32Array(a.length);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < H * W; i++) out[(n * H * W + i) * C + c] = a[(n * C + c) * H * W + i]!;
+  return out;
+}
+
+/** Filters [O, C, k, k] → [k, k, C, O] (`inverse`: back). */
+function oihwToHwio(a: F32, O: number, C: number, k: number, inverse = false): F32 {
+  const out = new Float32Array(a.length);
+  for (let o = 0; o < O; o++)
+    for (let c = 0; c < C; c++)
+      for (let t = 0; t < k * k; t++) {
+        const oihw = (o * C + c) * k * k + t;
+        const hwio = (t * C + c) * O + o;
+        if (inverse) out[oihw] = a[hwio]!;
+        else out[hwio] = a[oihw]!;
+      }
+  return out;
+}
+
+/** The rows of the first dense layer [C·H·W, n] in the order an NHWC flatten produces, (h, w, c)
+ * instead of (c, h, w) (`inverse`: back). */
+function flattenRowsToHwc(a: F32, C: number, HW: number, n: number, inverse = false): F32 {
+  const out = new Float32Array(a.length);
+  for (let c = 0; c < C; c++)
+    for (let i = 0; i < HW; i++) {
+      const chw = (c * HW + i) * n;
+      const hwc = (i * C + c) * n;
+      if (inverse) out.set(a.subarray(hwc, hwc + n), chw);
+      else out.set(a.subarray(chw, chw + n), hwc);
+    }
+  return out;
+}
+
+/**
+ * W6 as a TensorFlow.js user writes LeNet-5: NHWC images, HWIO filters, `tf.conv2d`,
+ * `tf.maxPool`, and `optimizer.minimize`. The data and parameters are converted from PyTorch's
+ * layout once, outside the timing, and back for the check.
+ *
+ * On the wasm backend `tf.conv2d` cannot be trained: tfjs-backend-wasm 4.22 registers Conv2D and
+ * Conv2DBackpropInput but no Conv2DBackpropFilter kernel, so `minimize` throws "Kernel
+ * 'Conv2DBackpropFilter' not registered for backend 'wasm'". There the convolutions are written
+ * as `tf.conv3d` over a depth of 1, the same arithmetic, whose three kernels (Conv3D,
+ * Conv3DBackpropInputV2, Conv3DBackpropFilterV2) the wasm backend has.
+ */
+async function lenetTrain(backend: Backend, d: W6Data): Promise<TrainRunner> {
+  await use(backend);
+  const { batch: B, size: S, channels: C, classes: K } = d;
+  const x = tf.tensor4d(nchwToNhwc(d.x, B, C, S, S), [B, S, S, C]);
+  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(d.y, "int32"), K), "float32"));
+  const toTf: Record<string, (a: F32) => F32> = {
+    c1: (a) => oihwToHwio(a, 6, C, 5),
+    c2: (a) => oihwToHwio(a, 16, 6, 5),
+    f1: (a) => flattenRowsToHwc(a, 16, 25, 120),
+  };
+  const fromTf: Record<string, (a: F32) => F32> = {
+    c1: (a) => oihwToHwio(a, 6, C, 5, true),
+    c2: (a) => oihwToHwio(a, 16, 6, 5, true),
+    f1: (a) => flattenRowsToHwc(a, 16, 25, 120, true),
+  };
+  const shapes: Record<string, number[]> = {
+    c1: [5, 5, C, 6],
+    c1b: [6],
+    c2: [5, 5, 6, 16],
+    c2b: [16],
+    f1: [400, 120],
+    f1b: [120],
+    f2: [120, 84],
+    f2b: [84],
+    f3: [84, K],
+    f3b: [K],
+  };
+  const initial = (k: string) => tf.tensor((toTf[k] ?? ((a: F32) => a))(d.params[k]!), shapes[k]);
+  const vars: Record<string, tf.Variable> = {};
+  for (const k of W6_PARAMS) {
+    const init = initial(k);
+    vars[k] = tf.variable(init);
+    init.dispose();
+  }
+  const v = vars as Record<(typeof W6_PARAMS)[number], tf.Variable>;
+  const varList = W6_PARAMS.map((k) => vars[k]!);
+  const opt = tf.train.sgd(d.lr);
+  const conv = (input: tf.Tensor4D, filter: tf.Variable, pad: "same" | "valid"): tf.Tensor4D => {
+    if (backend === "cpu") return tf.conv2d(input, filter as tf.Tensor4D, 1, pad);
+    const [n, h, w, c] = input.shape;
+    const [k, , , o] = filter.shape as number[];
+    const out = tf.conv3d(
+      input.reshape<tf.Tensor5D>([n, 1, h, w, c]),
+      filter.reshape<tf.Tensor5D>([1, k!, k!, c, o!]),
+      1,
+      pad,
+    );
+    const [, , ho, wo] = out.shape;
+    return out.reshape<tf.Tensor4D>([n, ho, wo, o!]);
+  };
+  const block = (input: tf.Tensor4D, filter: tf.Variable, bias: tf.Variable, pad: "same" | "valid") =>
+    tf.maxPool(tf.relu(tf.add<tf.Tensor4D>(conv(input, filter, pad), bias)), 2, 2, "valid");
+  const lossFn = (): tf.Scalar => {
+    const a1 = block(x, v.c1, v.c1b, "same");
+    const a2 = block(a1, v.c2, v.c2b, "valid");
+    const h1 = tf.relu(tf.add(tf.matMul(a2.reshape([B, 400]), v.f1), v.f1b));
+    const h2 = tf.relu(tf.add(tf.matMul(h1, v.f2), v.f2b));
+    const logits = tf.add(tf.matMul(h2, v.f3), v.f3b);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar; // mean over the batch
+  };
+  return {
+    ...(backend === "wasm"
+      ? {
+          notes: [
+            "convolutions as tf.conv3d over a depth of 1 (the wasm backend has no Conv2DBackpropFilter)",
+          ],
+        }
+      : {}),
+    reset() {
+      tf.tidy(() => {
+        for (const k of W6_PARAMS) vars[k]!.assign(initial(k));
+      });
+    },
+    step() {
+      const loss = opt.minimize(lossFn, true, varList)!;
+      const value = loss.dataSync()[0]!;
+      loss.dispose();
+      return value;
+    },
+    params(): Params {
+      const out: Params = {};
+      for (const k of W6_PARAMS) out[k] = (fromTf[k] ?? ((a: F32) => a))(copy(vars[k]!));
+      return out;
+    },
+    dispose() {
+      tf.dispose([x, labels, ...varList]);
+      opt.dispose();
+    },
+  };
+}
+
 function tfjsImpl(backend: Backend): Impl {
   return {
     id: `tfjs-${backend}`,
@@ -222,6 +363,7 @@ function tfjsImpl(backend: Backend): Impl {
     w2: (d: W2Data) => rnnTrain(backend, d),
     w3: (d: W3Data) => mlpInfer(backend, d),
     w4: (d: W4Data) => matmulRunner(backend, d),
+    w6: (d: W6Data) => lenetTrain(backend, d),
     async teardown() {
       tf.disposeVariables();
     },

@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Model, ModelBuilder, Optimizer, Tensor } from "../../compiler/index.js";
-import { makeW1Data, makeW2Data, makeW3Data } from "../lib/data.js";
+import { makeW1Data, makeW2Data, makeW3Data, makeW6Data, W6_PARAMS } from "../lib/data.js";
 import { RELAXED_SIMD_FLAG } from "../lib/machine.js";
 import type {
   Impl,
@@ -31,6 +31,7 @@ import type {
   W2Data,
   W3Data,
   W4Data,
+  W6Data,
 } from "../lib/types.js";
 
 interface PlanLike {
@@ -48,7 +49,11 @@ interface CompiledLike {
 
 export interface CompilerApi {
   model(name: string, build: (m: ModelBuilder) => void): Model;
-  nn: { softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor };
+  nn: {
+    softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor;
+    conv2d(x: Tensor, W: Tensor, bias?: Tensor, options?: { padding?: number }): Tensor;
+    maxPool2d(x: Tensor, window: number): Tensor;
+  };
   optim: { sgd(lr: number): Optimizer };
   compile?: (
     m: Model,
@@ -200,6 +205,37 @@ export function w3Spec(d: Pick<W3Data, "inDim" | "hidden" | "classes">): Spec {
   };
 }
 
+/** W6: LeNet-5 in PyTorch's layout, written as one would in the DSL (nn.conv2d, nn.maxPool2d). */
+export function w6Spec(d: Pick<W6Data, "batch" | "size" | "channels" | "classes" | "lr">): Spec {
+  const { batch: B, size: S, channels: C, classes: K, lr } = d;
+  return {
+    key: `w6-lenet-train-${B}x${C}x${S}x${S}x${K}-sgd${lr}`,
+    build: (api) => ({
+      model: api.model("bench_w6_lenet_train", (m) => {
+        const x = m.input("x", [B, C, S, S]);
+        const y = m.input("y", [B], "i32");
+        const c1 = m.param("c1", [6, C, 5, 5]);
+        const c1b = m.param("c1b", [6]);
+        const c2 = m.param("c2", [16, 6, 5, 5]);
+        const c2b = m.param("c2b", [16]);
+        const f1 = m.param("f1", [400, 120]);
+        const f1b = m.param("f1b", [120]);
+        const f2 = m.param("f2", [120, 84]);
+        const f2b = m.param("f2b", [84]);
+        const f3 = m.param("f3", [84, K]);
+        const f3b = m.param("f3b", [K]);
+        const h1 = api.nn.maxPool2d(api.nn.conv2d(x, c1, c1b, { padding: 2 }).relu(), 2);
+        const h2 = api.nn.maxPool2d(api.nn.conv2d(h1, c2, c2b).relu(), 2);
+        const h3 = h2.reshape([B, 400]).matmul(f1).add(f1b).relu();
+        const h4 = h3.matmul(f2).add(f2b).relu();
+        const logits = h4.matmul(f3).add(f3b);
+        m.loss(api.nn.softmaxCrossEntropy(logits, y)); // mean over the batch
+      }),
+      optimizer: api.optim.sgd(lr),
+    }),
+  };
+}
+
 export function w4Spec(n: number): Spec {
   return {
     key: `w4-matmul-${n}`,
@@ -330,6 +366,7 @@ async function trainRunner(
 
 const mlpTrain = (d: W1Data, v: Variant) => trainRunner(w1Spec(d), v, d, ["W1", "b1", "W2", "b2"]);
 const rnnTrain = (d: W2Data, v: Variant) => trainRunner(w2Spec(d), v, d, ["Wx", "Wh", "bh", "Wy", "by"]);
+const lenetTrain = (d: W6Data, v: Variant) => trainRunner(w6Spec(d), v, d, W6_PARAMS);
 
 async function mlpInfer(d: W3Data, v: Variant): Promise<InferRunner & { notes: string[] }> {
   const { net, notes } = await load(w3Spec(d), v);
@@ -409,6 +446,7 @@ function wasmgradImpl(v: Variant): Impl {
         w3Spec(makeW3Data()),
         w4Spec(256),
         w4Spec(512),
+        w6Spec(makeW6Data()),
       ];
       // every variant at once, so that one cache serves all the wasmgrad rows
       for (const spec of specs) {
@@ -453,6 +491,7 @@ function wasmgradImpl(v: Variant): Impl {
     w2: (d: W2Data) => rnnTrain(d, v),
     w3: (d: W3Data) => mlpInfer(d, v),
     w4: (d: W4Data) => matmulRunner(d, v),
+    w6: (d: W6Data) => lenetTrain(d, v),
     async teardown() {
       if (ownsCache && cacheDir) {
         rmSync(cacheDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
  * Seeded benchmark data. Everything is generated once per run and the same typed arrays are handed
  * to every implementation (the native peer gets them through a binary file).
  */
-import type { F32, Params, W1Data, W2Data, W3Data, W4Data } from "./types.js";
+import type { F32, Params, W1Data, W2Data, W3Data, W4Data, W6Data } from "./types.js";
 
 /** mulberry32: a small, well-mixed 32-bit PRNG. Returns floats in [0, 1) with 24-bit resolution
  * (exact in f32). */
@@ -102,6 +102,43 @@ export function makeW4Data(n: number, seed = SEED): W4Data {
   const rand = prng(seed ^ (0x0400 + n));
   return { n, a: uniform(rand, n * n, -1, 1), b: uniform(rand, n * n, -1, 1) };
 }
+
+/**
+ * W6 lenet-train: x uniform in [0, 1] (pixel-like), y uniform in [0, 10); every weight Xavier/Glorot
+ * uniform with PyTorch's fans for a convolution (fan in C·k·k, fan out O·k·k), biases U(±0.1);
+ * drawn in the order of W6Data.params.
+ */
+export function makeW6Data(seed = SEED): W6Data {
+  const rand = prng(seed ^ 0x0006);
+  const batch = 32;
+  const size = 28;
+  const channels = 1;
+  const classes = 10;
+  const x = uniform(rand, batch * channels * size * size, 0, 1);
+  const y = new Int32Array(batch);
+  for (let i = 0; i < batch; i++) y[i] = Math.floor(rand() * classes);
+  const conv = (o: number, c: number, k: number) => {
+    const a = Math.sqrt(6 / (c * k * k + o * k * k));
+    return uniform(rand, o * c * k * k, -a, a);
+  };
+  const bias = (n: number) => uniform(rand, n, -0.1, 0.1);
+  const params: Params = {
+    c1: conv(6, channels, 5),
+    c1b: bias(6),
+    c2: conv(16, 6, 5),
+    c2b: bias(16),
+    f1: xavier(rand, 400, 120),
+    f1b: bias(120),
+    f2: xavier(rand, 120, 84),
+    f2b: bias(84),
+    f3: xavier(rand, 84, classes),
+    f3b: bias(classes),
+  };
+  return { batch, size, channels, classes, lr: 0.1, x, y, params };
+}
+
+/** The parameter names of W6, in the order of W6Data.params. */
+export const W6_PARAMS = ["c1", "c1b", "c2", "c2b", "f1", "f1b", "f2", "f2b", "f3", "f3b"] as const;
 
 /** Deep copy of a parameter set. */
 export function cloneParams(p: Params): Params {

@@ -3,7 +3,7 @@
  * In-process peers run this in a fresh child process (bench/lib/worker.ts) so that no peer runs
  * in a JIT or heap state shaped by another; the native peer runs its own process.
  */
-import { makeW1Data, makeW2Data, makeW3Data, makeW4Data } from "./data.js";
+import { makeW1Data, makeW2Data, makeW3Data, makeW4Data, makeW6Data } from "./data.js";
 import { measure, syncBody, type Body } from "./timing.js";
 import {
   isExternal,
@@ -18,6 +18,7 @@ import {
   type W2Data,
   type W3Data,
   type W4Data,
+  type W6Data,
 } from "./types.js";
 import type { Workload } from "./workloads.js";
 
@@ -25,7 +26,8 @@ export type WorkloadData =
   | { readonly group: "W1"; readonly data: W1Data }
   | { readonly group: "W2"; readonly data: W2Data }
   | { readonly group: "W3"; readonly data: W3Data }
-  | { readonly group: "W4"; readonly data: W4Data };
+  | { readonly group: "W4"; readonly data: W4Data }
+  | { readonly group: "W6"; readonly data: W6Data };
 
 export type CheckValues = TrainCheck | F32[] | F32;
 
@@ -46,6 +48,8 @@ export function workloadData(w: Workload): WorkloadData {
       return { group: "W3", data: makeW3Data() };
     case "W4":
       return { group: "W4", data: makeW4Data(w.id === "W4-256" ? 256 : 512) };
+    case "W6":
+      return { group: "W6", data: makeW6Data() };
   }
 }
 
@@ -53,7 +57,7 @@ export function workloadData(w: Workload): WorkloadData {
 export function fingerprint(wd: WorkloadData): string {
   const d = wd.data;
   const arrays: ArrayBufferView[] =
-    wd.group === "W1" || wd.group === "W2"
+    wd.group === "W1" || wd.group === "W2" || wd.group === "W6"
       ? [wd.data.x, wd.data.y, ...Object.values(wd.data.params)]
       : wd.group === "W3"
         ? [...wd.data.inputs, ...Object.values(wd.data.params)]
@@ -77,10 +81,12 @@ export function supports(impl: Impl, w: Workload): boolean {
       return !!impl.w3;
     case "W4":
       return !!impl.w4;
+    case "W6":
+      return !!impl.w6;
   }
 }
 
-/** W1 and W2: losses of steps 1–3 and the parameters after step 1 from a fresh state, then the
+/** W1, W2 and W6: losses of steps 1–3 and the parameters after step 1 from a fresh state, then the
  * timing with the parameters reset before each repeat. */
 async function runTrain(p: TrainRunner | External<TrainCheck>, plan: TimingPlan): Promise<RawOutcome> {
   if (isExternal<TrainCheck>(p)) return { check: p.check, measurement: p.measurement };
@@ -147,6 +153,7 @@ async function runW4(impl: Impl, d: W4Data, plan: TimingPlan): Promise<RawOutcom
 
 const runW1 = async (impl: Impl, d: W1Data, plan: TimingPlan) => runTrain(await impl.w1!(d, plan), plan);
 const runW2 = async (impl: Impl, d: W2Data, plan: TimingPlan) => runTrain(await impl.w2!(d, plan), plan);
+const runW6 = async (impl: Impl, d: W6Data, plan: TimingPlan) => runTrain(await impl.w6!(d, plan), plan);
 
 export function runWorkload(impl: Impl, wd: WorkloadData, plan: TimingPlan): Promise<RawOutcome> {
   switch (wd.group) {
@@ -158,5 +165,7 @@ export function runWorkload(impl: Impl, wd: WorkloadData, plan: TimingPlan): Pro
       return runW3(impl, wd.data, plan);
     case "W4":
       return runW4(impl, wd.data, plan);
+    case "W6":
+      return runW6(impl, wd.data, plan);
   }
 }

@@ -75,7 +75,30 @@ export interface W4Data {
   readonly b: F32;
 }
 
-/** A training-step runner (W1, W2). */
+/**
+ * W6 lenet-train: LeNet-5 (with ReLU and max pooling, as it is written today) on MNIST-sized
+ * images, PyTorch's layout (NCHW inputs, OIHW filters, x·W dense layers):
+ *   x [B, 1, 28, 28] → conv 6 × 5×5, padding 2 → relu → max pool 2 → [B, 6, 14, 14]
+ *     → conv 16 × 5×5 → relu → max pool 2 → [B, 16, 5, 5] → flatten (c, h, w) → 400
+ *     → dense 120 relu → dense 84 relu → dense 10; softmax cross-entropy (mean), SGD(lr).
+ */
+export interface W6Data {
+  readonly batch: number;
+  /** Image side (28) and channels (1). */
+  readonly size: number;
+  readonly channels: number;
+  readonly classes: number;
+  readonly lr: number;
+  /** [batch, channels, size, size] */
+  readonly x: F32;
+  /** [batch] class ids in [0, classes) */
+  readonly y: I32;
+  /** c1 [6, 1, 5, 5], c1b [6], c2 [16, 6, 5, 5], c2b [16], f1 [400, 120], f1b [120], f2 [120, 84],
+   * f2b [84], f3 [84, 10], f3b [10]. */
+  readonly params: Params;
+}
+
+/** A training-step runner (W1, W2, W6). */
 export interface TrainRunner {
   /** Restores the initial parameters (not timed). */
   reset(): void;
@@ -125,7 +148,7 @@ export interface Measurement {
   readonly cpuShare?: number;
 }
 
-/** Check values of the training protocol (W1, W2): losses of steps 1..3 and the parameters after
+/** Check values of the training protocol (W1, W2, W6): losses of steps 1..3 and the parameters after
  * step 1. */
 export interface TrainCheck {
   readonly losses: readonly number[];
@@ -145,6 +168,7 @@ export type W1Prepared = TrainRunner | External<W1Check>;
 export type W2Prepared = TrainRunner | External<W2Check>;
 export type W3Prepared = InferRunner | External<F32[]>;
 export type W4Prepared = MatmulRunner | External<F32>;
+export type W6Prepared = TrainRunner | External<TrainCheck>;
 
 export interface SetupResult {
   /** Lines describing how the peer is configured (backend, SIMD, threads, versions). */
@@ -165,6 +189,7 @@ export interface Impl {
   w2?(data: W2Data, plan: TimingPlan): Promise<W2Prepared>;
   w3?(data: W3Data, plan: TimingPlan): Promise<W3Prepared>;
   w4?(data: W4Data, plan: TimingPlan): Promise<W4Prepared>;
+  w6?(data: W6Data, plan: TimingPlan): Promise<W6Prepared>;
   teardown?(): Promise<void>;
 }
 
