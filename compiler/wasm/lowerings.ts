@@ -157,9 +157,10 @@ const accumulate = {
 };
 
 /**
- * col2im: zeroes the images, then adds each tap's columns (i, j) into the image positions it read,
- * one strided map per tap over [N, C, oh, ow]. Within a tap no two windows share a position, so
- * each map reads and writes distinct elements; the taps run in the order of the op's definition.
+ * col2im: zeroes the images, then one strided map over [N, C, k, l, oh, ow] adds each column
+ * element into the image position it was read from. Taps of one window overlap, but the map runs
+ * its iterations in order, so each position sums its parts tap by tap as the op's definition does;
+ * within one tap no two windows share a position, so the 4 lanes of a vector never collide.
  */
 const col2im: KernelLowering = (c, node, [g], out) => {
   const { kernel, stride } = node.attrs as unknown as Col2imAttrs;
@@ -168,23 +169,11 @@ const col2im: KernelLowering = (c, node, [g], out) => {
   const [sh, sw] = stride;
   const P = g!.shape[2]!;
   const ow = Math.floor((W - l) / sw) + 1;
-  const shape = [N, C, P / ow, ow];
+  const shape = [N, C, k, l, P / ow, ow];
   c.f.emit(c.f.memfill(c.f.c32(out.offset), c.f.c32(0), c.f.c32(N * C * H * W * 4)));
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < l; j++) {
-      const dst: Access = {
-        base: out.offset + 4 * (i * W + j),
-        strides: [C * H * W, H * W, sh * W, sw],
-        dtype: "f32",
-      };
-      const cols: Access = {
-        base: g!.offset + 4 * (i * l + j) * P,
-        strides: [C * k * l * P, k * l * P, ow, 1],
-        dtype: "f32",
-      };
-      emitMap(c.f, shape, dst, [dst, cols], accumulate, c.target.simd);
-    }
-  }
+  const dst: Access = { base: out.offset, strides: [C * H * W, H * W, W, 1, sh * W, sw], dtype: "f32" };
+  const cols: Access = { base: g!.offset, strides: contiguousStrides(shape), dtype: "f32" };
+  emitMap(c.f, shape, dst, [dst, cols], accumulate, c.target.simd);
 };
 
 const kernel = (k: KernelLowering): Lowering => ({ kernel: k });
