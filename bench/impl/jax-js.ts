@@ -54,6 +54,56 @@ function f32(a: Arr): F32 {
   return new Float32Array(a.dataSync() as Float32Array); // consumes the reference
 }
 
+type ParamArrays<K extends string> = Record<K, Arr>;
+
+/**
+ * The training runner of W1, W2 and W6: the params are a record of arrays named `names`, and one
+ * `jit` runs the whole SGD step, `[loss, params] = step(params, x, y)` (it consumes the old params;
+ * the inputs, used again, are passed as `.ref`).
+ */
+function sgdRunner<K extends string>(
+  names: readonly K[],
+  initial: () => ParamArrays<K>,
+  lossFn: (p: ParamArrays<K>, x: Arr, y: Arr) => Arr,
+  lr: number,
+  x: Arr,
+  y: Arr,
+): TrainRunner {
+  type Tree = Record<string, Arr>; // jax-js's pytree types do not map a generic record
+  const pick = (f: (k: K) => Arr): Tree => Object.fromEntries(names.map((k) => [k, f(k)]));
+  const loss = lossFn as (p: Tree, x: Arr, y: Arr) => Arr;
+  const trainStep = jit((p: Tree, x: Arr, y: Arr): [Arr, Tree] => {
+    const [value, g] = valueAndGrad(loss)(
+      pick((k) => p[k]!.ref),
+      x,
+      y,
+    );
+    return [value, pick((k) => p[k]!.sub(g[k]!.mul(lr)))];
+  });
+  let params = initial();
+  const disposeParams = () => names.forEach((k) => params[k].dispose());
+  return {
+    reset() {
+      disposeParams();
+      params = initial();
+    },
+    step() {
+      const [value, next] = trainStep(params, x.ref, y.ref); // consumes the old params
+      params = next as ParamArrays<K>;
+      return value.dataSync()[0]!;
+    },
+    params(): Params {
+      return Object.fromEntries(names.map((k) => [k, f32(params[k].ref)]));
+    },
+    dispose() {
+      disposeParams();
+      x.dispose();
+      y.dispose();
+      trainStep.dispose();
+    },
+  };
+}
+
 function mlpTrain(d: W1Data): TrainRunner {
   const { batch: B, inDim: D, hidden: H, classes: C, lr } = d;
   const x = np.array(d.x, { shape: [B, D] });
@@ -74,45 +124,7 @@ function mlpTrain(d: W1Data): TrainRunner {
       .sum()
       .mul(-1 / B);
   };
-  const trainStep = jit((p: MlpParams, x: Arr, y: Arr): [Arr, MlpParams] => {
-    const [loss, g] = valueAndGrad(lossFn)({ W1: p.W1.ref, b1: p.b1.ref, W2: p.W2.ref, b2: p.b2.ref }, x, y);
-    return [
-      loss,
-      {
-        W1: p.W1.sub(g.W1.mul(lr)),
-        b1: p.b1.sub(g.b1.mul(lr)),
-        W2: p.W2.sub(g.W2.mul(lr)),
-        b2: p.b2.sub(g.b2.mul(lr)),
-      },
-    ];
-  });
-  let params = initial();
-  const disposeParams = () => Object.values(params).forEach((a) => a.dispose());
-  return {
-    reset() {
-      disposeParams();
-      params = initial();
-    },
-    step() {
-      const [loss, next] = trainStep(params, x.ref, y.ref); // consumes the old params
-      params = next;
-      return loss.dataSync()[0]!;
-    },
-    params(): Params {
-      return {
-        W1: f32(params.W1.ref),
-        b1: f32(params.b1.ref),
-        W2: f32(params.W2.ref),
-        b2: f32(params.b2.ref),
-      };
-    },
-    dispose() {
-      disposeParams();
-      x.dispose();
-      y.dispose();
-      trainStep.dispose();
-    },
-  };
+  return sgdRunner(["W1", "b1", "W2", "b2"], initial, lossFn, lr, x, y);
 }
 
 /**
@@ -154,38 +166,7 @@ function rnnTrain(d: W2Data): TrainRunner {
       .sum()
       .mul(-1 / (T * B));
   };
-  const trainStep = jit((p: RnnParams, x: Arr, y: Arr): [Arr, RnnParams] => {
-    const refs = {} as RnnParams;
-    for (const k of RNN_PARAMS) refs[k] = p[k].ref;
-    const [loss, g] = valueAndGrad(lossFn)(refs, x, y);
-    const next = {} as RnnParams;
-    for (const k of RNN_PARAMS) next[k] = p[k].sub(g[k].mul(lr));
-    return [loss, next];
-  });
-  let params = initial();
-  const disposeParams = () => Object.values(params).forEach((a) => a.dispose());
-  return {
-    reset() {
-      disposeParams();
-      params = initial();
-    },
-    step() {
-      const [loss, next] = trainStep(params, x.ref, y.ref); // consumes the old params
-      params = next;
-      return loss.dataSync()[0]!;
-    },
-    params(): Params {
-      const out: Params = {};
-      for (const k of RNN_PARAMS) out[k] = f32(params[k].ref);
-      return out;
-    },
-    dispose() {
-      disposeParams();
-      x.dispose();
-      y.dispose();
-      trainStep.dispose();
-    },
-  };
+  return sgdRunner(RNN_PARAMS, initial, lossFn, lr, x, y);
 }
 
 function mlpInfer(d: W3Data): InferRunner {
@@ -282,34 +263,7 @@ function lenetTrain(d: W6Data): TrainRunner {
       .sum()
       .mul(-1 / B);
   };
-  const trainStep = jit((p: LenetParams, x: Arr, y: Arr): [Arr, LenetParams] => {
-    const refs = Object.fromEntries(W6_PARAMS.map((k) => [k, p[k].ref])) as LenetParams;
-    const [loss, g] = valueAndGrad(lossFn)(refs, x, y);
-    const next = Object.fromEntries(W6_PARAMS.map((k) => [k, p[k].sub(g[k].mul(lr))])) as LenetParams;
-    return [loss, next];
-  });
-  let params = initial();
-  const disposeParams = () => Object.values(params).forEach((a) => a.dispose());
-  return {
-    reset() {
-      disposeParams();
-      params = initial();
-    },
-    step() {
-      const [loss, next] = trainStep(params, x.ref, y.ref); // consumes the old params
-      params = next;
-      return loss.dataSync()[0]!;
-    },
-    params(): Params {
-      return Object.fromEntries(W6_PARAMS.map((k) => [k, f32(params[k].ref)])) as Params;
-    },
-    dispose() {
-      disposeParams();
-      x.dispose();
-      y.dispose();
-      trainStep.dispose();
-    },
-  };
+  return sgdRunner(W6_PARAMS, initial, lossFn, lr, x, y);
 }
 
 /** jax-js as is, and in a process with relaxed SIMD on (its code generator then fuses mul+add). */

@@ -94,9 +94,20 @@ function softmaxCrossEntropy(
   return loss / rows;
 }
 
+/** A training runner over a copy of `initial`, which `step` updates in place and `reset` restores. */
+function paramsRunner(initial: Params, step: (p: Params) => number): TrainRunner {
+  let p = cloneParams(initial);
+  return {
+    reset: () => {
+      p = cloneParams(initial);
+    },
+    step: () => step(p),
+    params: (): Params => cloneParams(p),
+  };
+}
+
 export function mlpTrain(d: W1Data): TrainRunner {
   const { batch: B, inDim: D, hidden: H, classes: C, lr, x, y } = d;
-  let p = cloneParams(d.params);
   const z = new Float32Array(B * H); // pre-activation, then h = relu(z)
   const logits = new Float32Array(B * C);
   const dl = new Float32Array(B * C);
@@ -106,7 +117,7 @@ export function mlpTrain(d: W1Data): TrainRunner {
   const gW2 = new Float32Array(H * C);
   const gb2 = new Float32Array(C);
 
-  function step(): number {
+  function step(p: Params): number {
     const W1 = p.W1!;
     const b1 = p.b1!;
     const W2 = p.W2!;
@@ -160,13 +171,7 @@ export function mlpTrain(d: W1Data): TrainRunner {
     return loss;
   }
 
-  return {
-    reset: () => {
-      p = cloneParams(d.params);
-    },
-    step,
-    params: (): Params => cloneParams(p),
-  };
+  return paramsRunner(d.params, step);
 }
 
 /** C[k×n] = A[m×k]ᵀ · B[m×n] (C is overwritten): i-k-j, the inner loop over a row of B. */
@@ -204,7 +209,6 @@ export function rnnTrain(d: W2Data): TrainRunner {
   const { steps: T, batch: B, inDim: D, hidden: H, classes: V, lr, x, y } = d;
   const TB = T * B;
   const BH = B * H;
-  let p = cloneParams(d.params);
   const hs = new Float32Array((T + 1) * BH); // h_0 (zeros), h_1, ..., h_T
   const hsOut = hs.subarray(BH); // h_1 .. h_T: [T·B, H]
   const logits = new Float32Array(TB * V); // logits, then dlogits
@@ -218,7 +222,7 @@ export function rnnTrain(d: W2Data): TrainRunner {
   const gWy = new Float32Array(H * V);
   const gby = new Float32Array(V);
 
-  function step(): number {
+  function step(p: Params): number {
     const { Wx, Wh, bh, Wy, by } = p as Record<"Wx" | "Wh" | "bh" | "Wy" | "by", F32>;
     // forward: h_{t+1} = tanh(x_t Wx + h_t Wh + bh)
     for (let t = 0; t < T; t++) {
@@ -289,13 +293,7 @@ export function rnnTrain(d: W2Data): TrainRunner {
     return loss;
   }
 
-  return {
-    reset: () => {
-      p = cloneParams(d.params);
-    },
-    step,
-    params: (): Params => cloneParams(p),
-  };
+  return paramsRunner(d.params, step);
 }
 
 /** The positions i of an output axis whose input position i + k − pad falls inside [0, n). */
@@ -455,7 +453,6 @@ function denseInputGrad(
  */
 export function lenetTrain(d: W6Data): TrainRunner {
   const { batch: B, size: S, channels: C0, classes: K, lr, x, y } = d;
-  let p = cloneParams(d.params);
   const conv1 = { B, C: C0, H: S, W: S, O: 6, k: 5, pad: 2 }; // → [B, 6, 28, 28]
   const S1 = S / 2; // 14
   const conv2 = { B, C: 6, H: S1, W: S1, O: 16, k: 5, pad: 0 }; // → [B, 16, 10, 10]
@@ -479,7 +476,7 @@ export function lenetTrain(d: W6Data): TrainRunner {
   const dz1 = new Float32Array(a1.length);
   const g: Params = cloneParams(d.params);
 
-  function step(): number {
+  function step(p: Params): number {
     const P = p as Record<(typeof W6_PARAMS)[number], F32>;
     const G = g as Record<(typeof W6_PARAMS)[number], F32>;
     // forward
@@ -514,13 +511,7 @@ export function lenetTrain(d: W6Data): TrainRunner {
     return loss;
   }
 
-  return {
-    reset: () => {
-      p = cloneParams(d.params);
-    },
-    step,
-    params: (): Params => cloneParams(p),
-  };
+  return paramsRunner(d.params, step);
 }
 
 export function mlpInfer(d: W3Data): InferRunner {
