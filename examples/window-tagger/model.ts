@@ -3,7 +3,8 @@
  * score), with one score per tag instead of one score per window, as in Collobert et al. (2011)'s
  * window approach:
  *
- *   x = [L(w_{t−2}), …, L(w_{t+2}) (, S(suf_{t−2}), …, S(suf_{t+2}), C(case_{t−2}), …)]
+ *   x = [L(w_{t−2}), …, L(w_{t+2}), E_f(f_{t−2}), …, E_f(f_{t+2}) for each feature f
+ *        (, maxpool_letters(conv1d(A(letters of w_{t−2}))), …)]
  *   a = hardtanh(x · W + b)                                             [B, hidden]
  *   s = a · U + c                                                       [B, 12]: s_k, the score of tag k
  *
@@ -15,21 +16,46 @@
  *   pushed down by 1e4, so that it is never the max);
  * - `softmax`: the cross-entropy of softmax(s) (nn.softmaxCrossEntropy), for comparison.
  * Either way the tag predicted is argmax_k s_k: the `scores` output of the forward entry.
- * Dropout (keep < 1) on a, keyed by the i32 input `seed` (the step number).
+ * Dropout (keep < 1) on a, keyed by the i32 input `seed` (the step number). The features (the
+ * tagger's affixes, shape and case: data.ts) are inputs named as in `features`, each with its
+ * table `E_<name>`; the letter convolution (LetterConvolution) is optional.
  */
 import { init, model, nn, type Model } from "../../compiler/index.js";
 
 export type Objective = "margin" | "softmax";
 
+/** An i32 input of one id per window position, with an embedding table of its own. */
+export interface FeatureInput {
+  /** The input's name; the table is the param `E_<name>`. */
+  readonly name: string;
+  /** The number of ids. */
+  readonly size: number;
+  /** The embedding size. */
+  readonly embed: number;
+}
+
+/**
+ * The i32 input `letters` [B, window · length] (each position's `length` letter ids), embedded
+ * (`embed` each), convolved with `filters` filters of `width` letters and max-pooled over the
+ * letters: `filters` features per word position, learned from spelling like the suffixes but
+ * not limited to fixed affixes.
+ */
+export interface LetterConvolution {
+  readonly size: number;
+  readonly length: number;
+  readonly embed: number;
+  readonly width: number;
+  readonly filters: number;
+}
+
 export interface TaggerOptions {
   readonly vocab: number;
   readonly window: number;
   readonly embed: number;
-  /** Suffix vocabulary (0: no suffix feature). */
-  readonly suffixes: number;
-  readonly suffixEmbed: number;
-  /** Size of the case embedding (0: no case feature; 5 case classes, 0 the padding). */
-  readonly caseEmbed?: number;
+  /** The other features of each window position (spelling, case), concatenated after the words. */
+  readonly features: readonly FeatureInput[];
+  /** A character-level convolution over each word's letters (Santos and Zadrozny 2014), if given. */
+  readonly letters?: LetterConvolution;
   readonly hidden: number;
   readonly tags: number;
   readonly objective: Objective;
@@ -45,21 +71,25 @@ export function windowTagger(o: TaggerOptions): Model {
       const words = m.input("words", [B, N], "i32");
       const tags = m.input("tags", [B], "i32");
       const L = m.param("L", [V, M], init.normal(0.1));
-      let x = L.gather(words).reshape([B, N * M]);
+      const parts = [L.gather(words).reshape([B, N * M])];
       let width = N * M;
-      if (o.suffixes > 0) {
-        const suffixes = m.input("suffixes", [B, N], "i32");
-        const S = m.param("S", [o.suffixes, o.suffixEmbed], init.normal(0.1));
-        x = nn.concat([x, S.gather(suffixes).reshape([B, N * o.suffixEmbed])], 1);
-        width += N * o.suffixEmbed;
+      for (const f of o.features) {
+        const ids = m.input(f.name, [B, N], "i32");
+        const E = m.param(`E_${f.name}`, [f.size, f.embed], init.normal(0.1));
+        parts.push(E.gather(ids).reshape([B, N * f.embed]));
+        width += N * f.embed;
       }
-      const CE = o.caseEmbed ?? 0;
-      if (CE > 0) {
-        const cases = m.input("cases", [B, N], "i32");
-        const Cs = m.param("Cs", [5, CE], init.normal(0.1));
-        x = nn.concat([x, Cs.gather(cases).reshape([B, N * CE])], 1);
-        width += N * CE;
+      if (o.letters) {
+        const { size, length: C, embed: dc, width: h, filters: F } = o.letters;
+        const letters = m.input("letters", [B, N * C], "i32");
+        const A = m.param("A", [size, dc], init.normal(0.1));
+        const Wc = m.param("Wc", [h, dc, F]); // Xavier
+        const bc = m.param("bc", [F], init.zeros());
+        const e = A.gather(letters).reshape([B * N, C, dc]);
+        parts.push(nn.maxOverTime(nn.conv1d(e, Wc, bc)).reshape([B, N * F]));
+        width += N * F;
       }
+      const x = parts.length > 1 ? nn.concat(parts, 1) : parts[0]!;
       const W = m.param("W", [width, Hd]); // Xavier
       const b = m.param("b", [Hd]);
       let a = nn.dense(x, W, b).hardTanh();

@@ -4,7 +4,11 @@
  * and McDonald 2012), by its conventions (proper nouns are NOUN, auxiliaries and modals VERB,
  * ordinals ADJ, existential "there" DET, "to" and particles PRT, foreign words X). Decided here:
  * `pn` ("anyone", "nothing") is PRON, the pre-qualifier `abl` ("quite", "such") DET like the
- * other pre-determiners, interjections X (the 12 classes have no INTJ):
+ * other pre-determiners, interjections X (the 12 classes have no INTJ). NLTK's copy of Petrov et
+ * al.'s own Brown map (en-brown.map) differs on three spellings: it has the post-determiner `ap`
+ * ("many", "other", "few", "last") as ADJ and the pre-determiners `abn` ("all", "half") and `abl`
+ * as PRT; here they are DET with the other determiners, `at`, `dt…` and `abx` ("both"), which that
+ * map also has as DET:
  *
  *   NOUN   nn nns np nps nr nrs (common, proper and adverbial nouns; possessives nn$ np$ …)
  *   VERB   vb vbd vbg vbn vbz, md, be bed bedz beg bem ben ber bez, do dod doz, hv hvd hvg hvn hvz
