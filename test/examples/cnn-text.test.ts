@@ -2,16 +2,26 @@
 // Brown file, small dims, a few epochs: seconds) on the default task (informative vs imaginative)
 // and on the 15 categories (with skip-gram initial embeddings), run as users run it and checked on what it prints and writes: both
 // classifiers above the majority-class rate on the held-out files, the summary's numbers parsing
-// and agreeing with the per-class table and each other, a K × K confusion grid per classifier
+// and agreeing with the per-class table and each other (McNemar's counts and p included; the CNN
+// is an ensemble of 2 at --quick, each member reported), a K × K confusion grid per classifier
 // whose counts add up to the test passages (and whose diagonal is the CNN's correct count), and
 // the loss curves.
 // The baseline is also checked on tiny inputs worked out by hand: the bag-of-words features, its
 // logits and loss (interpreter), and a compiled run that learns a two-word rule. And the data
-// decisions: chunking, the split by file, the labels of both tasks.
+// decisions: chunking, the split by file, the labels of both tasks. And the pure pieces of
+// stats.ts (McNemar's exact test on hand-computed binomial tails, the ensemble average, max-norm)
+// and the max-mean pooling.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { interpret, optim } from "../../compiler/index.js";
 import { bagOfWords, chunkWords, classOf, loadBrownPassages, partOf } from "../../examples/cnn-text/data.js";
-import { bowLogistic, cnnText } from "../../examples/cnn-text/model.js";
+import { bowLogistic, cnnText, poolOverTime } from "../../examples/cnn-text/model.js";
+import {
+  averageProbabilities,
+  clipColumnNorms,
+  disagreements,
+  mcnemarExact,
+} from "../../examples/cnn-text/stats.js";
+import { model } from "../../compiler/index.js";
 import type { BrownFile } from "../../examples/lib/brown.js";
 import { build } from "../../examples/lib/wasm.js";
 import { Examples, numberAfter } from "./support.js";
@@ -42,7 +52,12 @@ for (const [task, examples, K] of [
       // the 15-category run starts the CNN's embeddings from skip-gram vectors of its training passages
       expect(out.includes("skip-gram vectors")).toBe(task === "categories");
       expect((out.match(/^baseline epoch +\d+ +train loss .+$/gm) ?? []).length).toBeGreaterThan(0);
-      expect((out.match(/^CNN epoch +\d+ +train loss .+$/gm) ?? []).length).toBeGreaterThan(0);
+      expect((out.match(/^CNN 1 epoch +\d+ +train loss .+$/gm) ?? []).length).toBeGreaterThan(0);
+      // --quick trains an ensemble of 2 CNNs (seeds 1 and 2) and reports each member
+      expect((out.match(/^CNN 2 epoch +\d+ +train loss .+$/gm) ?? []).length).toBeGreaterThan(0);
+      expect(out).toMatch(/^CNN 1 \(seed 1, epoch \d+\): valid accuracy/m);
+      expect(out).toMatch(/^CNN 2 \(seed 2, epoch \d+\): valid accuracy/m);
+      expect(out).toContain("an ensemble of 2");
       const test = /(\d+) test \(\d+\)/.exec(out); // "279 test (93)": passages (files)
       expect(test).not.toBeNull();
       const testPassages = Number(test![1]);
@@ -64,6 +79,15 @@ for (const [task, examples, K] of [
         expect(Number(m![1])).toBeCloseTo((100 * Number(m![2])) / testPassages, 1);
       }
       const diff = numberAfter(summary.slice(summary.indexOf("difference (CNN − baseline):")), "baseline):");
+      // McNemar: the discordant counts differ by the difference in correct passages
+      const mc =
+        /McNemar's exact test on the test passages: (\d+) right only by the CNN, (\d+) only by the baseline, two-sided p = ([\d.e-]+)/.exec(
+          summary,
+        );
+      expect(mc, summary).not.toBeNull();
+      const correct = (line: string) => Number(/test accuracy [\d.]+% \((\d+)\//.exec(line)![1]);
+      expect(Number(mc![1]) - Number(mc![2])).toBe(correct(cnnLine) - correct(baselineLine));
+      expect(Number(mc![3])).toBeCloseTo(mcnemarExact(Number(mc![1]), Number(mc![2])), 1);
       expect(diff).toBeCloseTo(cnn - baseline, 0);
       expect(summary).toContain(
         diff > 0 ? "the CNN beats the baseline" : "the CNN does not beat the baseline",
@@ -87,7 +111,7 @@ for (const [task, examples, K] of [
       expect(cells.slice(0, K * K).reduce((s, v) => s + v, 0)).toBe(testPassages);
       expect(cells.slice(K * K).reduce((s, v) => s + v, 0)).toBe(testPassages);
       // the CNN panel's diagonal is its count of correct passages
-      const cnnCorrect = Number(/CNN \(epoch \d+\).*?test accuracy [\d.]+% \((\d+)\//.exec(out)![1]);
+      const cnnCorrect = Number(/CNN \(epoch \d+[^)]*\).*?test accuracy [\d.]+% \((\d+)\//.exec(out)![1]);
       expect(Array.from({ length: K }, (_, k) => cells[k * K + k]!).reduce((s, v) => s + v, 0)).toBe(
         cnnCorrect,
       );
@@ -140,6 +164,54 @@ describe("the bag-of-words baseline on tiny inputs", () => {
     const logits = net.run({ x, labels }).logits!;
     for (let i = 0; i < 4; i++) expect(logits[2 * i + 1]! > logits[2 * i]! ? 1 : 0).toBe(labels[i]);
     expect(net.params.W![3]! - net.params.W![2]!).toBeGreaterThan(1); // word 1 votes for class 1
+  });
+});
+
+describe("the significance test and the ensemble's pieces", () => {
+  it("McNemar's exact test matches binomial tails worked out by hand", () => {
+    // b = 1, c = 6: n = 7, P[X ≤ 1] = (C(7,0) + C(7,1)) / 2^7 = 8/128, two-sided 0.125
+    expect(mcnemarExact(1, 6)).toBeCloseTo(0.125, 12);
+    expect(mcnemarExact(6, 1)).toBeCloseTo(0.125, 12); // symmetric
+    // b = 0, c = 5: 2 · 1/32 = 0.0625; b = 2, c = 10: 2 · (1 + 12 + 66) / 4096 = 158/4096
+    expect(mcnemarExact(0, 5)).toBeCloseTo(0.0625, 12);
+    expect(mcnemarExact(2, 10)).toBeCloseTo(158 / 4096, 12);
+    // no disagreements or a tie: no evidence either way
+    expect(mcnemarExact(0, 0)).toBe(1);
+    expect(mcnemarExact(4, 4)).toBe(1);
+    // large n stays finite (2^−2000 underflows a double): 1000 vs 1100 is p ≈ 0.03
+    const p = mcnemarExact(1000, 1100);
+    expect(p).toBeGreaterThan(0.02);
+    expect(p).toBeLessThan(0.04);
+    expect(() => mcnemarExact(1.5, 2)).toThrow();
+  });
+
+  it("counts the passages each classifier alone gets right", () => {
+    const labels = [0, 1, 1, 0, 2];
+    expect(disagreements([0, 1, 0, 1, 2], [0, 0, 1, 1, 1], labels)).toEqual({ onlyFirst: 2, onlySecond: 1 });
+  });
+
+  it("averages an ensemble's probabilities and clips output columns to the max-norm", () => {
+    const avg = averageProbabilities([
+      Float32Array.from([1, 0, 0.5, 0.5]),
+      Float32Array.from([0, 1, 0.25, 0.75]),
+    ]);
+    expect(Array.from(avg)).toEqual([0.5, 0.5, 0.375, 0.625]);
+    // U [3 features, 2 classes]: column 0 = (3, 0, 4) has norm 5 → clipped to 2.5; column 1 = (1, 1, 1) kept
+    const U = Float32Array.from([3, 1, 0, 1, 4, 1]);
+    clipColumnNorms(U, 2, 2.5);
+    expect(Array.from(U)).toEqual([1.5, 1, 0, 1, 2, 1]);
+  });
+
+  it("pools a feature map over time into [max, mean] per filter (interpreter)", () => {
+    const pooled = model("pool", (m) => {
+      const c = m.input("c", [1, 3, 2]); // B = 1, T' = 3, F = 2
+      m.output("z", poolOverTime(c, "max-mean"));
+      m.output("max", poolOverTime(c, "max"));
+    });
+    const { outputs } = interpret(pooled.graph, { inputs: { c: [1, 4, 3, 0, 2, 2] }, mode: "eval" });
+    // filter 0 over time: 1, 3, 2 (max 3, mean 2); filter 1: 4, 0, 2 (max 4, mean 2)
+    expect(Array.from(outputs.z!.data)).toEqual([3, 4, 2, 2]);
+    expect(Array.from(outputs.max!.data)).toEqual([3, 4]);
   });
 });
 
