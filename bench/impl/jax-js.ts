@@ -16,7 +16,7 @@
  * validates it (recorded too).
  */
 import { defaultDevice, init, jit, lax, nn, numpy as np, valueAndGrad } from "@jax-js/jax";
-import { W6_PARAMS } from "../lib/data.js";
+import { W6_PARAMS, w6Shapes } from "../lib/data.js";
 import { packageVersion, RELAXED_SIMD_FLAG } from "../lib/machine.js";
 import type {
   F32,
@@ -230,18 +230,7 @@ type LenetParams = Record<(typeof W6_PARAMS)[number], Arr>;
  */
 function lenetTrain(d: W6Data): TrainRunner {
   const { batch: B, size: S, channels: C, classes: K, lr } = d;
-  const shapes: Record<(typeof W6_PARAMS)[number], number[]> = {
-    c1: [6, C, 5, 5],
-    c1b: [6],
-    c2: [16, 6, 5, 5],
-    c2b: [16],
-    f1: [400, 120],
-    f1b: [120],
-    f2: [120, 84],
-    f2b: [84],
-    f3: [84, K],
-    f3b: [K],
-  };
+  const shapes = w6Shapes(d);
   const x = np.array(d.x, { shape: [B, C, S, S] });
   const y = np.array(d.y, { shape: [B], dtype: np.int32 });
   const initial = (): LenetParams =>

@@ -30,7 +30,7 @@ import type {
   W4Data,
   W6Data,
 } from "../lib/types.js";
-import { W6_PARAMS } from "../lib/data.js";
+import { W6_PARAMS, w6Shapes } from "../lib/data.js";
 
 type Backend = "wasm" | "cpu";
 
@@ -44,6 +44,14 @@ async function use(backend: Backend): Promise<void> {
 
 function copy(t: tf.Tensor): F32 {
   return new Float32Array(t.dataSync() as Float32Array); // dataSync may alias backend memory
+}
+
+/** One `optimizer.minimize` step; returns the loss, read back (so the step is complete). */
+function minimizeStep(opt: tf.Optimizer, lossFn: () => tf.Scalar, varList: tf.Variable[]): number {
+  const loss = opt.minimize(lossFn, true, varList)!;
+  const value = loss.dataSync()[0]!;
+  loss.dispose();
+  return value;
 }
 
 async function mlpTrain(backend: Backend, d: W1Data): Promise<TrainRunner> {
@@ -76,12 +84,7 @@ async function mlpTrain(backend: Backend, d: W1Data): Promise<TrainRunner> {
         for (const [k, v] of Object.entries(vars)) v.assign(tf.tensor(d.params[k]!, shapes[k]));
       });
     },
-    step() {
-      const loss = opt.minimize(lossFn, true, varList)!;
-      const value = loss.dataSync()[0]!;
-      loss.dispose();
-      return value;
-    },
+    step: () => minimizeStep(opt, lossFn, varList),
     params(): Params {
       const out: Params = {};
       for (const [k, v] of Object.entries(vars)) out[k] = copy(v);
@@ -134,12 +137,7 @@ async function rnnTrain(backend: Backend, d: W2Data): Promise<TrainRunner> {
         for (const [k, v] of Object.entries(vars)) v.assign(tf.tensor(d.params[k]!, shapes[k]));
       });
     },
-    step() {
-      const loss = opt.minimize(lossFn, true, varList)!;
-      const value = loss.dataSync()[0]!;
-      loss.dispose();
-      return value;
-    },
+    step: () => minimizeStep(opt, lossFn, varList),
     params(): Params {
       const out: Params = {};
       for (const [k, v] of Object.entries(vars)) out[k] = copy(v);
@@ -264,18 +262,10 @@ async function lenetTrain(backend: Backend, d: W6Data): Promise<TrainRunner> {
     c2: (a) => oihwToHwio(a, 16, 6, 5, true),
     f1: (a) => flattenRowsToHwc(a, 16, 25, 120, true),
   };
-  const shapes: Record<string, number[]> = {
-    c1: [5, 5, C, 6],
-    c1b: [6],
-    c2: [5, 5, 6, 16],
-    c2b: [16],
-    f1: [400, 120],
-    f1b: [120],
-    f2: [120, 84],
-    f2b: [84],
-    f3: [84, K],
-    f3b: [K],
-  };
+  // filters in TensorFlow's HWIO layout: [k, k, C, O]
+  const shapes: Record<string, number[]> = Object.fromEntries(
+    Object.entries(w6Shapes(d)).map(([k, s]) => [k, s.length === 4 ? [s[2]!, s[3]!, s[1]!, s[0]!] : s]),
+  );
   const initial = (k: string) => tf.tensor((toTf[k] ?? ((a: F32) => a))(d.params[k]!), shapes[k]);
   const vars: Record<string, tf.Variable> = {};
   for (const k of W6_PARAMS) {
@@ -322,12 +312,7 @@ async function lenetTrain(backend: Backend, d: W6Data): Promise<TrainRunner> {
         for (const k of W6_PARAMS) vars[k]!.assign(initial(k));
       });
     },
-    step() {
-      const loss = opt.minimize(lossFn, true, varList)!;
-      const value = loss.dataSync()[0]!;
-      loss.dispose();
-      return value;
-    },
+    step: () => minimizeStep(opt, lossFn, varList),
     params(): Params {
       const out: Params = {};
       for (const k of W6_PARAMS) out[k] = (fromTf[k] ?? ((a: F32) => a))(copy(vars[k]!));

@@ -140,6 +140,25 @@ export function makeW6Data(seed = SEED): W6Data {
 /** The parameter names of W6, in the order of W6Data.params. */
 export const W6_PARAMS = ["c1", "c1b", "c2", "c2b", "f1", "f1b", "f2", "f2b", "f3", "f3b"] as const;
 
+/** W6's parameter shapes in PyTorch's layout (filters [O, C, k, k], dense weights [in, out]). */
+export function w6Shapes(
+  d: Pick<W6Data, "channels" | "classes">,
+): Record<(typeof W6_PARAMS)[number], number[]> {
+  const { channels: C, classes: K } = d;
+  return {
+    c1: [6, C, 5, 5],
+    c1b: [6],
+    c2: [16, 6, 5, 5],
+    c2b: [16],
+    f1: [400, 120],
+    f1b: [120],
+    f2: [120, 84],
+    f2b: [84],
+    f3: [84, K],
+    f3b: [K],
+  };
+}
+
 /** Deep copy of a parameter set. */
 export function cloneParams(p: Params): Params {
   const out: Params = {};
