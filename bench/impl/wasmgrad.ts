@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Model, ModelBuilder, Optimizer, Tensor } from "../../compiler/index.js";
-import { makeW1Data, makeW2Data, makeW3Data, makeW6Data, W6_PARAMS } from "../lib/data.js";
+import { makeW1Data, makeW2Data, makeW3Data, makeW6Data, W6_PARAMS, w6Shapes } from "../lib/data.js";
 import { RELAXED_SIMD_FLAG } from "../lib/machine.js";
 import type {
   Impl,
@@ -214,16 +214,10 @@ export function w6Spec(d: Pick<W6Data, "batch" | "size" | "channels" | "classes"
       model: api.model("bench_w6_lenet_train", (m) => {
         const x = m.input("x", [B, C, S, S]);
         const y = m.input("y", [B], "i32");
-        const c1 = m.param("c1", [6, C, 5, 5]);
-        const c1b = m.param("c1b", [6]);
-        const c2 = m.param("c2", [16, 6, 5, 5]);
-        const c2b = m.param("c2b", [16]);
-        const f1 = m.param("f1", [400, 120]);
-        const f1b = m.param("f1b", [120]);
-        const f2 = m.param("f2", [120, 84]);
-        const f2b = m.param("f2b", [84]);
-        const f3 = m.param("f3", [84, K]);
-        const f3b = m.param("f3b", [K]);
+        const shapes = w6Shapes(d);
+        const { c1, c1b, c2, c2b, f1, f1b, f2, f2b, f3, f3b } = Object.fromEntries(
+          W6_PARAMS.map((k) => [k, m.param(k, shapes[k])]),
+        ) as Record<(typeof W6_PARAMS)[number], Tensor>;
         const h1 = api.nn.maxPool2d(api.nn.conv2d(x, c1, c1b, { padding: 2 }).relu(), 2);
         const h2 = api.nn.maxPool2d(api.nn.conv2d(h1, c2, c2b).relu(), 2);
         const h3 = h2.reshape([B, 400]).matmul(f1).add(f1b).relu();

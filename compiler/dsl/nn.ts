@@ -6,6 +6,7 @@ import { WasmgradError } from "../errors.js";
 import * as b from "../ir/build.js";
 import { captureUserLocation } from "../ir/source.js";
 import { shapeToString } from "../ir/shape.js";
+import { windowGeometry } from "../ops/im2col.js";
 import { axisOf } from "./axes.js";
 import { Tensor, type TensorLike } from "./tensor.js";
 
@@ -166,12 +167,11 @@ function images(op: string, x: Tensor): { x4: Tensor; batched: boolean } {
  * The k×l windows at `stride` of a [N, C, H, W] image batch as columns [N, C, k·l, outH, outW]
  * (one im2col kernel; column (c, i, j) holds element (i, j) of every window of channel c).
  */
-function windows2d(x: Tensor, [k, l]: [number, number], [sh, sw]: [number, number], op: string): Tensor {
+function windows2d(x: Tensor, [k, l]: [number, number], stride: [number, number], op: string): Tensor {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   if (k > H || l > W) fail(op, `window ${k}×${l} is larger than the (padded) image ${H}×${W}`);
-  const outH = Math.floor((H - k) / sh) + 1;
-  const outW = Math.floor((W - l) / sw) + 1;
-  return new Tensor(b.im2col(x.node, [k, l], [sh, sw])).reshape([N, C, k * l, outH, outW]);
+  const { oh, ow } = windowGeometry([C, H, W], { kernel: [k, l], stride });
+  return new Tensor(b.im2col(x.node, [k, l], stride)).reshape([N, C, k * l, oh, ow]);
 }
 
 /**

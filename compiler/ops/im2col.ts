@@ -37,8 +37,11 @@ function checkPair(name: string, p: readonly number[]): void {
 /** The output size of windows of `k` at `stride` over `n` positions (0 when none fits). */
 const windowsAlong = (n: number, k: number, stride: number) => (n < k ? 0 : Math.floor((n - k) / stride) + 1);
 
-/** The geometry shared by both ops, checked: image [C, H, W], windows [oh, ow]. */
-function geometry(image: readonly number[], { kernel, stride }: Im2colAttrs) {
+/**
+ * The geometry shared by both ops (and their kernels), checked: image [C, H, W], kernel [k, l],
+ * stride [sh, sw], windows [oh, ow].
+ */
+export function windowGeometry(image: readonly number[], { kernel, stride }: Im2colAttrs) {
   checkPair("kernel", kernel);
   checkPair("stride", stride);
   const [C, H, W] = image as [number, number, number];
@@ -51,7 +54,7 @@ function geometry(image: readonly number[], { kernel, stride }: Im2colAttrs) {
   return { C, H, W, k, l, sh: stride[0], sw: stride[1], oh, ow };
 }
 
-type Geometry = ReturnType<typeof geometry>;
+type Geometry = ReturnType<typeof windowGeometry>;
 
 /**
  * Visits every (column element, image element) pair: `f(colIndex, imageIndex)` for each image n,
@@ -97,12 +100,16 @@ export const im2col: OpDef<Im2colAttrs, "im2col"> = defineOp({
       throw new OpError(`the image must be [N, C, H, W], got ${shapeToString(x!.shape)}`);
     }
     const [N, ...image] = x!.shape as [number, number, number, number];
-    const { C, k, l, oh, ow } = geometry(image, attrs);
+    const { C, k, l, oh, ow } = windowGeometry(image, attrs);
     return { shape: [N, C * k * l, oh * ow], dtype: "f32" };
   },
   evaluate([x], attrs, out) {
     const r = allocate(out.shape, "f32");
-    forEachTap(x!.shape[0]!, geometry(x!.shape.slice(1), attrs), (col, img) => (r.data[col] = x!.data[img]!));
+    forEachTap(
+      x!.shape[0]!,
+      windowGeometry(x!.shape.slice(1), attrs),
+      (col, img) => (r.data[col] = x!.data[img]!),
+    );
     return r;
   },
   vjp: (n, g) => {
@@ -126,7 +133,7 @@ export const col2im: OpDef<Col2imAttrs, "col2im"> = defineOp({
     if (image.length !== 3 || !image.every((v) => Number.isInteger(v) && v >= 1)) {
       throw new OpError(`image must be [C, H, W] of positive integers, got [${image.join(", ")}]`);
     }
-    const { C, H, W, k, l, oh, ow } = geometry(image, attrs);
+    const { C, H, W, k, l, oh, ow } = windowGeometry(image, attrs);
     const expected = [g!.shape[0]!, C * k * l, oh * ow];
     if (g!.shape.length !== 3 || shapeToString(g!.shape) !== shapeToString(expected)) {
       throw new OpError(
@@ -139,7 +146,7 @@ export const col2im: OpDef<Col2imAttrs, "col2im"> = defineOp({
     const r: NDArray = allocate(out.shape, "f32");
     forEachTap(
       g!.shape[0]!,
-      geometry(attrs.image, attrs),
+      windowGeometry(attrs.image, attrs),
       (col, img) => (r.data[img] = r.data[img]! + g!.data[col]!),
     );
     return r;

@@ -20,7 +20,7 @@ import { emitMatmul } from "./emit/matmul.js";
 import { emitReduce } from "./emit/reduce.js";
 import { checkedLabels, emitSoftmaxXent } from "./emit/softmax-xent.js";
 import type { Buffer } from "../plan/layout.js";
-import type { Col2imAttrs, Im2colAttrs } from "../ops/im2col.js";
+import { windowGeometry, type Col2imAttrs, type Im2colAttrs } from "../ops/im2col.js";
 import type { FnBuilder } from "./module.js";
 
 /**
@@ -138,15 +138,16 @@ const concat: KernelLowering = (c, node, ins, out) => {
  * im2col: one strided map over [N, C, k, l, oh, ow], the columns written in order and the image
  * read at x[n, c, y·sh + i, x·sw + j] (vectorized along x when sw = 1).
  */
+/** The image at `base` walked as [N, C, k, l, oh, ow]: element x[n, c, y·sh + i, x·sw + j]. */
+function imageWindows(base: number, { C, H, W, sh, sw }: ReturnType<typeof windowGeometry>): Access {
+  return { base, strides: [C * H * W, H * W, W, 1, sh * W, sw], dtype: "f32" };
+}
+
 const im2col: KernelLowering = (c, node, [x], out) => {
-  const { kernel, stride } = node.attrs as unknown as Im2colAttrs;
   const [N, C, H, W] = x!.shape as [number, number, number, number];
-  const [k, l] = kernel;
-  const [sh, sw] = stride;
-  const [, , P] = out.shape as [number, number, number];
-  const ow = Math.floor((W - l) / sw) + 1;
-  const shape = [N, C, k, l, P / ow, ow];
-  const src: Access = { base: x!.offset, strides: [C * H * W, H * W, W, 1, sh * W, sw], dtype: "f32" };
+  const g = windowGeometry([C, H, W], node.attrs as unknown as Im2colAttrs);
+  const shape = [N, C, g.k, g.l, g.oh, g.ow];
+  const src = imageWindows(x!.offset, g);
   const dst: Access = { base: out.offset, strides: contiguousStrides(shape), dtype: "f32" };
   emitMap(c.f, shape, dst, [src], copy, c.target.simd);
 };
@@ -162,17 +163,13 @@ const accumulate = {
  * its iterations in order, so each position sums its parts tap by tap as the op's definition does;
  * within one tap no two windows share a position, so the 4 lanes of a vector never collide.
  */
-const col2im: KernelLowering = (c, node, [g], out) => {
-  const { kernel, stride } = node.attrs as unknown as Col2imAttrs;
+const col2im: KernelLowering = (c, node, [columns], out) => {
   const [N, C, H, W] = out.shape as [number, number, number, number];
-  const [k, l] = kernel;
-  const [sh, sw] = stride;
-  const P = g!.shape[2]!;
-  const ow = Math.floor((W - l) / sw) + 1;
-  const shape = [N, C, k, l, P / ow, ow];
+  const g = windowGeometry([C, H, W], node.attrs as unknown as Col2imAttrs);
+  const shape = [N, C, g.k, g.l, g.oh, g.ow];
   c.f.emit(c.f.memfill(c.f.c32(out.offset), c.f.c32(0), c.f.c32(N * C * H * W * 4)));
-  const dst: Access = { base: out.offset, strides: [C * H * W, H * W, W, 1, sh * W, sw], dtype: "f32" };
-  const cols: Access = { base: g!.offset, strides: contiguousStrides(shape), dtype: "f32" };
+  const dst = imageWindows(out.offset, g);
+  const cols: Access = { base: columns!.offset, strides: contiguousStrides(shape), dtype: "f32" };
   emitMap(c.f, shape, dst, [dst, cols], accumulate, c.target.simd);
 };
 
